@@ -1,0 +1,51 @@
+# Jingxi: `make run` for a first look, `make test` for the suite on PostgreSQL + Redis.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DATABASE_URL_TEST := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/jingxi)
+export REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+
+.PHONY: install run test lint format messages compilemessages check-services bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) compilemessages
+
+compilemessages: $(STAMP)
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var >/dev/null
+
+# First run: embedded SQLite under var/, demo data, development server.
+run: install
+	@mkdir -p var/mail var/media
+	env -u DATABASE_URL $(BIN)/python manage.py migrate --noinput
+	env -u DATABASE_URL $(BIN)/python manage.py seed_demo --scale small
+	env -u DATABASE_URL DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+check-services: $(STAMP)
+	@$(BIN)/python bin/check_services.py
+
+test: install check-services
+	DATABASE_URL=$(DATABASE_URL_TEST) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=bench --no-obsolete
+
+bench: install check-services
+	DATABASE_URL=$(DATABASE_URL_TEST) $(BIN)/python bench/bench_catalog.py
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3 staticfiles

@@ -1,0 +1,235 @@
+"""Reads of the catalog: inherited attributes, completeness, tree counts, bundle cost."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from catalog.enums import AttributeUse, CompletenessScope
+from catalog.models import (
+    SKU,
+    AttributeValue,
+    Category,
+    CategoryAttribute,
+    Product,
+)
+
+# Which attribute uses count towards which completeness scope. A required attribute that
+# serves none of these counts towards the web listing.
+SCOPE_USES: dict[str, set[str]] = {
+    CompletenessScope.WEB: {
+        AttributeUse.WEB_FILTER,
+        AttributeUse.WEB_DISPLAY,
+        AttributeUse.VARIANT,
+        AttributeUse.MARKETING,
+        AttributeUse.CUSTOMER_SERVICE,
+    },
+    CompletenessScope.WAREHOUSE: {AttributeUse.WAREHOUSE, AttributeUse.LOGISTICS},
+    CompletenessScope.FINANCE: {AttributeUse.FINANCE},
+}
+
+
+# --- Category tree ------------------------------------------------------------------------
+
+
+def category_queryset_with_counts(queryset: QuerySet[Category] | None = None) -> QuerySet:
+    """Annotate each category with ``product_count`` (its own) and ``total_product_count``.
+
+    The total counts products of the whole subtree through the lft/rght range, one correlated
+    subquery per row in a single SQL statement: no cumulative ``add_related_count``.
+    """
+    queryset = queryset if queryset is not None else Category.objects.all()
+    subtree_products = (
+        Product.objects.filter(
+            category__tree_id=OuterRef("tree_id"),
+            category__lft__gte=OuterRef("lft"),
+            category__lft__lte=OuterRef("rght"),
+        )
+        .order_by()
+        .values("category__tree_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    own_products = (
+        Product.objects.filter(category=OuterRef("pk"))
+        .order_by()
+        .values("category")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(
+        product_count=Coalesce(Subquery(own_products, output_field=IntegerField()), 0),
+        total_product_count=Coalesce(Subquery(subtree_products, output_field=IntegerField()), 0),
+    )
+
+
+def category_by_path(path: Sequence[str]) -> Category | None:
+    """Return the category at a path of names (``["大类", "中类", "小类"]``), or None."""
+    node = None
+    for name in path:
+        node = Category.objects.filter(parent=node, name=name.strip()).first()
+        if node is None:
+            return None
+    return node
+
+
+def category_attributes(category: Category) -> list[CategoryAttribute]:
+    """Return the attributes attached to ``category`` and to its ancestors (inherited)."""
+    return list(
+        CategoryAttribute.objects.filter(
+            category__tree_id=category.tree_id,
+            category__lft__lte=category.lft,
+            category__rght__gte=category.rght,
+        )
+        .select_related("attribute", "category")
+        .order_by("category__level", "sort_order", "id")
+    )
+
+
+def _inherited_attributes_by_category(
+    categories: Iterable[Category],
+) -> dict[int, list[CategoryAttribute]]:
+    """Return inherited category attributes for many categories in one query."""
+    categories = {c.pk: c for c in categories}
+    if not categories:
+        return {}
+    tree_ids = {c.tree_id for c in categories.values()}
+    links = list(
+        CategoryAttribute.objects.filter(category__tree_id__in=tree_ids)
+        .select_related("attribute", "category")
+        .order_by("category__level", "sort_order", "id")
+    )
+    result: dict[int, list[CategoryAttribute]] = {}
+    for pk, cat in categories.items():
+        result[pk] = [
+            link
+            for link in links
+            if link.category.tree_id == cat.tree_id
+            and link.category.lft <= cat.lft
+            and link.category.rght >= cat.rght
+        ]
+    return result
+
+
+# --- Completeness -------------------------------------------------------------------------
+
+
+@dataclass
+class Completeness:
+    """How complete a product is for one scope: ``filled`` of ``required`` items."""
+
+    scope: str
+    required: int = 0
+    filled: int = 0
+    missing: list[str] = field(default_factory=list)
+
+    def need(self, item: str, ok: bool) -> None:
+        self.required += 1
+        if ok:
+            self.filled += 1
+        else:
+            self.missing.append(item)
+
+    @property
+    def percent(self) -> int:
+        """Return the completeness in whole percent; 100 only when nothing is missing."""
+        if not self.required:
+            return 100
+        return self.filled * 100 // self.required
+
+
+def completeness_prefetch(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Prefetch everything ``products_completeness`` reads, so lists stay constant-query."""
+    return queryset.select_related("category").prefetch_related(
+        Prefetch("skus", queryset=SKU.objects.filter(is_active=True).order_by("code")),
+        Prefetch(
+            "skus__attribute_values",
+            queryset=AttributeValue.objects.select_related("attribute"),
+        ),
+        Prefetch("attribute_values", queryset=AttributeValue.objects.select_related("attribute")),
+        "images",
+        "selling_points",
+    )
+
+
+def _scopes_of(link: CategoryAttribute) -> set[str]:
+    uses = link.attribute.uses
+    scopes = {scope for scope, scope_uses in SCOPE_USES.items() if uses & scope_uses}
+    return scopes or {CompletenessScope.WEB}
+
+
+def products_completeness(products: Sequence[Product]) -> dict[int, dict[str, Completeness]]:
+    """Return completeness per scope for each product (prefetch with ``completeness_prefetch``).
+
+    Web listing: required attributes, a main image, selling points, and for every active SKU a
+    retail price. Warehouse: barcode, weight and dimensions of every active non-bundle SKU.
+    Finance: retail, distribution and cost price of every active SKU. Variant (sale)
+    attributes are required on every SKU, other attributes on the product.
+    """
+    links_by_category = _inherited_attributes_by_category(p.category for p in products)
+    result = {}
+    for product in products:
+        scopes = {scope: Completeness(scope) for scope in CompletenessScope.values}
+        web, warehouse, finance = (scopes[s] for s in CompletenessScope.values)
+        skus = list(product.skus.all())
+        product_values = {v.attribute_id for v in product.attribute_values.all() if v.is_filled}
+
+        web.need(_("main image"), bool(product.images.all()))
+        web.need(_("selling points"), bool(product.selling_points.all()))
+        web.need(_("at least one active SKU"), bool(skus))
+        for sku in skus:
+            web.need(_("retail price of %(sku)s") % {"sku": sku.code}, sku.retail_price is not None)
+            finance.need(
+                _("retail price of %(sku)s") % {"sku": sku.code}, sku.retail_price is not None
+            )
+            finance.need(
+                _("distribution price of %(sku)s") % {"sku": sku.code},
+                sku.distribution_price is not None,
+            )
+            finance.need(_("cost price of %(sku)s") % {"sku": sku.code}, sku.cost_price is not None)
+            if not sku.is_bundle:
+                warehouse.need(_("barcode of %(sku)s") % {"sku": sku.code}, bool(sku.barcode))
+                warehouse.need(_("weight of %(sku)s") % {"sku": sku.code}, bool(sku.weight_g))
+                warehouse.need(
+                    _("dimensions of %(sku)s") % {"sku": sku.code},
+                    bool(sku.length_mm and sku.width_mm and sku.height_mm),
+                )
+
+        for link in links_by_category.get(product.category_id, []):
+            if not link.is_required:
+                continue
+            attribute = link.attribute
+            for scope in _scopes_of(link):
+                if attribute.use_variant:
+                    for sku in skus:
+                        filled = any(
+                            v.attribute_id == attribute.pk and v.is_filled
+                            for v in sku.attribute_values.all()
+                        )
+                        scopes[scope].need(f"{attribute.name} ({sku.code})", filled)
+                else:
+                    scopes[scope].need(attribute.name, attribute.pk in product_values)
+        result[product.pk] = scopes
+    return result
+
+
+def product_completeness(*, product: Product) -> dict[str, Completeness]:
+    """Return completeness per scope for one product (a handful of queries)."""
+    fresh = completeness_prefetch(Product.objects.filter(pk=product.pk)).get()
+    return products_completeness([fresh])[fresh.pk]
+
+
+# --- SKUs and bundles ---------------------------------------------------------------------
+
+
+def bundle_cost(*, bundle: SKU) -> Decimal | None:
+    """Return the bundle's cost: the sum of component cost × quantity (None if one is unknown)."""
+    total = Decimal("0")
+    for component in bundle.components.select_related("component"):
+        if component.component.cost_price is None:
+            return None
+        total += component.component.cost_price * component.quantity
+    return total

@@ -1,0 +1,57 @@
+"""Validators for catalog fields: barcodes and uploaded images."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+
+
+def ean13_check_digit(first_twelve: str) -> int:
+    """Return the EAN-13 check digit for the first twelve digits."""
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first_twelve))
+    return (10 - total % 10) % 10
+
+
+def validate_ean13(value: str) -> None:
+    """Reject anything that is not 13 digits with a correct EAN-13 check digit."""
+    if not (isinstance(value, str) and len(value) == 13 and value.isdigit()):
+        raise ValidationError(
+            _("Barcode %(value)s must be exactly 13 digits (EAN-13)."),
+            code="ean13_format",
+            params={"value": value},
+        )
+    expected = ean13_check_digit(value[:12])
+    if int(value[12]) != expected:
+        raise ValidationError(
+            _("Barcode %(value)s has a wrong check digit: expected %(expected)d."),
+            code="ean13_check_digit",
+            params={"value": value, "expected": expected},
+        )
+
+
+def validate_product_image(upload) -> None:
+    """Accept only real images of an allowed format and size (checked by Pillow, not the name)."""
+    limit = settings.CATALOG_IMAGE_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("The image is %(size)d KB; the limit is %(limit)d KB."),
+            code="image_too_large",
+            params={"size": upload.size // 1024, "limit": limit // 1024},
+        )
+    position = upload.tell() if hasattr(upload, "tell") else 0
+    try:
+        with Image.open(upload) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise ValidationError(
+            _("The file is not an image Jingxi can read."), code="image_unreadable"
+        ) from exc
+    finally:
+        upload.seek(position)
+    if image_format not in settings.CATALOG_IMAGE_FORMATS:
+        raise ValidationError(
+            _("Image format %(format)s is not allowed; use %(allowed)s."),
+            code="image_format",
+            params={"format": image_format, "allowed": ", ".join(settings.CATALOG_IMAGE_FORMATS)},
+        )
