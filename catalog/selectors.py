@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -233,3 +233,24 @@ def bundle_cost(*, bundle: SKU) -> Decimal | None:
             return None
         total += component.component.cost_price * component.quantity
     return total
+
+
+def category_paths(categories: Iterable[Category]) -> dict[int, str]:
+    """Return ``大类 > 中类 > 小类`` for each category, reading all ancestors in one query."""
+    categories = {c.pk: c for c in categories}
+    if not categories:
+        return {}
+    ancestors_of_any = Q()
+    for c in categories.values():
+        ancestors_of_any |= Q(tree_id=c.tree_id, lft__lte=c.lft, rght__gte=c.rght)
+    nodes = list(
+        Category.objects.filter(ancestors_of_any)
+        .only("name", "tree_id", "lft", "rght")
+        .order_by("tree_id", "lft")
+    )
+    return {
+        pk: " > ".join(
+            n.name for n in nodes if n.tree_id == c.tree_id and n.lft <= c.lft and n.rght >= c.rght
+        )
+        for pk, c in categories.items()
+    }
