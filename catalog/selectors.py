@@ -76,9 +76,23 @@ def category_by_path(path: Sequence[str]) -> Category | None:
     return node
 
 
+def _one_link_per_attribute(links: Iterable[CategoryAttribute]) -> list[CategoryAttribute]:
+    """Keep one link per attribute, required when any level of the path requires it.
+
+    ``links`` come ancestors first. An attribute keeps the place of its first link; a later
+    required link replaces an optional one, so a 小类 cannot drop what its 大类 requires.
+    """
+    chosen: dict[int, CategoryAttribute] = {}
+    for link in links:
+        kept = chosen.get(link.attribute_id)
+        if kept is None or (link.is_required and not kept.is_required):
+            chosen[link.attribute_id] = link
+    return list(chosen.values())
+
+
 def category_attributes(category: Category) -> list[CategoryAttribute]:
-    """Return the attributes attached to ``category`` and to its ancestors (inherited)."""
-    return list(
+    """Return the attributes of ``category``: its own and its ancestors', once each."""
+    links = (
         CategoryAttribute.objects.filter(
             category__tree_id=category.tree_id,
             category__lft__lte=category.lft,
@@ -87,6 +101,7 @@ def category_attributes(category: Category) -> list[CategoryAttribute]:
         .select_related("attribute", "category")
         .order_by("category__level", "sort_order", "id")
     )
+    return _one_link_per_attribute(links)
 
 
 def _inherited_attributes_by_category(
@@ -102,16 +117,16 @@ def _inherited_attributes_by_category(
         .select_related("attribute", "category")
         .order_by("category__level", "sort_order", "id")
     )
-    result: dict[int, list[CategoryAttribute]] = {}
-    for pk, cat in categories.items():
-        result[pk] = [
+    return {
+        pk: _one_link_per_attribute(
             link
             for link in links
-            if link.category.tree_id == cat.tree_id
-            and link.category.lft <= cat.lft
-            and link.category.rght >= cat.rght
-        ]
-    return result
+            if link.category.tree_id == category.tree_id
+            and link.category.lft <= category.lft
+            and link.category.rght >= category.rght
+        )
+        for pk, category in categories.items()
+    }
 
 
 # --- Completeness -------------------------------------------------------------------------

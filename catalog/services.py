@@ -2,6 +2,8 @@
 
 import datetime as dt
 import io
+import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
@@ -12,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 from PIL import Image
 
@@ -45,27 +48,51 @@ CATEGORY_TREE_LOCK_KEY = 0x4A58_4341  # "JXCA"
 
 
 @contextmanager
-def category_tree_lock() -> Iterator[None]:
-    """Hold the tree's write lock for the enclosing transaction.
+def category_tree_lock(*, shared: bool = False) -> Iterator[None]:
+    """Hold the tree's lock for the enclosing transaction.
 
     django-mptt rewrites lft/rght of many rows on every insert or move; two concurrent writers
     deadlock or corrupt the numbering. A transaction-scoped advisory lock makes them queue.
-    SQLite serialises writers on its own.
+    Writes that only depend on the tree's shape (a product needs a leaf) take it ``shared``:
+    they do not wait for each other, only for tree writes. SQLite serialises writers itself.
     """
     with transaction.atomic():
         if connection.vendor == "postgresql":
+            function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CATEGORY_TREE_LOCK_KEY])
+                cursor.execute(f"SELECT {function}(%s)", [CATEGORY_TREE_LOCK_KEY])
         yield
 
 
-def _check_parent_accepts_children(parent: Category, *, extra_levels: int = 0) -> None:
+def _reload(category: Category | None) -> Category | None:
+    """Return ``category`` as stored now: a loaded instance keeps lft/rght from before the lock."""
+    return Category.objects.get(pk=category.pk) if category is not None else None
+
+
+def _check_depth(*, name: str, parent: Category, height: int = 0) -> None:
+    """Refuse to hang ``name``, with ``height`` levels of sub-categories, under ``parent``."""
     max_depth = settings.CATALOG_MAX_DEPTH
-    if parent.level + 1 + extra_levels >= max_depth:
-        raise CategoryTreeError(
-            _("The category tree is limited to %(depth)d levels; %(parent)s cannot take this.")
-            % {"depth": max_depth, "parent": parent.name}
+    # Levels are counted from 1 for people: a 大类 is on level 1.
+    own_level = parent.level + 2
+    if own_level + height <= max_depth:
+        return
+    params = {"name": name, "parent": parent.name, "depth": max_depth}
+    if height:
+        message = _(
+            "%(name)s cannot go under %(parent)s: the category tree is limited to %(depth)d "
+            "levels and its sub-categories would reach level %(level)d."
         )
+        params["level"] = own_level + height
+    else:
+        message = _(
+            "%(name)s cannot go under %(parent)s: the category tree is limited to %(depth)d "
+            "levels and %(name)s would be on level %(level)d."
+        )
+        params["level"] = own_level
+    raise CategoryTreeError(message % params)
+
+
+def _check_has_no_products(parent: Category) -> None:
     if parent.products.exists():
         raise CategoryTreeError(
             _(
@@ -77,6 +104,7 @@ def _check_parent_accepts_children(parent: Category, *, extra_levels: int = 0) -
 
 
 def _check_unique_name(*, name: str, parent: Category | None, exclude_pk: int | None) -> None:
+    # Also covers 大类: the database's UNIQUE (parent, name) never sees two NULL parents clash.
     siblings = Category.objects.filter(parent=parent, name=name)
     if exclude_pk:
         siblings = siblings.exclude(pk=exclude_pk)
@@ -94,16 +122,19 @@ def category_create(
     sort_order: int = 0,
     is_active: bool = True,
 ) -> Category:
+    """Create a category under ``parent`` (a 大类 without one), in its place among siblings."""
     with category_tree_lock():
-        # Re-read the parent under the lock: its lft/rght may have moved since it was loaded.
-        fresh_parent = Category.objects.get(pk=parent.pk) if parent is not None else None
-        if fresh_parent is not None:
-            _check_parent_accepts_children(fresh_parent)
-        _check_unique_name(name=name, parent=fresh_parent, exclude_pk=None)
+        parent = _reload(parent)
+        if parent is not None:
+            _check_depth(name=name, parent=parent)
+            _check_has_no_products(parent)
+        _check_unique_name(name=name, parent=parent, exclude_pk=None)
         category = Category(
-            name=name, code=code, parent=fresh_parent, sort_order=sort_order, is_active=is_active
+            name=name, code=code, parent=parent, sort_order=sort_order, is_active=is_active
         )
-        category.full_clean(exclude=["parent"], validate_unique=True)
+        # The parent was just read and checked under the lock; validating it again would only
+        # repeat those queries with less helpful messages.
+        category.full_clean(exclude=["parent"])
         category.save()
     return category
 
@@ -117,14 +148,16 @@ def category_update(
     sort_order: int | None = None,
     is_active: bool | None = None,
 ) -> Category:
-    """Change a category; a new ``parent`` moves the whole subtree, products included."""
+    """Change a category; a new ``parent`` moves the whole subtree, products included.
+
+    Return the category as stored; instances loaded before the call keep their old numbering.
+    """
     with category_tree_lock():
         fresh = Category.objects.get(pk=category.pk)
-        new_parent = fresh.parent if parent is ... else parent
-        if new_parent is not None:
-            new_parent = Category.objects.get(pk=new_parent.pk)
-        if parent is not ... and new_parent != fresh.parent:
-            _check_move(category=fresh, parent=new_parent)
+        moving = parent is not ... and getattr(parent, "pk", None) != fresh.parent_id
+        if moving:
+            fresh.parent = _reload(parent)
+            _check_move(category=fresh, parent=fresh.parent)
         if name is not None:
             fresh.name = name
         if code is not None:
@@ -133,14 +166,14 @@ def category_update(
             fresh.sort_order = sort_order
         if is_active is not None:
             fresh.is_active = is_active
-        _check_unique_name(name=fresh.name, parent=new_parent, exclude_pk=fresh.pk)
-        fresh.parent = new_parent
+        _check_unique_name(name=fresh.name, parent=fresh.parent, exclude_pk=fresh.pk)
         fresh.full_clean(exclude=["parent"])
         fresh.save()
     return fresh
 
 
 def _check_move(*, category: Category, parent: Category | None) -> None:
+    """Refuse a move under the category's own subtree, too deep, or under a product holder."""
     if parent is None:
         return
     if parent.tree_id == category.tree_id and category.lft <= parent.lft <= category.rght:
@@ -148,17 +181,17 @@ def _check_move(*, category: Category, parent: Category | None) -> None:
             _("%(category)s cannot be moved under itself or its own sub-category.")
             % {"category": category.name}
         )
-    subtree_height = (
-        category.get_descendants().order_by("-level").values_list("level", flat=True).first()
-        or category.level
-    ) - category.level
-    _check_parent_accepts_children(parent, extra_levels=subtree_height)
+    deepest = category.get_descendants().aggregate(deepest=Max("level"))["deepest"]
+    height = deepest - category.level if deepest is not None else 0
+    _check_depth(name=category.name, parent=parent, height=height)
+    _check_has_no_products(parent)
 
 
 def category_delete(*, category: Category) -> None:
+    """Delete a category that has neither sub-categories nor products."""
     with category_tree_lock():
         fresh = Category.objects.get(pk=category.pk)
-        if fresh.get_descendants().exists() or fresh.products.exists():
+        if fresh.children.exists() or fresh.products.exists():
             raise CategoryTreeError(
                 _("%(category)s still has sub-categories or products; it cannot be deleted.")
                 % {"category": fresh.name}
@@ -169,46 +202,52 @@ def category_delete(*, category: Category) -> None:
 def category_tree_rebuild() -> None:
     """Renumber lft/rght/level/tree_id of every category from the parent links.
 
-    One read and batched writes, instead of django-mptt's ``rebuild()`` which issues one
-    UPDATE per node; used after bulk loads made under ``disable_mptt_updates``.
+    Gives the numbering of django-mptt's ``rebuild()`` with one read and batched writes instead
+    of one query per node; used after bulk loads made under ``disable_mptt_updates``.
     """
     with category_tree_lock():
-        rows = list(Category.objects.values_list("id", "parent_id", "sort_order", "name"))
-        children: dict[int | None, list[tuple]] = {}
-        for row in rows:
-            children.setdefault(row[1], []).append(row)
-        for siblings in children.values():
-            siblings.sort(key=lambda r: (r[2], r[3], r[0]))
+        # Siblings and roots are ordered by the database, as in mptt's own inserts and rebuild:
+        # names then compare under the database's collation, not Python's.
+        ordering = [*Category._mptt_meta.order_insertion_by, "pk"]
+        children: dict[int | None, list[int]] = defaultdict(list)
+        for pk, parent_id in Category.objects.order_by(*ordering).values_list("pk", "parent_id"):
+            children[parent_id].append(pk)
 
         numbering: dict[int, tuple[int, int, int, int]] = {}
-        for tree_id, root in enumerate(children.get(None, []), start=1):
-            counter = 1
-            lft = {root[0]: counter}
-            levels = {root[0]: 0}
-            stack = [(root[0], iter(children.get(root[0], [])))]
-            while stack:
-                node_id, remaining = stack[-1]
-                child = next(remaining, None)
-                if child is None:
-                    stack.pop()
-                    counter += 1
-                    numbering[node_id] = (lft[node_id], counter, levels[node_id], tree_id)
-                    continue
-                counter += 1
-                lft[child[0]] = counter
-                levels[child[0]] = levels[node_id] + 1
-                stack.append((child[0], iter(children.get(child[0], []))))
-
-        if len(numbering) != len(rows):
+        for tree_id, root in enumerate(children[None], start=1):
+            numbering |= _number_tree(root=root, tree_id=tree_id, children=children)
+        if len(numbering) != sum(len(ids) for ids in children.values()):
             raise CategoryTreeError(_("The category tree has a cycle; it cannot be rebuilt."))
-        updates = [
-            Category(id=pk, lft=lft, rght=rght, level=level, tree_id=tree_id)
-            for pk, (lft, rght, level, tree_id) in numbering.items()
-        ]
-        with Category.objects.disable_mptt_updates():
-            Category.objects.bulk_update(
-                updates, ["lft", "rght", "level", "tree_id"], batch_size=1000
-            )
+
+        Category.objects.bulk_update(
+            [
+                Category(pk=pk, tree_id=tree_id, lft=lft, rght=rght, level=level)
+                for pk, (tree_id, lft, rght, level) in numbering.items()
+            ],
+            ["tree_id", "lft", "rght", "level"],
+            batch_size=1000,
+        )
+
+
+def _number_tree(
+    *, root: int, tree_id: int, children: dict[int | None, list[int]]
+) -> dict[int, tuple[int, int, int, int]]:
+    """Return (tree_id, lft, rght, level) of every node under ``root`` by a depth-first walk."""
+    numbering = {}
+    counter = 1
+    lft = {root: counter}
+    stack = [(root, 0, iter(children.get(root, ())))]
+    while stack:
+        node, level, pending = stack[-1]
+        child = next(pending, None)
+        counter += 1
+        if child is None:
+            stack.pop()
+            numbering[node] = (tree_id, lft.pop(node), counter, level)
+        else:
+            lft[child] = counter
+            stack.append((child, level + 1, iter(children.get(child, ()))))
+    return numbering
 
 
 # --- Products ----------------------------------------------------------------------------
@@ -223,20 +262,25 @@ STATUS_TRANSITIONS: dict[str, set[str]] = {
 
 def product_check_category(*, category: Category) -> None:
     """Refuse a category that is not a leaf: products hang on leaves only."""
-    if not category.is_leaf_node():
+    # Asks the database: a loaded instance's lft/rght do not show children added since.
+    if Category.objects.filter(parent_id=category.pk).exists():
         raise CategoryTreeError(
             _("%(category)s has sub-categories; choose a leaf category (小类) for products.")
             % {"category": category.name}
         )
 
 
+def _status_label(status: str) -> str:
+    return str(ProductStatus(status).label) if status in ProductStatus.values else status
+
+
 def product_check_status_change(*, product: Product, status: str) -> None:
-    """Raise unless ``product`` (as it is now) may move to ``status``."""
+    """Raise unless ``product`` (as stored) may move to ``status``; staying put is allowed."""
     current = Product.objects.filter(pk=product.pk).values_list("status", flat=True).first()
-    if current is not None and current != status and status not in STATUS_TRANSITIONS[current]:
-        raise InvalidStatusTransition(
-            str(ProductStatus(current).label), str(ProductStatus(status).label)
-        )
+    if status not in ProductStatus.values or (
+        current is not None and current != status and status not in STATUS_TRANSITIONS[current]
+    ):
+        raise InvalidStatusTransition(_status_label(current), _status_label(status))
     if status == ProductStatus.LISTED and current != ProductStatus.LISTED:
         web = product_completeness(product=product)["web"]
         if web.missing:
@@ -254,7 +298,8 @@ def product_create(
     tags: Iterable[str] = (),
     selling_points: Iterable[str] = (),
 ) -> Product:
-    with transaction.atomic():
+    # The shared tree lock keeps a sub-category from appearing under ``category`` meanwhile.
+    with category_tree_lock(shared=True):
         product_check_category(category=category)
         product = Product(
             code=code,
@@ -272,14 +317,17 @@ def product_create(
 
 
 def product_set_status(*, product: Product, status: str) -> Product:
-    """Move ``product`` through its lifecycle; listing needs 100 % web completeness."""
+    """Move ``product`` through its lifecycle; listing needs 100 % web completeness.
+
+    Return ``product`` itself with its new status; on an error it is left as it was.
+    """
     with transaction.atomic():
         locked = Product.objects.select_for_update().get(pk=product.pk)
         product_check_status_change(product=locked, status=status)
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
-    product.status = status
-    return locked
+    product.status, product.updated_at = locked.status, locked.updated_at
+    return product
 
 
 def product_set_selling_points(*, product: Product, points: Iterable[str]) -> list[SellingPoint]:
@@ -387,81 +435,133 @@ def bundle_set_components(*, bundle: SKU, components: list[tuple[SKU, int]]) -> 
 
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "有", "对"}
 FALSE_WORDS = {"0", "false", "no", "n", "否", "无", "不"}
+# 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日: year first, so never ambiguous.
+DATE_PATTERN = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+# value_integer is a BIGINT (up to 9.2 × 10¹⁸); 18 digits is the limit a person can check.
+INTEGER_DIGITS = 18
+DECIMAL_PLACES = AttributeValue._meta.get_field("value_decimal").decimal_places
+DECIMAL_WHOLE_DIGITS = AttributeValue._meta.get_field("value_decimal").max_digits - DECIMAL_PLACES
+EMPTY_COLUMNS = {
+    "value_text": "",
+    "value_integer": None,
+    "value_decimal": None,
+    "value_boolean": None,
+    "value_date": None,
+    "value_list": [],
+}
+
+
+def _parse_number(raw, *, unit: str) -> Decimal | None:
+    """Return ``raw`` as a finite Decimal, allowing "1,000" and a trailing unit; else None."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float | Decimal):
+        text = str(raw)
+    else:
+        text = str(raw).strip()
+        if unit and text.lower().endswith(unit.lower()):
+            text = text[: -len(unit)].rstrip()
+        text = text.replace(",", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _parse_date(raw) -> dt.date | None:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    match = DATE_PATTERN.fullmatch(str(raw))
+    if match is None:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
 
 
 def attribute_value_parse(*, attribute: Attribute, raw) -> dict:
     """Return the typed column values for ``raw`` or raise ``AttributeValueInvalid``.
 
-    An empty value parses to all-empty columns (the attribute is unset).
+    An empty value parses to all-empty columns (the attribute is unset). Numbers may carry the
+    attribute's unit ("1.5 kg"); values are refused rather than rounded to fit their column.
     """
-    empty = {
-        "value_text": "",
-        "value_integer": None,
-        "value_decimal": None,
-        "value_boolean": None,
-        "value_date": None,
-        "value_list": [],
-    }
     if raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []:
-        return empty
+        return dict(EMPTY_COLUMNS)
     text = raw.strip() if isinstance(raw, str) else raw
+    unit = attribute.unit
+    options = [str(option) for option in attribute.options]
 
     def invalid(reason: str) -> AttributeValueInvalid:
         return AttributeValueInvalid(attribute.name, raw, reason)
 
     match attribute.value_type:
         case AttributeType.INTEGER:
-            try:
-                number = Decimal(str(text).replace(",", ""))
-            except InvalidOperation:
-                raise invalid(_("Enter a whole number.")) from None
-            if number != number.to_integral_value():
-                raise invalid(_("Enter a whole number."))
-            return {**empty, "value_integer": int(number)}
+            number = _parse_number(text, unit=unit)
+            if number is None or number != number.to_integral_value():
+                raise invalid(
+                    _("Enter a whole number in %(unit)s.") % {"unit": unit}
+                    if unit
+                    else _("Enter a whole number.")
+                )
+            if abs(number) >= 10**INTEGER_DIGITS:
+                raise invalid(
+                    _("Enter a whole number of at most %(digits)d digits.")
+                    % {"digits": INTEGER_DIGITS}
+                )
+            return {**EMPTY_COLUMNS, "value_integer": int(number)}
         case AttributeType.DECIMAL:
-            try:
-                number = Decimal(str(text).replace(",", ""))
-            except InvalidOperation:
-                raise invalid(_("Enter a number.")) from None
-            if not number.is_finite():
-                raise invalid(_("Enter a number."))
-            return {**empty, "value_decimal": number}
+            number = _parse_number(text, unit=unit)
+            if number is None:
+                raise invalid(
+                    _("Enter a number in %(unit)s.") % {"unit": unit}
+                    if unit
+                    else _("Enter a number.")
+                )
+            if number.normalize().as_tuple().exponent < -DECIMAL_PLACES:
+                raise invalid(
+                    _("Enter at most %(places)d decimal places.") % {"places": DECIMAL_PLACES}
+                )
+            if abs(number) >= 10**DECIMAL_WHOLE_DIGITS:
+                raise invalid(
+                    _("Enter at most %(digits)d digits before the decimal point.")
+                    % {"digits": DECIMAL_WHOLE_DIGITS}
+                )
+            return {**EMPTY_COLUMNS, "value_decimal": number}
         case AttributeType.BOOLEAN:
             if isinstance(text, bool):
-                return {**empty, "value_boolean": text}
+                return {**EMPTY_COLUMNS, "value_boolean": text}
             word = str(text).lower()
             if word in TRUE_WORDS:
-                return {**empty, "value_boolean": True}
+                return {**EMPTY_COLUMNS, "value_boolean": True}
             if word in FALSE_WORDS:
-                return {**empty, "value_boolean": False}
+                return {**EMPTY_COLUMNS, "value_boolean": False}
             raise invalid(_("Enter yes or no (是 / 否)."))
         case AttributeType.DATE:
-            if isinstance(text, dt.datetime):
-                return {**empty, "value_date": text.date()}
-            if isinstance(text, dt.date):
-                return {**empty, "value_date": text}
-            try:
-                return {**empty, "value_date": dt.date.fromisoformat(str(text))}
-            except ValueError:
-                raise invalid(_("Enter a date as YYYY-MM-DD.")) from None
+            date = _parse_date(text)
+            if date is None:
+                raise invalid(_("Enter a date as YYYY-MM-DD."))
+            return {**EMPTY_COLUMNS, "value_date": date}
         case AttributeType.CHOICE:
-            if str(text) not in attribute.options:
-                raise invalid(
-                    _("Choose one of: %(options)s.") % {"options": "; ".join(attribute.options)}
-                )
-            return {**empty, "value_text": str(text)}
+            if str(text) not in options:
+                raise invalid(_("Choose one of: %(options)s.") % {"options": "; ".join(options)})
+            return {**EMPTY_COLUMNS, "value_text": str(text)}
         case AttributeType.MULTI_CHOICE:
             items = text if isinstance(text, list) else str(text).replace("；", ";").split(";")
-            items = [str(i).strip() for i in items if str(i).strip()]
-            unknown = [i for i in items if i not in attribute.options]
+            # dict.fromkeys drops repeats and keeps the order the user gave.
+            items = list(dict.fromkeys(str(i).strip() for i in items if str(i).strip()))
+            unknown = [i for i in items if i not in options]
             if unknown:
                 raise invalid(
-                    _("%(unknown)s not allowed; choose from: %(options)s.")
-                    % {"unknown": "; ".join(unknown), "options": "; ".join(attribute.options)}
+                    _("Not an option: %(unknown)s. Choose from: %(options)s.")
+                    % {"unknown": "; ".join(unknown), "options": "; ".join(options)}
                 )
-            return {**empty, "value_list": items}
+            return {**EMPTY_COLUMNS, "value_list": items}
         case _:
-            return {**empty, "value_text": str(text)}
+            return {**EMPTY_COLUMNS, "value_text": str(text)}
 
 
 def attribute_value_set(
@@ -473,7 +573,7 @@ def attribute_value_set(
     columns = attribute_value_parse(attribute=attribute, raw=raw)
     owner = {"product": product} if product is not None else {"sku": sku}
     with transaction.atomic():
-        if all(v in (None, "", []) for v in columns.values()):
+        if columns == EMPTY_COLUMNS:
             AttributeValue.objects.filter(attribute=attribute, **owner).delete()
             return None
         value, _created = AttributeValue.objects.update_or_create(
