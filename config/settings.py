@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "catalog",
+    "inventory",
 ]
 
 MIDDLEWARE = [

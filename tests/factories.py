@@ -76,3 +76,30 @@ class AttributeFactory(DjangoModelFactory):
     code = factory.Sequence(lambda n: f"attr_{n}")
     name = factory.Sequence(lambda n: f"属性{n}")
     value_type = "text"
+
+
+# --- Inventory ------------------------------------------------------------------------------
+
+from inventory.enums import SlotType  # noqa: E402
+from inventory.models import Slot, Warehouse  # noqa: E402
+
+
+class WarehouseFactory(DjangoModelFactory):
+    class Meta:
+        model = Warehouse
+
+    code = factory.Sequence(lambda n: f"WH{n:02d}")
+    name = factory.Sequence(lambda n: f"仓库{n}")
+
+
+class SlotFactory(DjangoModelFactory):
+    """A pick slot; pass ``slot_type`` for the others. Codes follow zone-aisle-shelf-level."""
+
+    class Meta:
+        model = Slot
+
+    warehouse = factory.SubFactory(WarehouseFactory)
+    zone = "A"
+    code = factory.Sequence(lambda n: f"A-{n // 100 % 100:02d}-{n % 100:02d}-1")
+    slot_type = SlotType.PICK
+    pick_sequence = factory.Sequence(lambda n: n * 10)

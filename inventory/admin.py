@@ -1,0 +1,106 @@
+"""Minimal admin: warehouses and slots are edited here; the ledger and the stock caches are
+read-only (they change only through ``inventory.services``). Role-aware pages come later."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import (
+    Lot,
+    Reservation,
+    Slot,
+    StockLevel,
+    StockLock,
+    StockMove,
+    Warehouse,
+    WarehouseStock,
+)
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Slot)
+class SlotAdmin(admin.ModelAdmin):
+    list_display = ["code", "warehouse", "zone", "slot_type", "pick_sequence", "is_active"]
+    list_filter = ["warehouse", "slot_type", "is_active"]
+    search_fields = ["code", "zone"]
+    ordering = ["warehouse", "pick_sequence", "code"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StockMove)
+class StockMoveAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "sku",
+        "lot",
+        "from_slot",
+        "to_slot",
+        "quantity",
+        "unit_cost",
+        "reference_type",
+        "reference_id",
+        "user",
+    ]
+    list_filter = ["kind"]
+    list_select_related = ["sku", "lot__sku", "from_slot", "to_slot", "user"]
+    search_fields = ["sku__code", "reference_id", "reason"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Lot)
+class LotAdmin(ReadOnlyAdmin):
+    list_display = ["id", "sku", "warehouse", "received_at", "unit_cost", "source_reference"]
+    list_select_related = ["sku", "warehouse"]
+    search_fields = ["sku__code", "source_reference"]
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(ReadOnlyAdmin):
+    list_display = ["sku", "slot", "lot", "on_hand"]
+    list_select_related = ["sku", "slot", "lot"]
+    search_fields = ["sku__code", "slot__code"]
+
+
+@admin.register(WarehouseStock)
+class WarehouseStockAdmin(ReadOnlyAdmin):
+    list_display = [
+        "sku",
+        "warehouse",
+        "on_hand",
+        "reserved",
+        "locked",
+        "defective",
+        "available",
+        "backordered",
+    ]
+    list_filter = ["warehouse"]
+    list_select_related = ["sku", "warehouse"]
+    search_fields = ["sku__code"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate_available()
+
+    @admin.display(description=_("available (可发)"), ordering="available")
+    def available(self, obj):
+        return obj.available
+
+
+@admin.register(Reservation, StockLock)
+class CommitmentAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "warehouse", "sku", "quantity", "released", "created_at"]
+    list_select_related = ["warehouse", "sku"]
