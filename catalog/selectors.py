@@ -12,6 +12,7 @@ from catalog.enums import AttributeUse, CompletenessScope
 from catalog.models import (
     SKU,
     AttributeValue,
+    BundleComponent,
     Category,
     CategoryAttribute,
     Product,
@@ -240,14 +241,29 @@ def product_completeness(*, product: Product) -> dict[str, Completeness]:
 # --- SKUs and bundles ---------------------------------------------------------------------
 
 
+def bundles_cost(*, bundles: Iterable[SKU]) -> dict[int, Decimal | None]:
+    """Return each bundle's cost by pk, in one query: Σ component cost × quantity.
+
+    The cost is None for a bundle with a component of unknown cost, and for a SKU that has no
+    components (it is not a bundle).
+    """
+    ids = [bundle.pk for bundle in bundles]
+    totals: dict[int, Decimal] = {}
+    unknown: set[int] = set()
+    rows = BundleComponent.objects.filter(bundle_id__in=ids).values_list(
+        "bundle_id", "quantity", "component__cost_price"
+    )
+    for bundle_id, quantity, cost in rows:
+        if cost is None:
+            unknown.add(bundle_id)
+        else:
+            totals[bundle_id] = totals.get(bundle_id, Decimal("0")) + cost * quantity
+    return {pk: None if pk in unknown else totals.get(pk) for pk in ids}
+
+
 def bundle_cost(*, bundle: SKU) -> Decimal | None:
     """Return the bundle's cost: the sum of component cost × quantity (None if one is unknown)."""
-    total = Decimal("0")
-    for component in bundle.components.select_related("component"):
-        if component.component.cost_price is None:
-            return None
-        total += component.component.cost_price * component.quantity
-    return total
+    return bundles_cost(bundles=[bundle])[bundle.pk]
 
 
 def category_paths(categories: Iterable[Category]) -> dict[int, str]:

@@ -16,9 +16,9 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
-from PIL import Image
+from PIL import Image, ImageOps
 
-from catalog.enums import AttributeType, ProductStatus
+from catalog.enums import AttributeType, ProductRole, ProductStatus, SelectionTag
 from catalog.exceptions import (
     AttributeValueInvalid,
     BundleInvalid,
@@ -31,6 +31,7 @@ from catalog.models import (
     SKU,
     Attribute,
     AttributeValue,
+    Brand,
     BundleComponent,
     Category,
     Product,
@@ -292,12 +293,22 @@ def product_create(
     code: str,
     name: str,
     category: Category,
-    brand=None,
-    role: str = "regular",
+    brand: Brand | None = None,
+    role: str = ProductRole.REGULAR,
     description: str = "",
     tags: Iterable[str] = (),
     selling_points: Iterable[str] = (),
 ) -> Product:
+    """Create a draft product on a leaf category with its 名特优新 tags and selling points."""
+    tags = list(tags)
+    unknown = [tag for tag in tags if tag not in SelectionTag.values]
+    if unknown:
+        raise ValidationError(
+            {
+                "tags": _("Unknown selection tag: %(unknown)s; use %(known)s.")
+                % {"unknown": ", ".join(unknown), "known": ", ".join(SelectionTag.values)}
+            }
+        )
     # The shared tree lock keeps a sub-category from appearing under ``category`` meanwhile.
     with category_tree_lock(shared=True):
         product_check_category(category=category)
@@ -344,7 +355,10 @@ def product_set_selling_points(*, product: Product, points: Iterable[str]) -> li
 def product_image_add(
     *, product: Product, upload, alt_text: str = "", sort_order: int | None = None
 ) -> ProductImage:
-    """Validate an uploaded image with Pillow, store it and its list thumbnail."""
+    """Validate an uploaded image with Pillow, store it and its list thumbnail.
+
+    Without ``sort_order`` the image goes after the product's other images.
+    """
     try:
         validate_product_image(upload)
     except ValidationError as exc:
@@ -354,17 +368,27 @@ def product_image_add(
         sort_order = 0 if last is None else last + 1
     image = ProductImage(product=product, alt_text=alt_text, sort_order=sort_order)
     image.image.save(PurePath(upload.name).name, upload, save=False)
-    product_image_make_thumbnail(image=image)
-    image.save()
+    try:
+        product_image_make_thumbnail(image=image)
+        image.save()
+    except BaseException:
+        # Files are stored before the row; leave none behind without one.
+        image.image.delete(save=False)
+        image.thumbnail.delete(save=False)
+        raise
     return image
 
 
 def product_image_make_thumbnail(*, image: ProductImage) -> None:
-    """(Re)build the thumbnail of ``image`` from its stored file; does not save the row."""
+    """(Re)build the JPEG thumbnail of ``image`` from its stored file; does not save the row.
+
+    The thumbnail is turned upright as the camera's EXIF orientation says, and transparent
+    parts become white (JPEG has no transparency; dropping it would turn them black).
+    """
     image.image.open("rb")
     try:
         with Image.open(image.image) as source:
-            thumb = source.convert("RGB")
+            thumb = _on_white(ImageOps.exif_transpose(source))
             thumb.thumbnail(settings.CATALOG_THUMBNAIL_SIZE)
             buffer = io.BytesIO()
             thumb.save(buffer, format="JPEG", quality=85)
@@ -372,6 +396,16 @@ def product_image_make_thumbnail(*, image: ProductImage) -> None:
         image.image.close()
     stem = PurePath(image.image.name).stem
     image.thumbnail.save(f"{stem}_thumb.jpg", ContentFile(buffer.getvalue()), save=False)
+
+
+def _on_white(picture: Image.Image) -> Image.Image:
+    """Return ``picture`` as RGB, its transparent parts painted white."""
+    if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
+        rgba = picture.convert("RGBA")
+        background = Image.new("RGB", rgba.size, "white")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return picture.convert("RGB")
 
 
 # --- SKUs and bundles ---------------------------------------------------------------------
@@ -402,26 +436,44 @@ def sku_price_warnings(*, sku: SKU) -> list[str]:
 
 
 def bundle_set_components(*, bundle: SKU, components: list[tuple[SKU, int]]) -> None:
-    """Replace the components of ``bundle``; a bundle's cost is derived from them."""
-    errors = []
-    seen = set()
-    for component, quantity in components:
-        if component.pk == bundle.pk:
-            errors.append(_("A bundle cannot contain itself."))
-        if component.is_bundle:
-            errors.append(
-                _("%(sku)s is itself a bundle; nest components directly.") % {"sku": component.code}
-            )
-        if quantity < 1:
-            errors.append(_("%(sku)s: quantity must be at least 1.") % {"sku": component.code})
-        if component.pk in seen:
-            errors.append(_("%(sku)s is listed twice.") % {"sku": component.code})
-        seen.add(component.pk)
-    if not components:
-        errors.append(_("A bundle needs at least one component."))
-    if errors:
-        raise BundleInvalid(" ".join(errors))
+    """Replace the components of ``bundle``; a bundle's cost is derived from them.
+
+    Bundles hold plain SKUs only: no bundle goes into a bundle. The SKUs involved are read
+    locked, in pk order, so two concurrent calls cannot nest bundles through each other.
+    """
     with transaction.atomic():
+        ids = {bundle.pk, *(component.pk for component, _quantity in components)}
+        stored = SKU.objects.select_for_update().order_by("pk").in_bulk(ids)
+        errors = []
+        if not components:
+            errors.append(_("A bundle needs at least one component."))
+        holders = list(
+            BundleComponent.objects.filter(component=bundle)
+            .order_by("bundle__code")
+            .values_list("bundle__code", flat=True)
+        )
+        if holders:
+            errors.append(
+                _("%(sku)s is a component of %(bundles)s; a bundle cannot go into a bundle.")
+                % {"sku": bundle.code, "bundles": ", ".join(holders)}
+            )
+        seen = set()
+        for component, quantity in components:
+            code = stored[component.pk].code
+            if component.pk == bundle.pk:
+                errors.append(_("%(sku)s cannot contain itself.") % {"sku": code})
+            elif stored[component.pk].is_bundle:
+                errors.append(
+                    _("%(sku)s is itself a bundle; add its components instead.") % {"sku": code}
+                )
+            if quantity < 1:
+                errors.append(_("%(sku)s: quantity must be at least 1.") % {"sku": code})
+            if component.pk in seen:
+                errors.append(_("%(sku)s is listed twice.") % {"sku": code})
+            seen.add(component.pk)
+        if errors:
+            raise BundleInvalid(" ".join(errors))
+
         SKU.objects.filter(pk=bundle.pk).update(is_bundle=True)
         bundle.is_bundle = True
         bundle.components.all().delete()
