@@ -211,13 +211,25 @@ class SKU(models.Model):
         validators=[validate_ean13],
     )
     retail_price = models.DecimalField(
-        _("retail price"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("retail price"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, message=_("Retail price cannot be negative."))],
     )
     distribution_price = models.DecimalField(
-        _("distribution price"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("distribution price"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, message=_("Distribution price cannot be negative."))],
     )
     cost_price = models.DecimalField(
-        _("cost price"), **MONEY, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("cost price"),
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, message=_("Cost price cannot be negative."))],
     )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     weight_g = models.PositiveIntegerField(_("weight (g)"), null=True, blank=True)
@@ -280,7 +292,9 @@ class BundleComponent(models.Model):
         SKU, verbose_name=_("component"), on_delete=models.PROTECT, related_name="used_in_bundles"
     )
     quantity = models.PositiveIntegerField(
-        _("quantity"), default=1, validators=[MinValueValidator(1)]
+        _("quantity"),
+        default=1,
+        validators=[MinValueValidator(1, message=_("Component quantity must be at least 1."))],
     )
 
     class Meta:
