@@ -1,0 +1,217 @@
+"""Forms of the catalog admin: they map friendly inputs onto model columns and ask services.
+
+Rules stay in ``catalog.services``; a form only calls the service's check and shows its
+message as a field error, keeping what the user typed.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from mptt.forms import MPTTAdminForm, TreeNodeChoiceField
+
+from catalog import services
+from catalog.exceptions import AttributeValueInvalid, CategoryTreeError
+from catalog.models import Attribute, AttributeValue, Category, Product
+
+
+class SaveErrorFormMixin:
+    """Show an error that a service raised while an earlier attempt of this form was saved.
+
+    ``save_error`` is ``(field name or None, message)``; the admin sets it on a subclass when
+    it re-renders the submitted data after the failed save was rolled back.
+    """
+
+    save_error: tuple[str | None, str] | None = None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.save_error is not None:
+            field, message = self.save_error
+            self.add_error(field if field in self.fields else None, message)
+        return cleaned_data
+
+
+class SaveErrorFormSetMixin:
+    """The formset counterpart of ``SaveErrorFormMixin``: the message is a non-form error."""
+
+    save_error: str | None = None
+
+    def clean(self):
+        super().clean()
+        if self.save_error is not None:
+            raise ValidationError(self.save_error)
+
+
+# --- Categories ---------------------------------------------------------------------------
+
+
+class CategoryAdminForm(MPTTAdminForm):
+    """Edit a category; ``CategoryAdmin`` writes it through the tree services."""
+
+    class Meta:
+        model = Category
+        fields = ["name", "code", "parent", "sort_order", "is_active"]
+
+
+class LeafCategorySelect(forms.Select):
+    """A select of the whole tree where only leaves can be picked; the rest gives context."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        category = getattr(value, "instance", None)
+        if category is not None and not category.is_leaf_node() and not selected:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+# --- Products -----------------------------------------------------------------------------
+
+
+class ProductAdminForm(forms.ModelForm):
+    category = TreeNodeChoiceField(
+        queryset=Category.objects.all(),
+        label=_("category"),
+        widget=LeafCategorySelect,
+        help_text=_("Products hang on leaf categories (小类) only."),
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "code",
+            "name",
+            "category",
+            "brand",
+            "role",
+            "status",
+            "is_famous",
+            "is_special",
+            "is_quality",
+            "is_new",
+            "description",
+        ]
+
+    def clean_category(self):
+        category = self.cleaned_data["category"]
+        try:
+            services.product_check_category(category=category)
+        except CategoryTreeError as error:
+            raise ValidationError(error.message) from error
+        return category
+
+
+# --- Attributes ---------------------------------------------------------------------------
+
+
+class AttributeAdminForm(forms.ModelForm):
+    """Edit the allowed options as one option per line instead of a JSON list."""
+
+    options_text = forms.CharField(
+        label=_("allowed options"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 40}),
+        help_text=_("For choice and multiple choice attributes: one option per line."),
+    )
+
+    class Meta:
+        model = Attribute
+        fields = [
+            "code",
+            "name",
+            "value_type",
+            "unit",
+            "use_web_filter",
+            "use_web_display",
+            "display_priority",
+            "use_variant",
+            "use_warehouse",
+            "use_logistics",
+            "use_customer_service",
+            "use_marketing",
+            "use_finance",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("options_text", "\n".join(self.instance.options or []))
+
+    def clean_options_text(self):
+        lines = (line.strip() for line in self.cleaned_data["options_text"].splitlines())
+        # dict.fromkeys drops repeated lines and keeps the order the user gave.
+        options = list(dict.fromkeys(line for line in lines if line))
+        self.instance.options = options
+        return options
+
+
+def attribute_value_as_text(value: AttributeValue) -> str:
+    """Return a stored value as text that ``services.attribute_value_parse`` reads back."""
+    typed = value.value
+    if typed is None:
+        return ""
+    if isinstance(typed, bool):
+        return "yes" if typed else "no"
+    if isinstance(typed, Decimal):
+        return f"{typed.normalize():f}"
+    if isinstance(typed, list):
+        return "; ".join(typed)
+    if isinstance(typed, dt.date):
+        return typed.isoformat()
+    return str(typed)
+
+
+class AttributeValueForm(forms.ModelForm):
+    """One text input for a typed value, parsed by the attribute's type on validation."""
+
+    value = forms.CharField(
+        label=_("value"),
+        max_length=1000,
+        widget=forms.TextInput(attrs={"size": 30}),
+        help_text=_("Yes / no: 是 / 否. Dates: YYYY-MM-DD. Multiple choices: separate with ;"),
+    )
+
+    class Meta:
+        model = AttributeValue
+        fields = ["attribute", "value"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("value", attribute_value_as_text(self.instance))
+
+    def clean(self):
+        cleaned_data = super().clean()
+        attribute, raw = cleaned_data.get("attribute"), cleaned_data.get("value")
+        if attribute is None or raw is None:
+            return cleaned_data
+        try:
+            columns = services.attribute_value_parse(attribute=attribute, raw=raw)
+        except AttributeValueInvalid as error:
+            self.add_error("value", error.message)
+        else:
+            for column, typed in columns.items():
+                setattr(self.instance, column, typed)
+        return cleaned_data
+
+
+class AttributeValueFormSet(forms.BaseInlineFormSet):
+    """Refuse the same attribute twice for one owner (the unique constraint is conditional,
+    so model formsets do not check it across new rows)."""
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+                continue
+            attribute = form.cleaned_data.get("attribute")
+            if attribute is None:
+                continue
+            if attribute.pk in seen:
+                raise ValidationError(
+                    _("%(attribute)s is given twice; give each attribute once."),
+                    params={"attribute": attribute.name},
+                )
+            seen.add(attribute.pk)
