@@ -127,11 +127,17 @@ def low_stock(*, warehouse: Warehouse | None = None) -> QuerySet[WarehouseStock]
 
 # --- Slots ----------------------------------------------------------------------------------
 
-_SKU_VOLUME = (
-    Cast(Coalesce("sku__length_mm", 0), BigIntegerField())
-    * Cast(Coalesce("sku__width_mm", 0), BigIntegerField())
-    * Cast(Coalesce("sku__height_mm", 0), BigIntegerField())
-)
+
+def _held_volume(prefix: str = "") -> Sum:
+    """Sum of on hand × SKU volume (mm³) over stock levels; SKUs without dimensions count 0."""
+
+    def big(name: str) -> Cast:
+        return Cast(Coalesce(f"{prefix}{name}", 0), BigIntegerField())
+
+    return Sum(
+        big("on_hand") * big("sku__length_mm") * big("sku__width_mm") * big("sku__height_mm"),
+        output_field=BigIntegerField(),
+    )
 
 
 def slot_usage(*, slots: Sequence[Slot]) -> dict[int, tuple[int, int]]:
@@ -140,7 +146,7 @@ def slot_usage(*, slots: Sequence[Slot]) -> dict[int, tuple[int, int]]:
         StockLevel.objects.filter(slot__in=slots)
         .order_by()
         .values("slot")
-        .annotate(units=Sum("on_hand"), volume=Sum(F("on_hand") * _SKU_VOLUME))
+        .annotate(units=Sum("on_hand"), volume=_held_volume())
     )
     usage = {slot.pk: (0, 0) for slot in slots}
     usage.update({row["slot"]: (row["units"] or 0, row["volume"] or 0) for row in rows})
@@ -163,15 +169,7 @@ def slot_suggest_putaway(
         .exclude(pk__in=[slot.pk for slot in exclude])
         .annotate(
             used_units=Coalesce(Sum(f"{in_slot}on_hand"), 0),
-            used_volume=Coalesce(
-                Sum(
-                    F(f"{in_slot}on_hand")
-                    * Cast(Coalesce(f"{in_slot}sku__length_mm", 0), BigIntegerField())
-                    * Cast(Coalesce(f"{in_slot}sku__width_mm", 0), BigIntegerField())
-                    * Cast(Coalesce(f"{in_slot}sku__height_mm", 0), BigIntegerField())
-                ),
-                Value(0, output_field=BigIntegerField()),
-            ),
+            used_volume=Coalesce(_held_volume(in_slot), Value(0, output_field=BigIntegerField())),
             sku_units=Coalesce(Sum(f"{in_slot}on_hand", filter=Q(stock_levels__sku=sku)), 0),
         )
         .filter(

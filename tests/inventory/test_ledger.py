@@ -71,9 +71,12 @@ def test_a_new_move_with_the_pk_of_a_posted_one_does_not_overwrite_it(move):
     ids=["update", "delete"],
 )
 def test_the_database_refuses_to_change_or_delete_stock_moves(move, sql):
-    with pytest.raises(IntegrityError, match="append-only ledger"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with (
+        pytest.raises(IntegrityError, match="append-only ledger"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
     assert StockMove.objects.get().quantity == 5
 
 
