@@ -249,7 +249,7 @@ def test_unknown_scale_is_refused():
         seed("--scale", "tiny")
 
 
-def test_missing_data_dir_is_a_one_line_error_and_writes_nothing(settings, tmp_path):
+def test_missing_data_dir_is_a_one_line_error_and_changes_nothing(settings, tmp_path):
     settings.DATA_DIR = tmp_path / "nowhere"
 
     with pytest.raises(CommandError) as excinfo:
@@ -260,6 +260,17 @@ def test_missing_data_dir_is_a_one_line_error_and_writes_nothing(settings, tmp_p
     assert "\n" not in message
     assert not Category.objects.exists()
     assert not get_user_model().objects.filter(username="admin").exists()
+
+
+def test_reset_with_the_data_dir_missing_keeps_the_existing_catalog(settings, tmp_path):
+    seed_catalog(scale="tiny")
+    skus = SKU.objects.count()
+    settings.DATA_DIR = tmp_path / "nowhere"
+
+    with pytest.raises(CommandError):
+        seed("--reset")
+
+    assert SKU.objects.count() == skus
 
 
 def test_repeated_sibling_names_get_their_id_appended():

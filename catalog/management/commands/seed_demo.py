@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog.demo import COMMAND_SCALES, DemoDataMissing
+from catalog.demo import COMMAND_SCALES, DemoDataMissing, demo_data_paths
 
 
 def demo_modules() -> list[ModuleType]:
@@ -58,6 +58,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         modules = demo_modules()
         try:
+            demo_data_paths()  # before --reset deletes anything
             with transaction.atomic():
                 if reset:
                     for module in reversed(modules):
