@@ -180,10 +180,11 @@ def _scopes_of(link: CategoryAttribute) -> set[str]:
 def products_completeness(products: Sequence[Product]) -> dict[int, dict[str, Completeness]]:
     """Return completeness per scope for each product (prefetch with ``completeness_prefetch``).
 
-    Web listing: required attributes, a main image, selling points, and for every active SKU a
-    retail price. Warehouse: barcode, weight and dimensions of every active non-bundle SKU.
-    Finance: retail, distribution and cost price of every active SKU. Variant (sale)
-    attributes are required on every SKU, other attributes on the product.
+    Every scope needs at least one active SKU. Web listing: required attributes, a main image,
+    selling points, and for every active SKU a retail price. Warehouse: barcode, weight and
+    dimensions of every active non-bundle SKU. Finance: retail, distribution and cost price of
+    every active SKU. Variant (sale) attributes are required on every SKU, other attributes on
+    the product.
     """
     links_by_category = _inherited_attributes_by_category(p.category for p in products)
     result = {}
@@ -195,7 +196,9 @@ def products_completeness(products: Sequence[Product]) -> dict[int, dict[str, Co
 
         web.need(_("main image"), bool(product.images.all()))
         web.need(_("selling points"), bool(product.selling_points.all()))
-        web.need(_("at least one active SKU"), bool(skus))
+        # Every team works on SKUs: without one, no scope is complete.
+        for scope in scopes.values():
+            scope.need(_("at least one active SKU"), bool(skus))
         for sku in skus:
             web.need(_("retail price of %(sku)s") % {"sku": sku.code}, sku.retail_price is not None)
             finance.need(

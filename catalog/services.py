@@ -49,19 +49,19 @@ CATEGORY_TREE_LOCK_KEY = 0x4A58_4341  # "JXCA"
 
 
 @contextmanager
-def category_tree_lock(*, shared: bool = False) -> Iterator[None]:
-    """Hold the tree's lock for the enclosing transaction.
+def category_tree_lock() -> Iterator[None]:
+    """Hold the tree's write lock for the enclosing transaction.
 
     django-mptt rewrites lft/rght of many rows on every insert or move; two concurrent writers
     deadlock or corrupt the numbering. A transaction-scoped advisory lock makes them queue.
-    Writes that only depend on the tree's shape (a product needs a leaf) take it ``shared``:
-    they do not wait for each other, only for tree writes. SQLite serialises writers itself.
+    Writes that depend on the tree's shape (a product needs a leaf) take the same lock: a
+    shared mode would deadlock two transactions that each go on to write the tree.
+    SQLite serialises writers on its own.
     """
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
             with connection.cursor() as cursor:
-                cursor.execute(f"SELECT {function}(%s)", [CATEGORY_TREE_LOCK_KEY])
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CATEGORY_TREE_LOCK_KEY])
         yield
 
 
@@ -309,8 +309,8 @@ def product_create(
                 % {"unknown": ", ".join(unknown), "known": ", ".join(SelectionTag.values)}
             }
         )
-    # The shared tree lock keeps a sub-category from appearing under ``category`` meanwhile.
-    with category_tree_lock(shared=True):
+    # The tree lock keeps a sub-category from appearing under ``category`` meanwhile.
+    with category_tree_lock():
         product_check_category(category=category)
         product = Product(
             code=code,

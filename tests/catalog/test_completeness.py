@@ -52,6 +52,17 @@ def test_a_bare_product_misses_image_selling_points_and_a_sku_for_the_web():
 
 
 @pytest.mark.django_db
+def test_a_product_without_skus_is_not_complete_for_any_team():
+    product = ProductFactory()
+
+    scopes = product_completeness(product=product)
+
+    assert scopes["warehouse"].missing == ["at least one active SKU"]
+    assert scopes["finance"].missing == ["at least one active SKU"]
+    assert scopes["warehouse"].percent == scopes["finance"].percent == 0
+
+
+@pytest.mark.django_db
 def test_each_scope_names_what_it_misses():
     product = web_ready_product()
     SKUFactory(product=product, code="S2", retail_price=None, barcode=None, weight_g=None)
@@ -78,7 +89,7 @@ def test_a_web_ready_product_is_complete_for_the_web():
     assert scopes["web"].missing == []
     assert scopes["web"].percent == 100
     assert scopes["warehouse"].percent == 100
-    assert scopes["finance"].percent == 33
+    assert scopes["finance"].percent == 50
 
 
 def test_percent_rounds_down_so_that_only_a_complete_product_shows_100():

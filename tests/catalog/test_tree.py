@@ -4,8 +4,10 @@ import random
 import threading
 from collections import Counter, defaultdict
 from contextlib import contextmanager
+from functools import partial
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from catalog import services
@@ -106,11 +108,57 @@ def test_eight_concurrent_writers_leave_the_tree_valid():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_concurrent_moves_and_inserts_leave_the_tree_valid():
+    tops = [CategoryFactory(name=f"大类{i}", code=f"TOP{i}") for i in range(2)]
+    middles = [CategoryFactory(name=f"中类{i}", code=f"MID{i}", parent=tops[0]) for i in range(4)]
+    for middle in middles:
+        CategoryFactory(name=f"{middle.name}小类", parent=middle)
+
+    def mover(middle):
+        def job():
+            for n in range(6):
+                services.category_update(category=middle, parent=tops[(n + 1) % 2])
+
+        return job
+
+    def inserter(i):
+        def job():
+            for j in range(6):
+                services.category_create(name=f"新{i}-{j}", code=f"N{i}-{j}", parent=tops[j % 2])
+                services.category_create(name=f"根{i}-{j}", code=f"R{i}-{j}")
+
+        return job
+
+    errors = run_in_threads([*map(mover, middles), *map(inserter, range(4))])
+
+    assert errors == []
+    assert Category.objects.count() == 2 + 4 + 4 + 4 * 6 * 2
+    assert_tree_valid()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_product_and_a_sub_category_racing_for_one_leaf_never_both_win():
+    for round_ in range(6):
+        leaf = CategoryFactory(name=f"小类{round_}")
+        jobs = [
+            partial(services.product_create, code=f"P{round_}", name="薯片", category=leaf),
+            partial(services.category_create, name="子类", code=f"C{round_}", parent=leaf),
+        ]
+
+        errors = run_in_threads(jobs)
+
+        assert len(errors) <= 1
+        assert all(isinstance(error, CategoryTreeError) for error in errors)
+        leaf.refresh_from_db()
+        assert not (leaf.products.exists() and leaf.get_children().exists())
+
+
+@pytest.mark.django_db(transaction=True)
 def test_without_the_tree_lock_concurrent_writers_corrupt_or_fail(monkeypatch):
     """The race the advisory lock exists for; skipped on the rare run where it does not show."""
 
     @contextmanager
-    def no_lock(**kwargs):
+    def no_lock():
         with transaction.atomic():
             yield
 
@@ -310,6 +358,21 @@ def test_sibling_names_are_unique_on_create_move_and_at_the_top():
         services.category_create(name="食品", code="DUP")
     with pytest.raises(CategoryTreeError, match="already a category named 零食 here"):
         services.category_update(category=snacks_elsewhere, parent=top)
+
+
+@pytest.mark.django_db
+def test_a_duplicate_code_is_a_field_error_and_leaves_the_tree_alone():
+    top = CategoryFactory(code="FOOD")
+    other = CategoryFactory(parent=top)
+    before = numbering()
+
+    with pytest.raises(ValidationError) as error:
+        services.category_create(name="饮料", code="FOOD", parent=top)
+    assert error.value.message_dict == {"code": ["Category with this Code already exists."]}
+    with pytest.raises(ValidationError):
+        services.category_update(category=other, code="FOOD", parent=None)
+
+    assert numbering() == before
 
 
 @pytest.mark.django_db
