@@ -19,6 +19,8 @@ class CategoryTreeError(CatalogError):
 
 
 class InvalidStatusTransition(CatalogError):
+    """The lifecycle does not lead from ``current`` to ``target`` (both shown as labels)."""
+
     def __init__(self, current: str, target: str):
         self.current, self.target = current, target
         super().__init__(
@@ -39,11 +41,14 @@ class ProductNotListable(CatalogError):
 
 
 class AttributeValueInvalid(CatalogError):
+    """``value`` does not fit ``attribute_name``; ``reason`` says what would."""
+
     def __init__(self, attribute_name: str, value, reason: str):
         self.attribute_name, self.value, self.reason = attribute_name, value, reason
+        shown = "; ".join(map(str, value)) if isinstance(value, list | tuple) else value
         super().__init__(
             _("%(attribute)s: %(value)s is not valid. %(reason)s")
-            % {"attribute": attribute_name, "value": value, "reason": reason}
+            % {"attribute": attribute_name, "value": shown, "reason": reason}
         )
 
 

@@ -93,11 +93,14 @@ def _one_link_per_attribute(links: Iterable[CategoryAttribute]) -> list[Category
 
 def category_attributes(category: Category) -> list[CategoryAttribute]:
     """Return the attributes of ``category``: its own and its ancestors', once each."""
+    # Read the category's place in the tree in the same query: an instance loaded before a move
+    # or an insert nearby holds an outdated lft/rght.
+    node = Category.objects.filter(pk=category.pk)
     links = (
         CategoryAttribute.objects.filter(
-            category__tree_id=category.tree_id,
-            category__lft__lte=category.lft,
-            category__rght__gte=category.rght,
+            category__tree_id=Subquery(node.values("tree_id")),
+            category__lft__lte=Subquery(node.values("lft")),
+            category__rght__gte=Subquery(node.values("rght")),
         )
         .select_related("attribute", "category")
         .order_by("category__level", "sort_order", "id")

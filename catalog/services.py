@@ -1,4 +1,9 @@
-"""Writes to the catalog. Every function is keyword-only, atomic and raises catalog errors."""
+"""Writes to the catalog. Every function is keyword-only and atomic.
+
+Broken domain rules raise the errors of ``catalog.exceptions``; field input that the model
+refuses (a duplicate code, a name too long) raises Django's ``ValidationError`` from
+``full_clean``, keyed by field so that forms show it next to the input.
+"""
 
 import datetime as dt
 import io

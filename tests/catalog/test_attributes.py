@@ -11,7 +11,13 @@ from catalog import services
 from catalog.exceptions import AttributeValueInvalid
 from catalog.models import AttributeValue, CategoryAttribute
 from catalog.selectors import category_attributes
-from tests.factories import AttributeFactory, ProductFactory, SKUFactory
+from tests.factories import (
+    AttributeFactory,
+    CategoryFactory,
+    ProductFactory,
+    SKUFactory,
+    leaf_category,
+)
 
 
 def parse(raw, **attribute):
@@ -129,6 +135,12 @@ def test_multi_choice_splits_on_semicolons_and_drops_repeats():
         "绿",
         "红",
     ]
+
+
+def test_a_refused_list_is_shown_as_the_user_would_type_it():
+    message = error_of(["红", "紫"], name="颜色", value_type="multi_choice", options=["红"])
+
+    assert message == "颜色: 红; 紫 is not valid. Not an option: 紫. Choose from: 红."
 
 
 def test_multi_choice_names_the_values_that_are_not_options():
@@ -278,3 +290,16 @@ def test_category_attributes_lists_inherited_attributes_once_ancestors_first():
 
     assert [link.attribute for link in links] == [origin, size, flavour]
     assert [link.is_required for link in links] == [True, False, False]
+
+
+@pytest.mark.django_db
+def test_category_attributes_follow_a_category_moved_since_it_was_loaded():
+    leaf = leaf_category()
+    origin, size = AttributeFactory.create_batch(2)
+    CategoryAttribute.objects.create(category=leaf.parent.parent, attribute=origin)
+    elsewhere = CategoryFactory(parent=CategoryFactory())
+    CategoryAttribute.objects.create(category=elsewhere, attribute=size)
+
+    services.category_update(category=leaf, parent=elsewhere)
+
+    assert [link.attribute for link in category_attributes(leaf)] == [size]
