@@ -281,7 +281,7 @@ def test_sku_add_refuses_a_negative_price(admin_client, sku_add_data):
     response = admin_client.post(url(SKU, "add"), sku_add_data)
 
     assert response.status_code == 200
-    assert "Ensure this value is greater than or equal to 0" in response.content.decode()
+    assert "Retail price cannot be negative." in response.content.decode()
     assert not SKU.objects.filter(code="S-NEW").exists()
 
 
