@@ -377,6 +377,28 @@ def test_product_add_refuses_a_category_that_is_not_a_leaf(admin_client, leaf):
     assert not Product.objects.filter(code="P-NEW").exists()
 
 
+def test_product_category_select_shows_the_tree_but_offers_only_leaves(admin_client, leaf):
+    page = admin_client.get(url(Product, "add")).content.decode()
+
+    assert f'<option value="{leaf.parent_id}" disabled>' in page
+    assert f'<option value="{leaf.pk}">' in page
+
+
+def test_product_change_page_query_count_does_not_grow_with_attribute_rows(
+    admin_client, django_assert_max_num_queries, leaf
+):
+    product = ProductFactory(category=leaf)
+    counts = []
+    for rows in (1, 12):
+        while product.attribute_values.count() < rows:
+            services.attribute_value_set(attribute=AttributeFactory(), raw="x", product=product)
+        with django_assert_max_num_queries(25) as queries:
+            response = admin_client.get(url(Product, "change", product.pk))
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
 def test_product_add_on_a_leaf_is_saved_as_typed(admin_client, leaf):
     data = form_data(admin_client.get(url(Product, "add")))
     data.update(code="P-NEW", name="保温杯 A", category=str(leaf.pk), role="image")
