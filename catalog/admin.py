@@ -579,7 +579,8 @@ class ProductAdmin(SaveErrorsAsFormErrorsMixin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         # The status moves only through ``product_set_status``, after the inlines are saved,
         # so that listing is judged on the images, selling points and SKUs of this submit.
-        obj.status = form.initial["status"] if change else ProductStatus.DRAFT
+        if "status" in form.changed_data:
+            obj.status = form["status"].initial
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
@@ -598,10 +599,8 @@ class ProductAdmin(SaveErrorsAsFormErrorsMixin, SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        product = form.instance
-        requested = form.cleaned_data["status"]
-        if requested != product.status:
-            services.product_set_status(product=product, status=requested)
+        if "status" in form.changed_data:
+            services.product_set_status(product=form.instance, status=form.cleaned_data["status"])
         for formset in formsets:
             if formset.model is SKU:
                 changed = [sku for sku, _fields in formset.changed_objects]

@@ -412,6 +412,29 @@ def test_product_add_on_a_leaf_is_saved_as_typed(admin_client, leaf):
     assert list(product.selling_points.values_list("text", flat=True)) == ["保温 12 小时"]
 
 
+def test_a_new_product_cannot_start_listed_and_is_not_created(admin_client, leaf):
+    data = form_data(admin_client.get(url(Product, "add")))
+    data.update(code="P-NEW", name="保温杯 A", category=str(leaf.pk), status="listed")
+    add_row(data, "skus", code="S-NEW", retail_price="59.00", is_active="on")
+
+    response = admin_client.post(url(Product, "add"), data)
+
+    assert response.status_code == 200
+    assert "cannot go from Draft to Listed" in response.content.decode()
+    assert not Product.objects.filter(code="P-NEW").exists()
+    assert not SKU.objects.filter(code="S-NEW").exists()
+
+
+def test_a_new_product_can_start_ready(admin_client, leaf):
+    data = form_data(admin_client.get(url(Product, "add")))
+    data.update(code="P-NEW", name="保温杯 A", category=str(leaf.pk), status="ready")
+
+    response = admin_client.post(url(Product, "add"), data)
+
+    assert response.status_code == 302
+    assert Product.objects.get(code="P-NEW").status == "ready"
+
+
 def test_listing_an_incomplete_product_names_what_is_missing_and_changes_nothing(
     admin_client, leaf
 ):
