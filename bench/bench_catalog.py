@@ -79,7 +79,7 @@ def manage(*args: str, env: dict[str, str], timed: bool = False) -> subprocess.C
 
 def build_catalog(*, tops: int, middles: int, leaves: int, skus: int) -> dict[str, float]:
     """Fill the catalog with the benchmark tree and SKUs unless it already holds exactly them."""
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from catalog.demo import catalog_reset, ean13_from_serial
     from catalog.models import (
@@ -185,6 +185,9 @@ def build_catalog(*, tops: int, middles: int, leaves: int, skus: int) -> dict[st
                 ),
                 batch_size=2_000,
             )
+    # Fresh bulk-loaded tables have no planner statistics until autovacuum gets to them.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     timings["build (tree and 100k SKUs)"] = time.perf_counter() - started
     return timings
 
@@ -250,7 +253,9 @@ def measure_seed(*, base_url: str, scale: str) -> dict:
             return {"error": "migrate failed: " + migrated.stderr.strip().splitlines()[-1]}
         result = manage("seed_demo", "--scale", scale, env=env, timed=True)
     if result.returncode:
-        return {"error": result.stderr.strip().splitlines()[-1]}
+        # /usr/bin/time -v appends its report to stderr; the reason is the line before it.
+        reason = result.stderr.split("\tCommand being timed")[0].strip().splitlines()
+        return {"error": reason[-1] if reason else f"exit status {result.returncode}"}
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", result.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr)
     seconds = 0.0
@@ -284,9 +289,10 @@ def machine() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         postgres = cursor.fetchone()[0]
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
     return (
         f"{os.cpu_count()} CPUs ({cpu}), {memory_text}, PostgreSQL {postgres}, "
-        f"Python {platform.python_version()}, Django {get_version()}"
+        f"Python {platform.python_version()}, Django {get_version()}; load average {load}"
     )
 
 
