@@ -446,6 +446,13 @@ class _CatalogLoader:
         self.brands: list[Brand] = []
         self.brand_by_catmall_id: dict[str, Brand] = {}
         self.images: dict[str, tuple[str, str]] = {}  # top name -> (image, thumbnail)
+        self.phone_category_ids: set[str] = set()  # cat-mall ids holding the real phones
+        self.catmall_attribute_code: dict[str, str] = {}  # attr_id -> code
+        # Set by generate_products: (pk, name, top name) of the leaves that get products,
+        # a typical price per leaf, and real measurements to draw from.
+        self.leaves: list[tuple[int, str, str]] = []
+        self.leaf_price: dict[int, float] = {}
+        self.measurements: list[tuple[int, int, int, int]] = []
 
     def add(self, key: str, n: int) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -544,7 +551,6 @@ class _CatalogLoader:
             Attribute(**{"unit": "", "options": [], **definition})
             for definition in GENERIC_ATTRIBUTES
         ]
-        self.phone_category_ids: set[str] = set()
         for row in attr_rows:
             attributes.append(self._catmall_attribute(row, observed.get(row["attr_id"], [])))
             self.phone_category_ids.add(row["catelog_id"])
@@ -746,9 +752,11 @@ class _CatalogLoader:
     # Generated products ----------------------------------------------------------------
 
     def generate_products(self, *, target_skus: int) -> None:
+        # In load order (cat-mall ids), not tree order: the tree orders siblings by the
+        # database's collation, which would make the data depend on the backend.
         leaves = list(
             Category.objects.filter(rght=F("lft") + 1)
-            .order_by("tree_id", "lft")
+            .order_by("pk")
             .values_list("pk", "name", "tree_id")
         )
         phone_pks = {self.catmall_category[c] for c in self.phone_category_ids}
@@ -758,7 +766,6 @@ class _CatalogLoader:
             if pk not in phone_pks and self.top_name_by_tree[tree_id] not in NO_PRODUCT_TOPS
         ]
         # A typical price per leaf, drawn log-uniformly inside its 大类's band.
-        self.leaf_price = {}
         for pk, _name, top in self.leaves:
             low, high = PRICE_BANDS.get(top, DEFAULT_PRICE_BAND)
             self.leaf_price[pk] = math.exp(self.rng.uniform(math.log(low), math.log(high)))
