@@ -20,8 +20,9 @@ from datetime import datetime
 from decimal import Decimal
 from functools import reduce
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -728,12 +729,62 @@ def _expand(lines: Sequence[StockLine], problems: list[str]) -> list[_Part]:
     return parts
 
 
-def _commit(*, column: str, warehouse: Warehouse, parts: Sequence[_Part]) -> None:
-    """Add each SKU's total to ``column`` (reserved or locked) if it is available, or raise.
+def _insert(objs: Sequence[Reservation | StockLock], *, standalone: bool) -> None:
+    """INSERT the rows in one statement and set their ids.
 
-    One conditional UPDATE per SKU, in SKU order: the row lock it takes and the re-check of
-    the condition on the newest row version make oversell impossible. Every short SKU is
-    tried and reported; the caller's transaction rolls the others back.
+    Used on the reservation hot path instead of ``bulk_create``, whose Python work costs
+    more than the database's on a small server. In a transaction of its own on PostgreSQL
+    the same round trip lets the commit skip the wait for the WAL flush
+    (``INVENTORY_RESERVE_ASYNC_COMMIT``); a caller's transaction keeps its own durability.
+    """
+    model = type(objs[0])
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [
+        f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs for f in fields
+    ]
+    relax = (
+        standalone and settings.INVENTORY_RESERVE_ASYNC_COMMIT and connection.vendor == "postgresql"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ("SET LOCAL synchronous_commit TO OFF; " if relax else "")
+            + f"INSERT INTO {quote(model._meta.db_table)} "
+            f"({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES {', '.join([row] * len(objs))} RETURNING {quote(model._meta.pk.column)}",
+            params,
+        )
+        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = connection.alias
+
+
+# Adds to reserved or locked only while what is left stays available: the one statement
+# that makes oversell impossible. It takes the row lock and, when another transaction
+# changed the row meanwhile, re-checks the condition on the newest version.
+_TAKE_AVAILABLE = (
+    "UPDATE {table} SET {column} = {column} + %s "
+    "WHERE warehouse_id = %s AND sku_id = %s "
+    "AND on_hand - reserved - locked - defective >= %s"
+)
+
+
+def _hold(
+    *,
+    column: str,
+    warehouse: Warehouse,
+    parts: Sequence[_Part],
+    holds: Sequence,
+    standalone: bool,
+) -> None:
+    """Write the hold rows and add each SKU's total to ``column`` (reserved or locked).
+
+    One conditional UPDATE per SKU, in SKU order, so concurrent multi-line holds never
+    deadlock. The rows are inserted first, so the hot stock row stays locked only from its
+    UPDATE to the commit. Every short SKU is tried and reported in one
+    ``InsufficientStock``; the caller's transaction rolls the rest back.
     """
     wanted: dict[int, int] = defaultdict(int)
     skus: dict[int, SKU] = {}
@@ -743,16 +794,17 @@ def _commit(*, column: str, warehouse: Warehouse, parts: Sequence[_Part]) -> Non
         skus[part.sku.pk] = part.sku
         if part.bundle is not None:
             bundles[part.sku.pk].add(part.bundle.code)
+    _insert(holds, standalone=standalone)
+    sql = _TAKE_AVAILABLE.format(
+        table=connection.ops.quote_name(WarehouseStock._meta.db_table), column=column
+    )
     short = []
-    for sku_id in sorted(wanted):
-        units = wanted[sku_id]
-        updated = WarehouseStock.objects.filter(
-            warehouse=warehouse,
-            sku_id=sku_id,
-            on_hand__gte=F("reserved") + F("locked") + F("defective") + units,
-        ).update(**{column: F(column) + units})
-        if not updated:
-            short.append(sku_id)
+    with connection.cursor() as cursor:
+        for sku_id in sorted(wanted):
+            units = wanted[sku_id]
+            cursor.execute(sql, [units, warehouse.pk, sku_id, units])
+            if cursor.rowcount != 1:
+                short.append(sku_id)
     if short:
         available = dict(
             WarehouseStock.objects.annotate_available()
@@ -798,10 +850,15 @@ def stock_reserve(
         )
         for part in parts
     ]
+    standalone = not connection.in_atomic_block
     with transaction.atomic():
-        # Insert first: the hot stock row stays locked only from its UPDATE to the commit.
-        Reservation.objects.bulk_create(reservations)
-        _commit(column="reserved", warehouse=warehouse, parts=parts)
+        _hold(
+            column="reserved",
+            warehouse=warehouse,
+            parts=parts,
+            holds=reservations,
+            standalone=standalone,
+        )
     return reservations
 
 
@@ -853,9 +910,9 @@ def stock_lock(
         )
         for part in parts
     ]
+    standalone = not connection.in_atomic_block
     with transaction.atomic():
-        StockLock.objects.bulk_create(locks)
-        _commit(column="locked", warehouse=warehouse, parts=parts)
+        _hold(column="locked", warehouse=warehouse, parts=parts, holds=locks, standalone=standalone)
     return locks
 
 

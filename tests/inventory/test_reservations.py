@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from catalog.models import SKU
 from catalog.services import bundle_set_components
@@ -198,3 +200,29 @@ def test_backordered_quantity_is_kept_by_the_service_and_never_negative(site):
     with pytest.raises(InvalidStockInput) as error:
         services.stock_backorder_change(warehouse=site.warehouse, sku=sku, change=-5)
     assert str(error.value) == "BO-1 in SH has 2 backordered, not 5."
+
+
+def _relaxed(queries) -> bool:
+    return any("synchronous_commit TO OFF" in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_a_reservation_that_is_its_own_transaction_skips_the_flush_wait(site, settings):
+    sku = SKUFactory()
+    receive(sku, site.pick_a, 10)
+    reserve = lambda: services.stock_reserve(warehouse=site.warehouse, lines=[line(sku, 1)])  # noqa: E731
+
+    with CaptureQueriesContext(connection) as standalone:
+        reserve()
+    with CaptureQueriesContext(connection) as inside, transaction.atomic():
+        reserve()
+    settings.INVENTORY_RESERVE_ASYNC_COMMIT = False
+    with CaptureQueriesContext(connection) as switched_off:
+        reserve()
+
+    assert (_relaxed(standalone), _relaxed(inside), _relaxed(switched_off)) == (
+        True,
+        False,
+        False,
+    )
+    assert columns(sku, site.warehouse)["reserved"] == 3

@@ -1,0 +1,269 @@
+"""Reservation throughput benchmark (not a test): many buyers, one hot SKU, no oversell.
+
+In a fresh PostgreSQL database (``jingxi_bench_reservations``, dropped, created and migrated)
+it receives ``--units`` units of one SKU, then ``--workers`` concurrent workers (threads or
+processes, each with its own database connection) call ``inventory.services.stock_reserve``
+for one unit at a time until the SKU is sold out. It reports reservations per second, the
+latency of a reservation (median, p99) and proves that nothing was oversold: successes equal
+the units, reserved equals on hand, one reservation row per success, and
+``check_stock_integrity`` agrees. Goal: at least 2,000 reservations per second.
+
+It prints a markdown table and appends it to ``bench/RESULTS.md``. The server comes from
+``DATABASE_URL`` (only the database name is replaced)::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/jingxi .venv/bin/python \
+        bench/bench_reservations.py [--workers 16] [--units 20000] [--mode threads|processes]
+"""
+
+import argparse
+import multiprocessing
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/jingxi"
+DATABASE = "jingxi_bench_reservations"
+GOAL_PER_SECOND = 2000
+
+sys.path.insert(0, str(ROOT))
+
+
+def database_url(base: str) -> str:
+    parts = urlsplit(base)
+    if not parts.scheme.startswith("postgres"):
+        sys.exit(f"The benchmark needs PostgreSQL; DATABASE_URL is {base}")
+    return urlunsplit(parts._replace(path=f"/{DATABASE}"))
+
+
+def recreate_database(url: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(url)
+    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            name = sql.Identifier(DATABASE)
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(name))
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    finally:
+        admin.close()
+
+
+def setup_stock(units: int) -> tuple[int, int]:
+    """Create a warehouse, a slot and one SKU with ``units`` on hand; return their ids."""
+    from decimal import Decimal
+
+    from catalog import services as catalog_services
+    from catalog.models import SKU, Product
+    from inventory import services
+    from inventory.enums import SlotType
+    from inventory.models import Slot, Warehouse
+
+    top = catalog_services.category_create(name="基准", code="BENCH-0")
+    middle = catalog_services.category_create(name="基准中类", code="BENCH-1", parent=top)
+    leaf = catalog_services.category_create(name="基准小类", code="BENCH-2", parent=middle)
+    product = Product.objects.create(code="BENCH-P", name="爆款", category=leaf)
+    sku = SKU.objects.create(product=product, code="HOT-SKU", name="爆款")
+    warehouse = Warehouse.objects.create(code="BENCH", name="基准仓")
+    slot = Slot.objects.create(
+        warehouse=warehouse, code="A-01-01-1", zone="A", slot_type=SlotType.PICK
+    )
+    services.stock_receive(
+        slot=slot, lines=[services.ReceiptLine(sku=sku, quantity=units, unit_cost=Decimal("9"))]
+    )
+    return warehouse.pk, sku.pk
+
+
+def buyer(worker: int, warehouse_id: int, sku_id: int, start, results) -> None:
+    """Reserve one unit at a time until the SKU is sold out; report successes and latencies."""
+    from django.db import connection
+
+    from catalog.models import SKU
+    from inventory import services
+    from inventory.exceptions import InsufficientStock
+    from inventory.models import Warehouse
+
+    warehouse, sku = Warehouse.objects.get(pk=warehouse_id), SKU.objects.get(pk=sku_id)
+    latencies, n = [], 0
+    start.wait()
+    try:
+        while True:
+            began = time.perf_counter()
+            try:
+                services.stock_reserve(
+                    warehouse=warehouse,
+                    lines=[services.StockLine(sku, 1, "bench_order", f"{worker}-{n}")],
+                )
+            except InsufficientStock:
+                break
+            latencies.append(time.perf_counter() - began)
+            n += 1
+    finally:
+        connection.close()
+    results.put((n, time.perf_counter(), latencies))
+
+
+def process_buyer(worker, warehouse_id, sku_id, start, results) -> None:
+    import django
+
+    django.setup()
+    buyer(worker, warehouse_id, sku_id, start, results)
+
+
+def run(*, workers: int, mode: str, warehouse_id: int, sku_id: int) -> tuple[list, float]:
+    from django.db import connections
+
+    connections.close_all()
+    if mode == "threads":
+        import queue
+
+        results = queue.Queue()
+        start = threading.Barrier(workers + 1)
+        pool = [
+            threading.Thread(target=buyer, args=(w, warehouse_id, sku_id, start, results))
+            for w in range(workers)
+        ]
+    else:
+        context = multiprocessing.get_context("fork")
+        results = context.Queue()
+        start = context.Barrier(workers + 1)
+        pool = [
+            context.Process(target=process_buyer, args=(w, warehouse_id, sku_id, start, results))
+            for w in range(workers)
+        ]
+    for worker in pool:
+        worker.start()
+    start.wait()
+    began = time.perf_counter()
+    outcomes = [results.get() for _ in pool]
+    for worker in pool:
+        worker.join()
+    # The clock stops when the last buyer learnt the SKU was sold out.
+    return outcomes, max(finished for _n, finished, _l in outcomes) - began
+
+
+def verify(units: int, successes: int, warehouse_id: int, sku_id: int) -> dict:
+    from inventory.models import Reservation, WarehouseStock
+    from inventory.selectors import stock_integrity_mismatches
+
+    stock = WarehouseStock.objects.get(warehouse_id=warehouse_id, sku_id=sku_id)
+    return {
+        "successes": successes,
+        "oversold": successes - units,
+        "reserved": stock.reserved,
+        "on_hand": stock.on_hand,
+        "reservation_rows": Reservation.objects.filter(sku_id=sku_id).count(),
+        "integrity_mismatches": len(stock_integrity_mismatches()),
+    }
+
+
+def git_state() -> str:
+    def git(*args):
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    dirty = " (with uncommitted changes)" if git("status", "--porcelain", "inventory") else ""
+    return git("rev-parse", "--short", "HEAD") + dirty
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--units", type=int, default=20_000)
+    parser.add_argument("--mode", choices=["threads", "processes"], default="processes")
+    parser.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
+    args = parser.parse_args()
+
+    url = database_url(os.environ.get("DATABASE_URL", DEFAULT_URL))
+    recreate_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if migrate.returncode:
+        sys.exit(migrate.stderr)
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    warehouse_id, sku_id = setup_stock(args.units)
+    outcomes, seconds = run(
+        workers=args.workers, mode=args.mode, warehouse_id=warehouse_id, sku_id=sku_id
+    )
+    latencies = sorted(latency for _n, _f, worker in outcomes for latency in worker)
+    successes = sum(n for n, _f, _l in outcomes)
+    checks = verify(args.units, successes, warehouse_id, sku_id)
+    rate = successes / seconds
+    ok = (
+        checks["oversold"] == 0
+        and checks["reserved"] == checks["on_hand"] == args.units
+        and checks["reservation_rows"] == successes
+        and checks["integrity_mismatches"] == 0
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        server = cursor.fetchone()[0]
+        cursor.execute("SHOW synchronous_commit")
+        synchronous_commit = cursor.fetchone()[0]
+
+    command = (
+        f"DATABASE_URL=postgres://…/{urlsplit(url).hostname} .venv/bin/python "
+        f"bench/bench_reservations.py --workers {args.workers} --units {args.units} "
+        f"--mode {args.mode}"
+    )
+    table = "\n".join(
+        [
+            f"### Reservations on one hot SKU — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+            "",
+            f"`{command}`  ",
+            f"commit {git_state()}; PostgreSQL {server} (synchronous_commit={synchronous_commit})"
+            f"; Python {platform.python_version()}; {os.cpu_count()} CPUs",
+            "",
+            "| measure | value | goal |",
+            "|---|---|---|",
+            f"| workers ({args.mode}, one connection each) | {args.workers} | 16 |",
+            f"| units on hand before | {args.units:,} | |",
+            f"| reservations per second | {rate:,.0f} | ≥ {GOAL_PER_SECOND:,} |",
+            f"| time to sell out | {seconds:.2f} s | |",
+            f"| latency median / p99 | {statistics.median(latencies) * 1000:.2f} ms / "
+            f"{latencies[int(len(latencies) * 0.99) - 1] * 1000:.2f} ms | |",
+            f"| successful reservations | {successes:,} | = units |",
+            f"| oversold units | {checks['oversold']} | 0 |",
+            f"| reserved / on hand after | {checks['reserved']:,} / {checks['on_hand']:,} | "
+            "equal |",
+            f"| reservation rows | {checks['reservation_rows']:,} | = successes |",
+            f"| check_stock_integrity mismatches | {checks['integrity_mismatches']} | 0 |",
+            "",
+            f"Result: {'PASS' if ok and rate >= GOAL_PER_SECOND else 'FAIL'}"
+            f"{'' if ok else ' (oversell or drift)'}",
+            "",
+        ]
+    )
+    print(table)
+    if not args.no_write:
+        with RESULTS.open("a", encoding="utf-8") as results:
+            results.write("\n" + table)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
