@@ -16,7 +16,11 @@ from catalog.demo import COMMAND_SCALES, DemoDataMissing, demo_data_paths
 
 
 def demo_modules() -> list[ModuleType]:
-    """Return the ``demo`` module of each installed app that has one, in INSTALLED_APPS order."""
+    """Return the ``demo`` module of each installed app that has one, in INSTALLED_APPS order.
+
+    Each of its hooks (``demo_reset``, ``demo_seed``, ``demo_logins``; see ``catalog.demo``)
+    is optional.
+    """
     modules = []
     for app_config in apps.get_app_configs():
         name = f"{app_config.name}.demo"
@@ -62,10 +66,11 @@ class Command(BaseCommand):
             with transaction.atomic():
                 if reset:
                     for module in reversed(modules):
-                        module.demo_reset()
+                        if hasattr(module, "demo_reset"):
+                            module.demo_reset()
                     self.stdout.write(_("Existing demo data deleted."))
                 counts: dict[str, int] = {}
-                for module in modules:
+                for module in (m for m in modules if hasattr(m, "demo_seed")):
                     for key, value in module.demo_seed(
                         scale=scale, seed=seed, stdout=self.stdout
                     ).items():
@@ -82,7 +87,7 @@ class Command(BaseCommand):
                 )
             )
         self.stdout.write(_("Demo logins:"))
-        for module in modules:
+        for module in (m for m in modules if hasattr(m, "demo_logins")):
             for login in module.demo_logins():
                 self.stdout.write(f"  {login.username:<14} {login.description}")
         if settings.DEMO_PASSWORD == "jingxi-demo":
