@@ -22,6 +22,7 @@ from mptt.admin import MPTTModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalog import selectors, services
+from catalog.access import VIEW_COST, FieldAccessMixin, visible_attributes_q
 from catalog.enums import CompletenessScope, ProductStatus, SelectionTag
 from catalog.exceptions import (
     BundleInvalid,
@@ -133,6 +134,8 @@ def _warn_about_prices(request, skus) -> None:
 
 
 class AttributeValueInline(admin.TabularInline):
+    """Values of the attributes whose uses the user's roles serve (``catalog.access``)."""
+
     model = AttributeValue
     form = AttributeValueForm
     formset = AttributeValueFormSet
@@ -141,7 +144,18 @@ class AttributeValueInline(admin.TabularInline):
     extra = 0
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("attribute")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(visible_attributes_q(request.user, "attribute__"))
+            .select_related("attribute")
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "attribute":
+            field.queryset = field.queryset.filter(visible_attributes_q(request.user))
+        return field
 
     @admin.display(description=_("format"))
     def value_format(self, value):
@@ -368,8 +382,9 @@ class AttributeAdmin(admin.ModelAdmin):
 # --- Products -----------------------------------------------------------------------------
 
 
-class SKUInline(admin.TabularInline):
+class SKUInline(FieldAccessMixin, admin.TabularInline):
     model = SKU
+    sensitive_fields = {"cost_price": VIEW_COST}
     fields = [
         "code",
         "name",
@@ -645,8 +660,9 @@ class ProductAdmin(SaveErrorsAsFormErrorsMixin, SimpleHistoryAdmin):
 # --- SKUs ---------------------------------------------------------------------------------
 
 
-class BundleComponentInline(admin.TabularInline):
+class BundleComponentInline(FieldAccessMixin, admin.TabularInline):
     model = BundleComponent
+    sensitive_fields = {"component_cost": VIEW_COST}
     fk_name = "bundle"
     fields = ["component", "quantity", "component_cost"]
     readonly_fields = ["component_cost"]
@@ -663,7 +679,8 @@ class BundleComponentInline(admin.TabularInline):
 
 
 @admin.register(SKU)
-class SKUAdmin(SaveErrorsAsFormErrorsMixin, SimpleHistoryAdmin):
+class SKUAdmin(SaveErrorsAsFormErrorsMixin, FieldAccessMixin, SimpleHistoryAdmin):
+    sensitive_fields = {"cost_price": VIEW_COST, "bundle_cost": VIEW_COST}
     list_display = [
         "code",
         "name",

@@ -253,6 +253,11 @@ class SKU(models.Model):
     class Meta:
         verbose_name = _("SKU")
         verbose_name_plural = _("SKUs")
+        # Field-level permissions (catalog.access): the role matrix grants them.
+        permissions = [
+            ("view_cost", "Can see cost prices, costs and COGS"),
+            ("view_margin", "Can see margins"),
+        ]
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -354,6 +359,11 @@ class Attribute(models.Model):
     class Meta:
         verbose_name = _("attribute")
         verbose_name_plural = _("attributes")
+        # Which attribute values a user sees follows the uses the attribute serves.
+        permissions = [
+            (f"view_use_{use}", f"Can see values of attributes for the {use} use")
+            for use in AttributeUse.values
+        ]
         ordering = ["display_priority", "code"]
         constraints = [
             models.CheckConstraint(

@@ -4,11 +4,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from catalog.enums import AttributeUse, CompletenessScope
+from catalog.enums import AttributeUse, CompletenessScope, ProductRole
 from catalog.models import (
     SKU,
     AttributeValue,
@@ -291,3 +291,28 @@ def category_paths(categories: Iterable[Category]) -> dict[int, str]:
         )
         for pk, c in categories.items()
     }
+
+
+def standard_margin_by_role() -> list[dict]:
+    """Return per product role the number of priced active SKUs and their standard margin.
+
+    Standard margin = (Σ retail price − Σ cost price) ÷ Σ retail price, over active SKUs that
+    have both prices; one GROUP BY.
+    """
+    rows = (
+        SKU.objects.filter(is_active=True, retail_price__gt=0, cost_price__isnull=False)
+        .values("product__role")
+        .annotate(skus=Count("pk"), retail=Sum("retail_price"), cost=Sum("cost_price"))
+        .order_by("product__role")
+    )
+    labels = dict(ProductRole.choices)
+    return [
+        {
+            "role": labels.get(row["product__role"], row["product__role"]),
+            "skus": row["skus"],
+            "margin_percent": ((row["retail"] - row["cost"]) * 100 / row["retail"]).quantize(
+                Decimal("0.1")
+            ),
+        }
+        for row in rows
+    ]

@@ -1,0 +1,143 @@
+"""Field-level access: which facts of a product a user may see.
+
+Sensitive facts are guarded by permissions declared on catalog models (``catalog.view_cost``,
+``catalog.view_margin`` and one ``catalog.view_use_<use>`` per attribute use). The staff role
+matrix decides which roles hold them; the apps below staff only ask ``user.has_perm``, so
+every app can hide a sensitive field without importing the layer above it.
+
+``FieldAccessMixin`` applies this to a ``ModelAdmin`` or an inline: it removes hidden fields
+from forms, read-only fields, list columns, filters, search, URL lookups and history diffs.
+"""
+
+import dataclasses
+
+from django.db.models import Q
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from catalog.enums import AttributeUse
+
+VIEW_COST = "catalog.view_cost"
+VIEW_MARGIN = "catalog.view_margin"
+
+
+def attribute_use_permission(use: str) -> str:
+    return f"catalog.view_use_{use}"
+
+
+def visible_attribute_uses(user) -> set[str]:
+    """Return the attribute uses whose values ``user`` may see."""
+    return {use for use in AttributeUse.values if user.has_perm(attribute_use_permission(use))}
+
+
+def visible_attributes_q(user, prefix: str = "") -> Q:
+    """Return a filter for attributes ``user`` may see: one of their uses is visible to the
+    user, or they serve no particular use at all."""
+    uses = visible_attribute_uses(user)
+    if len(uses) == len(AttributeUse.values):
+        return Q()
+    no_use = Q(**{f"{prefix}use_{use}": False for use in AttributeUse.values})
+    visible = Q()
+    for use in uses:
+        visible |= Q(**{f"{prefix}use_{use}": True})
+    return no_use | visible if uses else no_use
+
+
+def _field_path_names(lookup: str) -> list[str]:
+    return lookup.lstrip("^=@").split("__")
+
+
+class _HiddenFieldsContextHelper(HistoricalRecordContextHelper):
+    def __init__(self, model, record, hidden: set[str]):
+        super().__init__(model, record)
+        self.hidden = hidden
+
+    def context_for_delta_changes(self, delta):
+        if self.hidden:
+            delta = dataclasses.replace(
+                delta,
+                changes=[c for c in delta.changes if c.field not in self.hidden],
+                changed_fields=[f for f in delta.changed_fields if f not in self.hidden],
+            )
+        return super().context_for_delta_changes(delta)
+
+
+class FieldAccessMixin:
+    """Hide ``sensitive_fields`` (name → permission) from users without the permission.
+
+    Names may be model fields or admin display methods; a name hidden here disappears from
+    every place the admin could show or query it.
+    """
+
+    sensitive_fields: dict[str, str] = {}
+
+    def hidden_fields(self, request) -> set[str]:
+        cache = request.__dict__.setdefault("_jx_hidden_fields", {})
+        key = type(self)
+        if key not in cache:
+            cache[key] = {
+                name
+                for name, permission in self.sensitive_fields.items()
+                if not request.user.has_perm(permission)
+            }
+        return cache[key]
+
+    def _visible(self, request, names):
+        hidden = self.hidden_fields(request)
+        if not hidden:
+            return list(names)
+        kept = []
+        for name in names:
+            if isinstance(name, (list, tuple)):
+                inner = [n for n in name if n not in hidden]
+                if inner:
+                    kept.append(tuple(inner))
+            elif not isinstance(name, str) or name not in hidden:
+                kept.append(name)
+        return kept
+
+    def get_fields(self, request, obj=None):
+        return self._visible(request, super().get_fields(request, obj))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = []
+        for title, options in super().get_fieldsets(request, obj):
+            fields = self._visible(request, options.get("fields", []))
+            if fields:
+                fieldsets.append((title, {**options, "fields": fields}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._visible(request, super().get_readonly_fields(request, obj))
+
+    def get_list_display(self, request):
+        return self._visible(request, super().get_list_display(request))
+
+    def get_list_filter(self, request):
+        hidden = self.hidden_fields(request)
+        return [
+            f
+            for f in super().get_list_filter(request)
+            if not (
+                (isinstance(f, str) and set(_field_path_names(f)) & hidden)
+                or (isinstance(f, tuple) and set(_field_path_names(f[0])) & hidden)
+            )
+        ]
+
+    def get_search_fields(self, request):
+        hidden = self.hidden_fields(request)
+        return [
+            f for f in super().get_search_fields(request) if not set(_field_path_names(f)) & hidden
+        ]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if request is not None and set(_field_path_names(lookup)) & self.hidden_fields(request):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_history_list_display(self, request):
+        return self._visible(request, super().get_history_list_display(request))
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return _HiddenFieldsContextHelper(
+            self.model, historical_record, self.hidden_fields(request)
+        )

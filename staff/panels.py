@@ -1,0 +1,215 @@
+"""Dashboard panels. Each panel names the roles whose dashboard shows it and the permissions
+(from the role matrix) a viewer must hold; a panel never reaches a user without them.
+
+Panels read through the owning apps' selectors and return a small context for their
+template under ``templates/staff/panels/``; each keeps a constant number of queries.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from catalog import selectors as catalog_selectors
+from catalog.access import VIEW_COST, VIEW_MARGIN
+from catalog.enums import ProductRole, ProductStatus
+from catalog.models import SKU, Category, Product
+from inventory import selectors as inventory_selectors
+from staff.roles import (
+    FINANCE,
+    MANAGER,
+    MARKETER,
+    MERCHANDISER,
+    PURCHASER,
+    SUPPORT,
+    VIEW_ROLE_MATRIX,
+    WAREHOUSE,
+)
+
+PANEL_ROWS = 20
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: str
+    roles: frozenset[str]
+    permissions: tuple[str, ...]
+    context: Callable[..., dict]
+
+    @property
+    def template(self) -> str:
+        return f"staff/panels/{self.key}.html"
+
+    def visible_to(self, user, roles: set[str]) -> bool:
+        if not (user.is_superuser or roles & self.roles):
+            return False
+        return all(user.has_perm(p) for p in self.permissions)
+
+
+def completeness_queue(request) -> dict:
+    """Products being prepared (draft, ready) whose web listing is not complete yet."""
+    products = list(
+        catalog_selectors.completeness_prefetch(
+            Product.objects.filter(status__in=[ProductStatus.DRAFT, ProductStatus.READY])
+        ).order_by("-updated_at", "-pk")[: PANEL_ROWS * 3]
+    )
+    completeness = catalog_selectors.products_completeness(products)
+    rows = [
+        (product, completeness[product.pk]["web"])
+        for product in products
+        if completeness[product.pk]["web"].missing
+    ]
+    return {"rows": rows[:PANEL_ROWS]}
+
+
+def listing_queue(request) -> dict:
+    """Products marked ready, waiting to be listed."""
+    queryset = Product.objects.filter(status=ProductStatus.READY)
+    return {
+        "count": queryset.count(),
+        "rows": list(
+            queryset.select_related("category", "brand").order_by("updated_at")[:PANEL_ROWS]
+        ),
+    }
+
+
+def product_structure(request) -> dict:
+    """Products per 大类 and role (traffic / regular / image), from one GROUP BY."""
+    counts = (
+        Product.objects.exclude(status=ProductStatus.DELISTED)
+        .values("category__tree_id")
+        .annotate(
+            **{role: Count("pk", filter=Q(role=role)) for role in ProductRole.values},
+            total=Count("pk"),
+        )
+    )
+    roots = dict(Category.objects.filter(level=0).values_list("tree_id", "name"))
+    rows = sorted(
+        (
+            {
+                "category": roots.get(row["category__tree_id"], "?"),
+                "counts": [row[role] for role in ProductRole.values],
+                "total": row["total"],
+            }
+            for row in counts
+        ),
+        key=lambda row: -row["total"],
+    )
+    return {"roles": [label for _value, label in ProductRole.choices], "rows": rows}
+
+
+def promotion_products(request) -> dict:
+    """Listed traffic drivers: the products promotions are built around."""
+    return {
+        "rows": list(
+            Product.objects.filter(role=ProductRole.TRAFFIC, status=ProductStatus.LISTED)
+            .select_related("category", "brand")
+            .order_by("code")[:PANEL_ROWS]
+        )
+    }
+
+
+def product_lookup(request) -> dict:
+    """Find a product by code, name, SKU code or barcode: selling points and availability."""
+    query = request.GET.get("q", "").strip()
+    if not query:
+        return {"query": ""}
+    skus = list(
+        inventory_selectors.sku_stock_columns(
+            SKU.objects.filter(
+                Q(code__iexact=query)
+                | Q(barcode=query)
+                | Q(product__code__iexact=query)
+                | Q(product__name__icontains=query)
+                | Q(name__icontains=query)
+            )
+        )
+        .select_related("product")
+        .prefetch_related("product__selling_points")
+        .order_by("product__code", "code")[:PANEL_ROWS]
+    )
+    return {"query": query, "skus": skus}
+
+
+def low_stock(request) -> dict:
+    rows = inventory_selectors.low_stock()
+    return {"count": rows.count(), "rows": list(rows[:PANEL_ROWS])}
+
+
+def skus_without_cost(request) -> dict:
+    queryset = SKU.objects.filter(is_active=True, cost_price__isnull=True)
+    return {
+        "count": queryset.count(),
+        "rows": list(queryset.select_related("product").order_by("code")[:PANEL_ROWS]),
+    }
+
+
+def standard_margins(request) -> dict:
+    """Standard margin (retail − cost) ÷ retail per product role, over priced SKUs."""
+    rows = catalog_selectors.standard_margin_by_role()
+    return {"rows": rows}
+
+
+PANELS: list[Panel] = [
+    Panel(
+        "completeness_queue",
+        _("Products below 100 % web completeness"),
+        frozenset({MERCHANDISER, MANAGER}),
+        ("catalog.view_product",),
+        completeness_queue,
+    ),
+    Panel(
+        "listing_queue",
+        _("Listing queue (ready to list)"),
+        frozenset({MERCHANDISER, MANAGER}),
+        ("catalog.view_product",),
+        listing_queue,
+    ),
+    Panel(
+        "product_structure",
+        _("Product structure by role"),
+        frozenset({MARKETER, MERCHANDISER, MANAGER}),
+        ("catalog.view_product",),
+        product_structure,
+    ),
+    Panel(
+        "promotion_products",
+        _("Traffic drivers for promotions"),
+        frozenset({MARKETER}),
+        ("catalog.view_product",),
+        promotion_products,
+    ),
+    Panel(
+        "product_lookup",
+        _("Product lookup"),
+        frozenset({SUPPORT}),
+        ("catalog.view_sku", "inventory.view_warehousestock"),
+        product_lookup,
+    ),
+    Panel(
+        "low_stock",
+        _("Low stock (at or below the warning level)"),
+        frozenset({WAREHOUSE, PURCHASER, MANAGER}),
+        ("inventory.view_warehousestock",),
+        low_stock,
+    ),
+    Panel(
+        "skus_without_cost",
+        _("Active SKUs without a cost price"),
+        frozenset({FINANCE, PURCHASER}),
+        ("catalog.view_sku", VIEW_COST),
+        skus_without_cost,
+    ),
+    Panel(
+        "standard_margins",
+        _("Standard margin by product role"),
+        frozenset({FINANCE, MANAGER}),
+        ("catalog.view_sku", VIEW_COST, VIEW_MARGIN),
+        standard_margins,
+    ),
+]
+
+# Links shown on the manager's dashboard, each guarded like a panel.
+MANAGER_LINKS = [(VIEW_ROLE_MATRIX, "staff:role_matrix", _("Role matrix: who sees what"))]

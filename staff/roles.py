@@ -1,0 +1,154 @@
+"""The role matrix: one declarative table of who may see and change what.
+
+Everything else follows from it: ``setup_roles`` turns it into Django groups and permissions,
+the admin and the pages ask those permissions (field-level ones included, see
+``catalog.access``), the manager's matrix page renders it, and the tests walk it. A model that
+is missing here fails the tests: every model is either given to roles below or listed in
+``MODELS_WITHOUT_ROLE``.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from catalog.access import VIEW_COST, VIEW_MARGIN, attribute_use_permission
+from catalog.enums import AttributeUse
+
+
+class Role(models.TextChoices):
+    PURCHASER = "purchaser", _("Purchaser (采购)")
+    WAREHOUSE = "warehouse", _("Warehouse (仓库)")
+    MERCHANDISER = "merchandiser", _("Merchandiser (商品上架/运营)")
+    MARKETER = "marketer", _("Marketer (营销推广)")
+    SUPPORT = "support", _("Customer support (客服)")
+    FINANCE = "finance", _("Finance (财务)")
+    MANAGER = "manager", _("Operations manager (运营经理)")
+
+
+PURCHASER, WAREHOUSE, MERCHANDISER, MARKETER, SUPPORT, FINANCE, MANAGER = Role.values
+EVERYONE = frozenset(Role.values)
+
+# Access letters: v = view, a = add, c = change, d = delete.
+ACTIONS = {"v": "view", "a": "add", "c": "change", "d": "delete"}
+
+
+def _everyone(letters: str = "v", **overrides: str) -> dict[str, str]:
+    return {role: overrides.get(role, letters) for role in Role.values}
+
+
+# model (app_label.model_name) → role → access letters. A role not named has no access.
+MODEL_ACCESS: dict[str, dict[str, str]] = {
+    # catalog: the product master everyone reads; merchandisers keep it.
+    "catalog.category": _everyone(merchandiser="vacd", manager="vacd"),
+    "catalog.brand": _everyone(merchandiser="vacd", purchaser="vac", manager="vacd"),
+    "catalog.product": _everyone(merchandiser="vacd", marketer="vc", manager="vacd"),
+    "catalog.sellingpoint": _everyone(merchandiser="vacd", marketer="vacd", manager="vacd"),
+    "catalog.productimage": _everyone(merchandiser="vacd", marketer="vacd", manager="vacd"),
+    "catalog.sku": _everyone(merchandiser="vacd", purchaser="vc", finance="vc", manager="vacd"),
+    "catalog.bundlecomponent": _everyone(merchandiser="vacd", manager="vacd"),
+    "catalog.attribute": _everyone(merchandiser="vacd", manager="vacd"),
+    "catalog.categoryattribute": _everyone(merchandiser="vacd", manager="vacd"),
+    "catalog.attributevalue": _everyone(merchandiser="vacd", manager="vacd"),
+    # Change history (audit) of products and prices: manager and finance.
+    "catalog.historicalproduct": {MANAGER: "v", FINANCE: "v"},
+    "catalog.historicalsku": {MANAGER: "v", FINANCE: "v"},
+    # inventory: the warehouse runs it; purchasing, support and finance read stock.
+    "inventory.warehouse": {
+        WAREHOUSE: "vac",
+        PURCHASER: "v",
+        SUPPORT: "v",
+        FINANCE: "v",
+        MANAGER: "vacd",
+    },
+    "inventory.slot": {WAREHOUSE: "vacd", MANAGER: "vacd"},
+    "inventory.lot": {WAREHOUSE: "v", PURCHASER: "v", FINANCE: "v", MANAGER: "v"},
+    "inventory.stockmove": {WAREHOUSE: "v", PURCHASER: "v", FINANCE: "v", MANAGER: "v"},
+    "inventory.stocklevel": {WAREHOUSE: "v", MANAGER: "v"},
+    "inventory.warehousestock": {
+        WAREHOUSE: "v",
+        PURCHASER: "v",
+        MERCHANDISER: "v",
+        MARKETER: "v",
+        SUPPORT: "v",
+        FINANCE: "v",
+        MANAGER: "v",
+    },
+    "inventory.reservation": {WAREHOUSE: "v", SUPPORT: "v", MANAGER: "v"},
+    "inventory.reservationpick": {WAREHOUSE: "v", MANAGER: "v"},
+    "inventory.stocklock": {WAREHOUSE: "vacd", MARKETER: "v", MANAGER: "vacd"},
+    # staff: role membership and its audit trail.
+    "auth.user": {MANAGER: "vac"},
+    "auth.group": {MANAGER: "v"},
+    "staff.rolechange": {MANAGER: "v", FINANCE: "v"},
+    # Scheduled jobs (django-celery-beat): settings, the manager's.
+    "django_celery_beat.periodictask": {MANAGER: "vacd"},
+    "django_celery_beat.intervalschedule": {MANAGER: "vacd"},
+    "django_celery_beat.crontabschedule": {MANAGER: "vacd"},
+    "django_celery_beat.solarschedule": {MANAGER: "vacd"},
+    "django_celery_beat.clockedschedule": {MANAGER: "vacd"},
+}
+
+# Models no staff role works with directly (framework bookkeeping); superusers only.
+MODELS_WITHOUT_ROLE = frozenset(
+    {
+        "admin.logentry",
+        "auth.permission",
+        "contenttypes.contenttype",
+        "sessions.session",
+        "django_celery_beat.periodictasks",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Sensitive:
+    permission: str
+    label: str
+    roles: frozenset[str]
+
+
+# Sensitive facts: only the roles named here see them, wherever they appear.
+SENSITIVE: list[Sensitive] = [
+    Sensitive(
+        VIEW_COST, _("cost prices, unit costs, COGS"), frozenset({FINANCE, PURCHASER, MANAGER})
+    ),
+    Sensitive(VIEW_MARGIN, _("margins"), frozenset({FINANCE, PURCHASER, MANAGER})),
+]
+
+WEB_USES = {AttributeUse.WEB_FILTER, AttributeUse.WEB_DISPLAY}
+
+# Attribute values are shown to a role when the attribute serves that role's work.
+ATTRIBUTE_USE_ACCESS: dict[str, frozenset[str]] = {
+    AttributeUse.WEB_FILTER: frozenset({MERCHANDISER, MARKETER, SUPPORT, PURCHASER, MANAGER}),
+    AttributeUse.WEB_DISPLAY: frozenset({MERCHANDISER, MARKETER, SUPPORT, PURCHASER, MANAGER}),
+    AttributeUse.VARIANT: EVERYONE,  # colour and size tell SKUs apart for every role
+    AttributeUse.WAREHOUSE: frozenset({WAREHOUSE, MANAGER}),
+    AttributeUse.LOGISTICS: frozenset({WAREHOUSE, SUPPORT, MANAGER}),
+    AttributeUse.CUSTOMER_SERVICE: frozenset({SUPPORT, MERCHANDISER, MANAGER}),
+    AttributeUse.MARKETING: frozenset({MARKETER, MERCHANDISER, MANAGER}),
+    AttributeUse.FINANCE: frozenset({FINANCE, MANAGER}),
+}
+
+# Permissions of the staff pages themselves.
+VIEW_ROLE_MATRIX = "staff.view_role_matrix"
+PAGE_ACCESS: dict[str, frozenset[str]] = {
+    VIEW_ROLE_MATRIX: frozenset({MANAGER}),
+}
+
+
+def role_permissions(role: str) -> set[str]:
+    """Return every permission (``app_label.codename``) the matrix gives ``role``."""
+    permissions = set()
+    for model, access in MODEL_ACCESS.items():
+        app_label, model_name = model.split(".")
+        for letter in access.get(role, ""):
+            permissions.add(f"{app_label}.{ACTIONS[letter]}_{model_name}")
+    permissions |= {s.permission for s in SENSITIVE if role in s.roles}
+    permissions |= {
+        attribute_use_permission(use)
+        for use, roles in ATTRIBUTE_USE_ACCESS.items()
+        if role in roles
+    }
+    permissions |= {p for p, roles in PAGE_ACCESS.items() if role in roles}
+    return permissions

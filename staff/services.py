@@ -1,0 +1,53 @@
+"""Writes of the staff layer: role groups from the matrix, demo users."""
+
+from django.contrib.auth.models import Group, Permission, User
+from django.db import transaction
+from django.db.models import Q
+
+from staff.exceptions import RoleMatrixError
+from staff.roles import Role, role_permissions
+
+
+def _permission_rows(names: set[str], using: str) -> list[Permission]:
+    query = Q(pk__in=[])
+    for name in names:
+        app_label, codename = name.split(".", 1)
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    rows = list(Permission.objects.using(using).filter(query).select_related("content_type"))
+    found = {f"{p.content_type.app_label}.{p.codename}" for p in rows}
+    missing = names - found
+    if missing:
+        raise RoleMatrixError(sorted(missing))
+    return rows
+
+
+def roles_sync(*, using: str = "default") -> dict[str, int]:
+    """Create a group per role and set its permissions to exactly what the matrix says.
+
+    Return the number of permissions per role. Permissions given by hand to a role group are
+    removed: the matrix is the only source of truth.
+    """
+    result = {}
+    with transaction.atomic(using=using):
+        for role in Role.values:
+            group, _created = Group.objects.using(using).get_or_create(name=role)
+            rows = _permission_rows(role_permissions(role), using)
+            group.permissions.set(rows)
+            result[role] = len(rows)
+    return result
+
+
+def demo_users_create(*, password: str) -> list[User]:
+    """Create (or reset) one staff user per role, named after the role."""
+    users = []
+    with transaction.atomic():
+        for role in Role.values:
+            user, _created = User.objects.get_or_create(
+                username=role, defaults={"is_staff": True, "email": f"{role}@jingxi.local"}
+            )
+            user.is_staff = True
+            user.set_password(password)
+            user.save()
+            user.groups.set([Group.objects.get(name=role)])
+            users.append(user)
+    return users
