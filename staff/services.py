@@ -38,16 +38,20 @@ def roles_sync(*, using: str = "default") -> dict[str, int]:
 
 
 def demo_users_create(*, password: str) -> list[User]:
-    """Create (or reset) one staff user per role, named after the role."""
+    """Create one staff user per role, named after the role, in that role's group.
+
+    A user that exists keeps its password; it is made staff and put back in its role.
+    """
     users = []
     with transaction.atomic():
         for role in Role.values:
-            user, _created = User.objects.get_or_create(
+            user, created = User.objects.get_or_create(
                 username=role, defaults={"is_staff": True, "email": f"{role}@jingxi.local"}
             )
             user.is_staff = True
-            user.set_password(password)
+            if created:
+                user.set_password(password)
             user.save()
-            user.groups.set([Group.objects.get(name=role)])
+            user.groups.add(Group.objects.get(name=role))
             users.append(user)
     return users

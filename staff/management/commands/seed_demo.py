@@ -1,4 +1,7 @@
-"""``manage.py seed_demo``: load the demo data of every app and print the demo logins."""
+"""``manage.py seed_demo``: load the demo data of every app and print the demo logins.
+
+It lives in ``staff``, the top layer, because it drives every app's ``demo`` module.
+"""
 
 import importlib
 import time
