@@ -1,5 +1,7 @@
 """Signal receivers wired in ``StaffConfig.ready``: audit and role sync, no business flow."""
 
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, User
 from simple_history.models import HistoricalRecords
 
@@ -7,9 +9,16 @@ from staff import services
 from staff.models import RoleChange
 
 
-def sync_roles_after_migrate(sender, **kwargs) -> None:
-    """Keep role groups' permissions equal to the matrix after every migrate."""
-    services.roles_sync(using=kwargs.get("using", "default"))
+def sync_roles_after_migrate(sender, *, using="default", apps=global_apps, **kwargs) -> None:
+    """Keep role groups' permissions equal to the matrix after every migrate.
+
+    ``post_migrate`` reaches the apps in ``INSTALLED_APPS`` order, and Django creates an
+    app's permissions on that app's turn: apps listed after ``staff`` (django-axes) have none
+    yet. Create every app's permissions first so the matrix can name them.
+    """
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using, apps=apps)
+    services.roles_sync(using=using)
 
 
 def _acting_user():

@@ -81,6 +81,11 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
     "auth.user": {MANAGER: "vac"},
     "auth.group": {MANAGER: "v"},
     "staff.rolechange": {MANAGER: "v", FINANCE: "v"},
+    # Login throttling (django-axes): the manager unlocks a locked account by deleting its
+    # access attempts, and reads the login logs.
+    "axes.accessattempt": {MANAGER: "vd"},
+    "axes.accesslog": {MANAGER: "v"},
+    "axes.accessfailurelog": {MANAGER: "v"},
     # Scheduled jobs (django-celery-beat): settings, the manager's.
     "django_celery_beat.periodictask": {MANAGER: "vacd"},
     "django_celery_beat.intervalschedule": {MANAGER: "vacd"},
@@ -97,6 +102,7 @@ MODELS_WITHOUT_ROLE = frozenset(
         "contenttypes.contenttype",
         "sessions.session",
         "django_celery_beat.periodictasks",
+        "axes.accessattemptexpiration",
     }
 )
 
