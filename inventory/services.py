@@ -729,41 +729,9 @@ def _expand(lines: Sequence[StockLine], problems: list[str]) -> list[_Part]:
     return parts
 
 
-def _insert(objs: Sequence[Reservation | StockLock], *, standalone: bool) -> None:
-    """INSERT the rows in one statement and set their ids.
-
-    Used on the reservation hot path instead of ``bulk_create``, whose Python work costs
-    more than the database's on a small server. In a transaction of its own on PostgreSQL
-    the same round trip lets the commit skip the wait for the WAL flush
-    (``INVENTORY_RESERVE_ASYNC_COMMIT``); a caller's transaction keeps its own durability.
-    """
-    model = type(objs[0])
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = [
-        f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs for f in fields
-    ]
-    relax = (
-        standalone and settings.INVENTORY_RESERVE_ASYNC_COMMIT and connection.vendor == "postgresql"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            ("SET LOCAL synchronous_commit TO OFF; " if relax else "")
-            + f"INSERT INTO {quote(model._meta.db_table)} "
-            f"({', '.join(quote(f.column) for f in fields)}) "
-            f"VALUES {', '.join([row] * len(objs))} RETURNING {quote(model._meta.pk.column)}",
-            params,
-        )
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
-            obj._state.adding = False
-            obj._state.db = connection.alias
-
-
-# Adds to reserved or locked only while what is left stays available: the one statement
-# that makes oversell impossible. It takes the row lock and, when another transaction
-# changed the row meanwhile, re-checks the condition on the newest version.
+# Adds to reserved or locked only while what is left stays available: the statement that
+# makes oversell impossible. It takes the row lock and, when another transaction changed the
+# row meanwhile, re-checks the condition on the newest version.
 _TAKE_AVAILABLE = (
     "UPDATE {table} SET {column} = {column} + %s "
     "WHERE warehouse_id = %s AND sku_id = %s "
@@ -771,20 +739,103 @@ _TAKE_AVAILABLE = (
 )
 
 
-def _hold(
-    *,
-    column: str,
-    warehouse: Warehouse,
-    parts: Sequence[_Part],
-    holds: Sequence,
-    standalone: bool,
-) -> None:
-    """Write the hold rows and add each SKU's total to ``column`` (reserved or locked).
+def _take_available_sql(column: str) -> str:
+    table = connection.ops.quote_name(WarehouseStock._meta.db_table)
+    return _TAKE_AVAILABLE.format(table=table, column=column)
+
+
+def _hold_fields(model) -> list:
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _hold_values(holds: Sequence) -> list:
+    fields = _hold_fields(type(holds[0]))
+    return [f.get_db_prep_save(getattr(h, f.attname), connection) for h in holds for f in fields]
+
+
+def _set_ids(holds: Sequence, rows: list[tuple]) -> None:
+    for hold, (pk,) in zip(holds, rows, strict=True):
+        hold.pk = pk
+        hold._state.adding = False
+        hold._state.db = connection.alias
+
+
+def _relaxed_commit(standalone: bool) -> str:
+    """Return the statement that lets a hold of its own skip the wait for the WAL flush.
+
+    Only when the hold is its own transaction (``INVENTORY_RESERVE_ASYNC_COMMIT``): a
+    caller's transaction keeps its own durability.
+    """
+    relax = standalone and settings.INVENTORY_RESERVE_ASYNC_COMMIT
+    return "SET LOCAL synchronous_commit TO OFF; " if relax else ""
+
+
+def _hold_in_one_statement(*, column: str, warehouse: Warehouse, units: int, holds) -> bool:
+    """Take ``units`` of one SKU and insert the hold rows in one autocommitted statement.
+
+    PostgreSQL only, for a hold of one SKU that is its own transaction: the shape of a flash
+    sale. The hot stock row is then locked only while the server runs the statement and
+    commits, never across a round trip to a client that may be waiting for a CPU. Return
+    False, having written nothing, when the SKU is short.
+    """
+    model = type(holds[0])
+    fields = _hold_fields(model)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    # Typed placeholders: the rows pass through a sub-select, where NULL and text would
+    # otherwise not take the columns' types.
+    row = "SELECT " + ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fields)
+    sql = (
+        _relaxed_commit(True) + f"WITH taken AS ({_take_available_sql(column)} RETURNING 1) "
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+        f"SELECT * FROM ({' UNION ALL '.join([row] * len(holds))}) AS hold "
+        f"WHERE EXISTS (SELECT 1 FROM taken) RETURNING {quote(model._meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [units, warehouse.pk, holds[0].sku_id, units, *_hold_values(holds)])
+        rows = cursor.fetchall()
+    if not rows:
+        return False
+    _set_ids(holds, rows)
+    return True
+
+
+def _hold_in_transaction(
+    *, column: str, warehouse: Warehouse, wanted: dict[int, int], holds, standalone: bool
+) -> list[int]:
+    """Insert the hold rows, then take each SKU's units; return the SKUs that are short.
 
     One conditional UPDATE per SKU, in SKU order, so concurrent multi-line holds never
-    deadlock. The rows are inserted first, so the hot stock row stays locked only from its
-    UPDATE to the commit. Every short SKU is tried and reported in one
-    ``InsufficientStock``; the caller's transaction rolls the rest back.
+    deadlock; inserting first keeps each stock row locked only from its UPDATE to the
+    commit. Plain SQL: the ORM's Python work costs more than the database's here.
+    """
+    model = type(holds[0])
+    fields = _hold_fields(model)
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    insert = (
+        (_relaxed_commit(standalone) if connection.vendor == "postgresql" else "")
+        + f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {', '.join([row] * len(holds))} RETURNING {quote(model._meta.pk.column)}"
+    )
+    take = _take_available_sql(column)
+    short = []
+    with connection.cursor() as cursor:
+        cursor.execute(insert, _hold_values(holds))
+        _set_ids(holds, cursor.fetchall())
+        for sku_id in sorted(wanted):
+            cursor.execute(take, [wanted[sku_id], warehouse.pk, sku_id, wanted[sku_id]])
+            if cursor.rowcount != 1:
+                short.append(sku_id)
+    return short
+
+
+def _hold(*, column: str, warehouse: Warehouse, parts: Sequence[_Part], holds: Sequence) -> None:
+    """Write the hold rows (reservations or locks) and add their units to ``column``.
+
+    All or nothing: when any SKU is short, nothing is held and one ``InsufficientStock``
+    lists every short SKU with what was wanted and what is available.
     """
     wanted: dict[int, int] = defaultdict(int)
     skus: dict[int, SKU] = {}
@@ -794,23 +845,31 @@ def _hold(
         skus[part.sku.pk] = part.sku
         if part.bundle is not None:
             bundles[part.sku.pk].add(part.bundle.code)
-    _insert(holds, standalone=standalone)
-    sql = _TAKE_AVAILABLE.format(
-        table=connection.ops.quote_name(WarehouseStock._meta.db_table), column=column
-    )
-    short = []
-    with connection.cursor() as cursor:
-        for sku_id in sorted(wanted):
-            units = wanted[sku_id]
-            cursor.execute(sql, [units, warehouse.pk, sku_id, units])
-            if cursor.rowcount != 1:
-                short.append(sku_id)
+    standalone = not connection.in_atomic_block
+    if standalone and connection.vendor == "postgresql" and len(wanted) == 1:
+        [(sku_id, units)] = wanted.items()
+        done = _hold_in_one_statement(column=column, warehouse=warehouse, units=units, holds=holds)
+        short = [] if done else [sku_id]
+    else:
+        with transaction.atomic():
+            short = _hold_in_transaction(
+                column=column,
+                warehouse=warehouse,
+                wanted=wanted,
+                holds=holds,
+                standalone=standalone,
+            )
+            if short:
+                transaction.set_rollback(True)
     if short:
         available = dict(
             WarehouseStock.objects.annotate_available()
             .filter(warehouse=warehouse, sku_id__in=short)
             .values_list("sku_id", "available")
         )
+        for hold in holds:
+            hold.pk = None
+            hold._state.adding = True
         raise InsufficientStock(
             [
                 Shortfall(
@@ -850,15 +909,7 @@ def stock_reserve(
         )
         for part in parts
     ]
-    standalone = not connection.in_atomic_block
-    with transaction.atomic():
-        _hold(
-            column="reserved",
-            warehouse=warehouse,
-            parts=parts,
-            holds=reservations,
-            standalone=standalone,
-        )
+    _hold(column="reserved", warehouse=warehouse, parts=parts, holds=reservations)
     return reservations
 
 
@@ -910,9 +961,7 @@ def stock_lock(
         )
         for part in parts
     ]
-    standalone = not connection.in_atomic_block
-    with transaction.atomic():
-        _hold(column="locked", warehouse=warehouse, parts=parts, holds=locks, standalone=standalone)
+    _hold(column="locked", warehouse=warehouse, parts=parts, holds=locks)
     return locks
 
 

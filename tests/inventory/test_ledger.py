@@ -1,7 +1,4 @@
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -111,28 +108,3 @@ def test_the_database_refuses_a_move_of_zero_units(move, site):
     )
     with pytest.raises(IntegrityError, match="quantity_positive"), transaction.atomic():
         bad.save()
-
-
-def test_sqlite_migrates_with_its_own_immutability_trigger(tmp_path):
-    database = tmp_path / "ledger.sqlite3"
-    root = Path(__file__).resolve().parents[2]
-    env = {"DATABASE_URL": f"sqlite:///{database}", "PATH": "/usr/bin:/bin"}
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "inventory"],
-        cwd=root,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    import sqlite3
-
-    db = sqlite3.connect(database)
-    db.execute(
-        "INSERT INTO inventory_stockmove (kind, sku_id, lot_id, to_slot_id, quantity, "
-        "unit_cost, reason, reference_type, reference_id, created_at) "
-        "VALUES ('receipt', 1, 1, 1, 3, 1, '', '', '', '2025-01-01')"
-    )
-    for sql in ("UPDATE inventory_stockmove SET quantity = 4", "DELETE FROM inventory_stockmove"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only ledger"):
-            db.execute(sql)
-    assert db.execute("SELECT quantity FROM inventory_stockmove").fetchall() == [(3,)]

@@ -226,3 +226,44 @@ def test_only_a_reservation_that_is_its_own_transaction_skips_the_flush_wait(sit
         False,
     )
     assert columns(sku, site.warehouse)["reserved"] == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_standalone_hold_of_one_sku_is_one_statement_and_still_all_or_nothing(site):
+    cup = SKUFactory(code="ONE-CUP")
+    pair = SKUFactory(code="CUP-PAIR")
+    bundle_set_components(bundle=pair, components=[(cup, 2)])
+    pair.refresh_from_db()
+    receive(cup, site.pick_a, 7)
+
+    with CaptureQueriesContext(connection) as queries:
+        reservations = services.stock_reserve(
+            warehouse=site.warehouse,
+            lines=[line(pair, 2, "SO-7"), line(cup, 1, "SO-8")],
+        )
+    with pytest.raises(InsufficientStock) as error:
+        services.stock_reserve(warehouse=site.warehouse, lines=[line(pair, 1), line(cup, 1)])
+    locks = services.stock_lock(warehouse=site.warehouse, lines=[line(cup, 2)], reason="直播")
+
+    writes = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
+    assert len(writes) == 1 and "WITH taken AS (UPDATE" in writes[0]
+    assert [
+        (r.pk is not None, r.sku, r.quantity, r.bundle, r.reference_id) for r in reservations
+    ] == [
+        (True, cup, 4, pair, "SO-7"),
+        (True, cup, 1, None, "SO-8"),
+    ]
+    assert str(error.value) == (
+        "Not enough stock available: ONE-CUP in SH: wanted 3, available 2 (component of CUP-PAIR)."
+    )
+    assert Reservation.objects.filter(sku=cup).count() == 2
+    assert StockLock.objects.get().pk == locks[0].pk
+    assert columns(cup, site.warehouse) | {"stock_status": None} == {
+        "on_hand": 7,
+        "reserved": 5,
+        "locked": 2,
+        "defective": 0,
+        "available": 0,
+        "stock_status": None,
+    }
+    assert_ledger_agrees()
