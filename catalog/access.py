@@ -7,10 +7,14 @@ every app can hide a sensitive field without importing the layer above it.
 
 ``FieldAccessMixin`` applies this to a ``ModelAdmin`` or an inline: it removes hidden fields
 from forms, read-only fields, list columns, filters, search, URL lookups and history diffs.
+``HistoryRevertMixin`` keeps a history page that a role may only read from reverting.
 """
 
 import dataclasses
+import functools
 
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -61,14 +65,44 @@ class _HiddenFieldsContextHelper(HistoricalRecordContextHelper):
         return super().context_for_delta_changes(delta)
 
 
+def _guarded(method, filter_name: str):
+    @functools.wraps(method)
+    def guarded(self, request, *args, **kwargs):
+        return getattr(self, filter_name)(request, method(self, request, *args, **kwargs))
+
+    return guarded
+
+
 class FieldAccessMixin:
     """Hide ``sensitive_fields`` (name → permission) from users without the permission.
 
     Names may be model fields or admin display methods; a name hidden here disappears from
-    every place the admin could show or query it.
+    every place the admin could show or query it: form fields (declared ones too), read-only
+    fields, fieldsets, list columns, filters, search, URL lookups and history diffs.
     """
 
     sensitive_fields: dict[str, str] = {}
+
+    # The admin hooks that answer with field names, and the filter applied to each answer.
+    GUARDED_HOOKS = {
+        "get_fields": "_visible",
+        "get_fieldsets": "_visible_fieldsets",
+        "get_readonly_fields": "_visible",
+        "get_list_display": "_visible",
+        "get_list_filter": "_visible_filters",
+        "get_search_fields": "_visible_search_fields",
+        "get_history_list_display": "_visible",
+    }
+
+    def __init_subclass__(cls, **kwargs):
+        # A subclass's own hook need not call super(), and the mixin may come after other
+        # bases: filter the hooks the subclass defines as well, or its answer would go
+        # straight to the page (an admin's own get_fieldsets showed the cost price).
+        super().__init_subclass__(**kwargs)
+        for name, filter_name in cls.GUARDED_HOOKS.items():
+            method = cls.__dict__.get(name)
+            if method is not None:
+                setattr(cls, name, _guarded(method, filter_name))
 
     def hidden_fields(self, request) -> set[str]:
         cache = request.__dict__.setdefault("_jx_hidden_fields", {})
@@ -80,6 +114,8 @@ class FieldAccessMixin:
                 if not request.user.has_perm(permission)
             }
         return cache[key]
+
+    # Filters -----------------------------------------------------------------------------
 
     def _visible(self, request, names):
         hidden = self.hidden_fields(request)
@@ -95,16 +131,43 @@ class FieldAccessMixin:
                 kept.append(name)
         return kept
 
+    def _visible_fieldsets(self, request, fieldsets):
+        kept = []
+        for title, options in fieldsets:
+            fields = self._visible(request, options.get("fields", []))
+            if fields:
+                kept.append((title, {**options, "fields": fields}))
+        return kept
+
+    def _visible_filters(self, request, filters):
+        hidden = self.hidden_fields(request)
+        return [
+            f
+            for f in filters
+            if not (
+                (isinstance(f, str) and set(_field_path_names(f)) & hidden)
+                or (isinstance(f, tuple) and set(_field_path_names(f[0])) & hidden)
+            )
+        ]
+
+    def _visible_search_fields(self, request, fields):
+        hidden = self.hidden_fields(request)
+        return [f for f in fields if not set(_field_path_names(f)) & hidden]
+
+    def _without_hidden_fields(self, request, form):
+        hidden = self.hidden_fields(request) & set(form.base_fields)
+        if hidden:
+            # ``form`` is a class made for this request: dropping its fields is local.
+            form.base_fields = {k: v for k, v in form.base_fields.items() if k not in hidden}
+        return form
+
+    # Admin hooks -------------------------------------------------------------------------
+
     def get_fields(self, request, obj=None):
         return self._visible(request, super().get_fields(request, obj))
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = []
-        for title, options in super().get_fieldsets(request, obj):
-            fields = self._visible(request, options.get("fields", []))
-            if fields:
-                fieldsets.append((title, {**options, "fields": fields}))
-        return fieldsets
+        return self._visible_fieldsets(request, super().get_fieldsets(request, obj))
 
     def get_readonly_fields(self, request, obj=None):
         return self._visible(request, super().get_readonly_fields(request, obj))
@@ -113,31 +176,49 @@ class FieldAccessMixin:
         return self._visible(request, super().get_list_display(request))
 
     def get_list_filter(self, request):
-        hidden = self.hidden_fields(request)
-        return [
-            f
-            for f in super().get_list_filter(request)
-            if not (
-                (isinstance(f, str) and set(_field_path_names(f)) & hidden)
-                or (isinstance(f, tuple) and set(_field_path_names(f[0])) & hidden)
-            )
-        ]
+        return self._visible_filters(request, super().get_list_filter(request))
 
     def get_search_fields(self, request):
-        hidden = self.hidden_fields(request)
-        return [
-            f for f in super().get_search_fields(request) if not set(_field_path_names(f)) & hidden
-        ]
+        return self._visible_search_fields(request, super().get_search_fields(request))
+
+    def get_history_list_display(self, request):
+        return self._visible(request, super().get_history_list_display(request))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return self._without_hidden_fields(request, form)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        self._without_hidden_fields(request, formset.form)
+        return formset
 
     def lookup_allowed(self, lookup, value, request=None):
         if request is not None and set(_field_path_names(lookup)) & self.hidden_fields(request):
             return False
         return super().lookup_allowed(lookup, value, request)
 
-    def get_history_list_display(self, request):
-        return self._visible(request, super().get_history_list_display(request))
-
     def get_historical_record_context_helper(self, request, historical_record):
         return _HiddenFieldsContextHelper(
             self.model, historical_record, self.hidden_fields(request)
         )
+
+
+class HistoryRevertMixin:
+    """Let a posted history record form revert the object only for users who may change it.
+
+    django-simple-history saves the posted form of an old record (a revert) for anyone who
+    may *view* the history. A revert changes the object: it needs the change permission of
+    the object and of its history, the same rule that shows or hides the revert button.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))
+            if (
+                obj is None
+                or not self.has_change_permission(request, obj)
+                or self.revert_disabled(request, obj)
+            ):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)

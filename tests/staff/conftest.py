@@ -4,16 +4,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from staff import services
 from staff.roles import Role
-
-PASSWORD = "jingxi-test-Pw-4711"
-
-
-def role_users() -> dict[str, User]:
-    """Sync the role groups from the matrix and return one user per role, named after it."""
-    services.roles_sync()
-    return {user.username: user for user in services.demo_users_create(password=PASSWORD)}
+from tests.staff.support import role_users
 
 
 @pytest.fixture

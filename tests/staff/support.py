@@ -1,0 +1,136 @@
+"""A small world for the role tests: one object of every model the admin shows, carrying
+distinctive sensitive values to look for in what each role is served."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.db.models import Model
+from django.utils import timezone
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
+
+from catalog import services as catalog_services
+from catalog.enums import AttributeUse
+from catalog.models import SKU, Product
+from inventory import services as inventory_services
+from staff import services as staff_services
+from staff.roles import FINANCE, MANAGER, PURCHASER
+from tests.factories import (
+    AttributeFactory,
+    BrandFactory,
+    SKUFactory,
+    SlotFactory,
+    WarehouseFactory,
+    leaf_category,
+)
+
+PASSWORD = "jingxi-test-Pw-4711"
+COST = Decimal("987.65")
+BUNDLE_COST = Decimal("1975.30")  # two units of the SKU that costs 987.65
+# How a cost could appear in a page, a JSON answer or an exported file.
+SENSITIVE_TEXTS = ("987.65", "987,65", "1975.3", "1975,3")
+COST_ROLES = frozenset({FINANCE, PURCHASER, MANAGER})
+
+
+def attribute_marker(use: str, owner: str) -> str:
+    """Return the distinctive value of the ``use`` attribute on the product or the SKU."""
+    return f"VAL-{use.upper()}-{owner.upper()}-4711"
+
+
+def leaks(text: str) -> list[str]:
+    """Return the sensitive texts found in ``text``."""
+    return [marker for marker in SENSITIVE_TEXTS if marker in text]
+
+
+def role_users() -> dict[str, User]:
+    """Sync the role groups from the matrix and return one user per role, named after it."""
+    staff_services.roles_sync()
+    return {u.username: u for u in staff_services.demo_users_create(password=PASSWORD)}
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    product: Product
+    sku: SKU  # cost price 987.65, a lot and stock moves at 987.65
+    bundle: SKU  # two of ``sku``: bundle cost 1975.30
+    objects: dict[type[Model], Model] = field(default_factory=dict)
+
+
+def build_world() -> World:
+    """Create the role users and at least one object of every model registered in the admin."""
+    users = role_users()
+    User.objects.create_superuser("root", "root@jingxi.local", "root-Pw-4711-x")
+
+    category = leaf_category()
+    product = catalog_services.product_create(
+        code="P-WORLD",
+        name="世界商品",
+        category=category,
+        brand=BrandFactory(name="世界品牌"),
+        selling_points=["卖点一: 轻", "卖点二: 快"],
+    )
+    sku = SKUFactory(
+        product=product,
+        code="S-WORLD",
+        retail_price=Decimal("1111.11"),
+        distribution_price=Decimal("1050.00"),
+        cost_price=COST,
+        weight_g=1234,
+    )
+    # A price change, so that the SKU's history has a diff that names the cost.
+    sku.retail_price = Decimal("1199.00")
+    sku.save()
+    bundle = SKUFactory(product=product, code="S-WORLD-BUNDLE", retail_price=Decimal("2222.00"))
+    catalog_services.bundle_set_components(bundle=bundle, components=[(sku, 2)])
+    bundle.refresh_from_db()
+
+    for use in AttributeUse.values:
+        attribute = AttributeFactory(
+            code=f"world_{use}", name=f"世界属性 {use}", **{f"use_{use}": True}
+        )
+        for owner in ("product", "sku"):
+            catalog_services.attribute_value_set(
+                attribute=attribute,
+                raw=attribute_marker(use, owner),
+                **({"product": product} if owner == "product" else {"sku": sku}),
+            )
+
+    warehouse = WarehouseFactory(code="W-WORLD", name="世界仓")
+    slot = SlotFactory(warehouse=warehouse, code="A-01-01-1")
+    inventory_services.stock_receive(
+        slot=slot,
+        lines=[inventory_services.ReceiptLine(sku=sku, quantity=10, unit_cost=COST)],
+        source_reference="PO-WORLD",
+        user=users[MANAGER],
+    )
+    line = inventory_services.StockLine(sku=sku, quantity=1, reference_type="order")
+    inventory_services.stock_reserve(warehouse=warehouse, lines=[line])
+    inventory_services.stock_lock(warehouse=warehouse, lines=[line], reason="大促")
+
+    interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.MINUTES)
+    CrontabSchedule.objects.create(minute="0", hour="3")
+    SolarSchedule.objects.create(event="sunrise", latitude="31.23", longitude="121.47")
+    ClockedSchedule.objects.create(clocked_time=timezone.now() + dt.timedelta(days=1))
+    PeriodicTask.objects.create(name="world task", task="catalog.tasks.noop", interval=interval)
+
+    access = {"user_agent": "pytest", "ip_address": "10.0.0.9", "username": "nobody"}
+    access |= {"http_accept": "text/html", "path_info": "/accounts/login/"}
+    AccessAttempt.objects.create(**access, get_data="", post_data="", failures_since_start=1)
+    AccessLog.objects.create(**access)
+    AccessFailureLog.objects.create(**access)
+
+    world = World(users=users, product=product, sku=sku, bundle=bundle)
+    for model in admin.site._registry:
+        preferred = {Product: product, SKU: sku}.get(model)
+        world.objects[model] = preferred or model._default_manager.order_by("pk").first()
+    return world
