@@ -22,7 +22,12 @@ from mptt.admin import MPTTModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalog import selectors, services
-from catalog.access import VIEW_COST, FieldAccessMixin, visible_attributes_q
+from catalog.access import (
+    VIEW_COST,
+    FieldAccessMixin,
+    HistoryRevertMixin,
+    visible_attributes_q,
+)
 from catalog.enums import CompletenessScope, ProductStatus, SelectionTag
 from catalog.exceptions import (
     BundleInvalid,
@@ -475,7 +480,7 @@ class ProductChangeList(ChangeList):
 
 
 @admin.register(Product)
-class ProductAdmin(SaveErrorsAsFormErrorsMixin, SimpleHistoryAdmin):
+class ProductAdmin(SaveErrorsAsFormErrorsMixin, HistoryRevertMixin, SimpleHistoryAdmin):
     form = ProductAdminForm
     list_display = [
         "thumbnail",
@@ -679,7 +684,9 @@ class BundleComponentInline(FieldAccessMixin, admin.TabularInline):
 
 
 @admin.register(SKU)
-class SKUAdmin(SaveErrorsAsFormErrorsMixin, FieldAccessMixin, SimpleHistoryAdmin):
+class SKUAdmin(
+    SaveErrorsAsFormErrorsMixin, FieldAccessMixin, HistoryRevertMixin, SimpleHistoryAdmin
+):
     sensitive_fields = {"cost_price": VIEW_COST, "bundle_cost": VIEW_COST}
     list_display = [
         "code",

@@ -1,0 +1,62 @@
+"""Staff in the admin: user accounts whose roles the manager keeps, and the role audit trail.
+
+The manager may add users and change their roles (groups); only a superuser may make a
+superuser, grant permissions outside the roles, or touch a superuser's account. Otherwise a
+manager could lift any account, their own included, above the role matrix.
+"""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+
+from staff.models import RoleChange
+
+SUPERUSER_FIELDS = {"is_superuser", "user_permissions"}
+
+
+class StaffUserAdmin(UserAdmin):
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return [
+            (
+                title,
+                {**options, "fields": [f for f in options["fields"] if f not in SUPERUSER_FIELDS]},
+            )
+            for title, options in fieldsets
+        ]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+admin.site.unregister(User)
+admin.site.register(User, StaffUserAdmin)
+
+
+@admin.register(RoleChange)
+class RoleChangeAdmin(admin.ModelAdmin):
+    """Who gained or lost which role, when and by whose hand: read-only, written by a receiver."""
+
+    list_display = ["changed_at", "user", "action", "role", "changed_by"]
+    list_filter = ["action", "role"]
+    list_select_related = ["user", "changed_by"]
+    search_fields = ["user__username", "changed_by__username", "role"]
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
