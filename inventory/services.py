@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from functools import reduce
+from functools import lru_cache, reduce
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -770,6 +770,22 @@ def _relaxed_commit(standalone: bool) -> str:
     return "SET LOCAL synchronous_commit TO OFF; " if relax else ""
 
 
+@lru_cache(maxsize=64)
+def _one_statement_sql(model, column: str, rows: int, prefix: str) -> str:
+    fields = _hold_fields(model)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    # Typed placeholders: the rows pass through a sub-select, where NULL and text would
+    # otherwise not take the columns' types.
+    row = "SELECT " + ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fields)
+    return (
+        prefix + f"WITH taken AS ({_take_available_sql(column)} RETURNING 1) "
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+        f"SELECT * FROM ({' UNION ALL '.join([row] * rows)}) AS hold "
+        f"WHERE EXISTS (SELECT 1 FROM taken) RETURNING {quote(model._meta.pk.column)}"
+    )
+
+
 def _hold_in_one_statement(*, column: str, warehouse: Warehouse, units: int, holds) -> bool:
     """Take ``units`` of one SKU and insert the hold rows in one autocommitted statement.
 
@@ -778,19 +794,7 @@ def _hold_in_one_statement(*, column: str, warehouse: Warehouse, units: int, hol
     commits, never across a round trip to a client that may be waiting for a CPU. Return
     False, having written nothing, when the SKU is short.
     """
-    model = type(holds[0])
-    fields = _hold_fields(model)
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    # Typed placeholders: the rows pass through a sub-select, where NULL and text would
-    # otherwise not take the columns' types.
-    row = "SELECT " + ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fields)
-    sql = (
-        _relaxed_commit(True) + f"WITH taken AS ({_take_available_sql(column)} RETURNING 1) "
-        f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
-        f"SELECT * FROM ({' UNION ALL '.join([row] * len(holds))}) AS hold "
-        f"WHERE EXISTS (SELECT 1 FROM taken) RETURNING {quote(model._meta.pk.column)}"
-    )
+    sql = _one_statement_sql(type(holds[0]), column, len(holds), _relaxed_commit(True))
     with connection.cursor() as cursor:
         cursor.execute(sql, [units, warehouse.pk, holds[0].sku_id, units, *_hold_values(holds)])
         rows = cursor.fetchall()
