@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import SKU, BundleComponent
 from inventory.enums import PICKABLE_SLOT_TYPES, SlotType, StockStatus
-from inventory.exceptions import Shortfall
+from inventory.exceptions import InvalidStockInput, Shortfall
 from inventory.models import (
     Lot,
     Reservation,
@@ -314,7 +314,7 @@ def pick_list_for_wave(*, reservations: Sequence[Reservation]) -> PickPlan:
         .order_by("pk")
     )
     if not fresh:
-        raise ValueError("A wave needs at least one reservation.")
+        raise InvalidStockInput([_("A wave needs at least one reservation.")])
     demands = [(r, r.unpicked) for r in fresh if r.unpicked > 0]
     return pick_plan(warehouse=fresh[0].warehouse, demands=demands)
 
