@@ -4,8 +4,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from staff.roles import Role
-from tests.staff.support import role_users
+from tests.staff.support import FAST_HASHERS, role_users
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Hash the many role users' passwords cheaply; the hasher is not under test here."""
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture
@@ -23,6 +28,3 @@ def client_as(users):
         return client
 
     return make
-
-
-ROLES = list(Role.values)

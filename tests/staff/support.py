@@ -9,6 +9,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db.models import Model
+from django.test import override_settings
 from django.utils import timezone
 from django_celery_beat.models import (
     ClockedSchedule,
@@ -34,6 +35,7 @@ from tests.factories import (
 )
 
 PASSWORD = "jingxi-test-Pw-4711"
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 COST = Decimal("987.65")
 BUNDLE_COST = Decimal("1975.30")  # two units of the SKU that costs 987.65
 # How a cost could appear in a page, a JSON answer or an exported file.
@@ -68,8 +70,9 @@ class World:
 
 def build_world() -> World:
     """Create the role users and at least one object of every model registered in the admin."""
-    users = role_users()
-    User.objects.create_superuser("root", "root@jingxi.local", "root-Pw-4711-x")
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        users = role_users()
+        User.objects.create_superuser("root", "root@jingxi.local", "root-Pw-4711-x")
 
     category = leaf_category()
     product = catalog_services.product_create(

@@ -253,6 +253,31 @@ def probes(model_admin) -> list[Probe]:
     return result
 
 
+def test_every_admin_declares_the_costs_it_shows_as_sensitive():
+    """A cost column, field or display method of an admin or inline is guarded by
+    ``catalog.access.FieldAccessMixin``: a plain admin shows it to every role."""
+    request = _superuser_request()
+    undeclared = []
+    for model_admin in admin.site._registry.values():
+        for holder in [model_admin, *model_admin.get_inline_instances(request)]:
+            names = {name for target, name in cost_fields() if target is holder.model}
+            shown = [
+                *holder.get_fields(request),
+                *holder.get_readonly_fields(request),
+                *getattr(holder, "list_display", []),
+            ]
+            names |= {
+                name
+                for name in shown
+                if isinstance(name, str) and ("cost" in name or "margin" in name)
+            }
+            declared = set(getattr(holder, "sensitive_fields", {}))
+            undeclared += [f"{type(holder).__name__}.{name}" for name in sorted(names - declared)]
+    assert not undeclared, (
+        "Costs shown without a sensitive_fields entry (FieldAccessMixin): " + ", ".join(undeclared)
+    )
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_changelist_filters_and_search_do_not_count_by_cost(world, login, role):
     client = login(role)
