@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db.models import Model
@@ -137,3 +138,34 @@ def build_world() -> World:
         preferred = {Product: product, SKU: sku}.get(model)
         world.objects[model] = preferred or model._default_manager.order_by("pk").first()
     return world
+
+
+def admin_form_data(response) -> dict:
+    """Return what a browser would post back, unchanged, for the admin form in ``response``."""
+    data = {}
+
+    def add(form):
+        for name, formfield in form.fields.items():
+            bound = form[name]
+            widget = formfield.widget
+            value = bound.value()
+            if formfield.disabled or isinstance(widget, forms.FileInput):
+                continue
+            if isinstance(widget, forms.CheckboxInput):
+                if value:
+                    data[bound.html_name] = "on"
+            elif isinstance(widget, forms.MultiWidget):
+                parts = value if isinstance(value, list) else widget.decompress(value)
+                for index, part in enumerate(parts):
+                    data[f"{bound.html_name}_{index}"] = "" if part is None else str(part)
+            elif isinstance(value, list | tuple):
+                data[bound.html_name] = [str(v) for v in value]
+            else:
+                data[bound.html_name] = "" if value is None else str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context.get("inline_admin_formsets", []):
+        add(inline.formset.management_form)
+        for form in inline.formset.forms:
+            add(form)
+    return data
