@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlparse
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management import get_commands
 from django.db import models, transaction
 from django.test import Client, RequestFactory
@@ -189,6 +189,51 @@ def test_other_roles_see_the_sku_without_its_cost_but_with_its_logistics(world, 
     assert world.sku.barcode in body and "1234" in body  # barcode and weight (g)
     assert not leaks(body)
     assert "cost_price" not in page.context["adminform"].form.fields
+
+
+def test_a_user_with_two_roles_sees_the_union(world, db):
+    user = User.objects.create_user("two-hats", is_staff=True)
+    user.groups.set(Group.objects.filter(name__in=["warehouse", "finance"]))
+    client = Client()
+    client.force_login(user)
+    sku_page = client.get(reverse("admin:catalog_sku_change", args=[world.sku.pk]))
+    assert str(COST) in sku_page.content.decode()
+    product_page = client.get(reverse("admin:catalog_product_change", args=[world.product.pk]))
+    body = product_page.content.decode()
+    for use in AttributeUse.values:
+        entitled = {"warehouse", "finance"} & ATTRIBUTE_USE_ACCESS[use]
+        assert (attribute_marker(use, "product") in body) == bool(entitled), use
+    assert client.get(reverse("admin:inventory_slot_add")).status_code == 200  # warehouse's
+
+
+def test_a_superuser_sees_every_fact(world, db):
+    client = Client()
+    client.force_login(User.objects.get(username="root"))
+    body = client.get(
+        reverse("admin:catalog_product_change", args=[world.product.pk])
+    ).content.decode()
+    assert str(COST) in body
+    assert all(attribute_marker(use, "product") in body for use in AttributeUse.values)
+
+
+def test_history_pages_hide_the_cost_from_a_reader_without_it(world, login):
+    """Were a role given the SKU history without the cost, its pages would still hide it."""
+    group = Group.objects.get(name="warehouse")
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="catalog", codename="view_historicalsku")
+    )
+    client = login("warehouse")
+    record = world.sku.history.order_by("-history_id").first()
+    for url in (
+        reverse("admin:catalog_sku_history", args=[world.sku.pk]),
+        reverse("admin:catalog_sku_simple_history", args=[world.sku.pk, record.history_id]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert not leaks(response.content.decode()), url
+        assert "Cost price" not in response.content.decode(), url
+    manager = login("manager").get(reverse("admin:catalog_sku_history", args=[world.sku.pk]))
+    assert str(COST) in manager.content.decode()  # the check above can fail
 
 
 # --- (b) Filters, search and autocomplete must not count by cost -------------------------
