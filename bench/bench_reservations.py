@@ -324,7 +324,7 @@ def main() -> None:
     )
     table = "\n".join(
         [
-            f"### Reservations on one hot SKU — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+            f"## Reservations on one hot SKU — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
             "",
             f"`{command}`  ",
             f"commit {git_state()}; PostgreSQL {server} (synchronous_commit={synchronous_commit}"

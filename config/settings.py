@@ -179,11 +179,12 @@ DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="CNY")
 
 # Inventory
 # A reservation or lock that is its own transaction commits without waiting for the WAL
-# flush: the hot stock row is then locked for two round trips instead of a disk flush, which
-# on one hot SKU is the difference between ~400 and thousands of reservations a second. A
-# crash can forget the last fraction of a second of such reservations, all of them or none,
-# never half of one and never an oversell; any later durable commit makes them durable.
-# Inside a caller's transaction (an order being saved) the caller's setting applies.
+# flush, which it would otherwise wait for while holding the hot stock row's lock: on one hot
+# SKU that is some 570 against 2,300 reservations a second on the benchmark machine
+# (bench/RESULTS.md). A crash can forget the last fraction of a second of such reservations,
+# each whole, never half of one and never an oversell; any later durable commit (the order
+# that follows) makes them durable too. Inside a caller's transaction (an order being saved)
+# the caller's durability applies.
 INVENTORY_RESERVE_ASYNC_COMMIT = env.bool("INVENTORY_RESERVE_ASYNC_COMMIT", default=True)
 
 DEMO_PASSWORD = env.str("JINGXI_DEMO_PASSWORD", default="jingxi-demo")
