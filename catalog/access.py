@@ -70,6 +70,7 @@ def _guarded(method, filter_name: str):
     def guarded(self, request, *args, **kwargs):
         return getattr(self, filter_name)(request, method(self, request, *args, **kwargs))
 
+    guarded.field_access_guarded = True
     return guarded
 
 
@@ -95,13 +96,14 @@ class FieldAccessMixin:
     }
 
     def __init_subclass__(cls, **kwargs):
-        # A subclass's own hook need not call super(), and the mixin may come after other
-        # bases: filter the hooks the subclass defines as well, or its answer would go
-        # straight to the page (an admin's own get_fieldsets showed the cost price).
+        # A hook of the subclass, or of a base listed before the mixin, need not call
+        # super(): filter whatever answers first, or its answer would go straight to the
+        # page (an admin's own get_fieldsets showed the cost price to every role).
         super().__init_subclass__(**kwargs)
         for name, filter_name in cls.GUARDED_HOOKS.items():
-            method = cls.__dict__.get(name)
-            if method is not None:
+            owner = next(klass for klass in cls.__mro__ if name in klass.__dict__)
+            method = owner.__dict__[name]
+            if owner is not FieldAccessMixin and not getattr(method, "field_access_guarded", False):
                 setattr(cls, name, _guarded(method, filter_name))
 
     def hidden_fields(self, request) -> set[str]:

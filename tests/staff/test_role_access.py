@@ -334,10 +334,10 @@ def test_changelist_filters_and_search_do_not_count_by_cost(world, login, role):
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         for probe in probes(model_admin):
             hit = client.get(url, probe.hit)
-            miss = client.get(url, probe.miss)
-            assert hit.status_code < 500 and miss.status_code < 500, (url, probe)
+            assert hit.status_code < 500, (url, probe)
             if role in COST_ROLES:
                 continue
+            miss = client.get(url, probe.miss)
             query = f"{url}?{urlencode(probe.hit)}"
             found = leaks(hit.content.decode()) if probe.scan else []
             if found:
@@ -389,12 +389,13 @@ def test_autocomplete_answers_show_no_cost_and_do_not_search_by_it(world, login,
     problems = []
     for source in autocomplete_sources():
         everything = client.get(url, {**source, "term": ""})
-        hit = client.get(url, {**source, "term": "987.65"})
-        miss = client.get(url, {**source, "term": "987.64"})
-        for response in (everything, hit, miss):
-            assert response.status_code in (200, 403, 404), (source, response.status_code)
+        assert everything.status_code in (200, 403, 404), (source, everything.status_code)
         if role in COST_ROLES:
             continue
+        hit = client.get(url, {**source, "term": "987.65"})
+        miss = client.get(url, {**source, "term": "987.64"})
+        for response in (hit, miss):
+            assert response.status_code in (200, 403, 404), (source, response.status_code)
         for response in (everything, hit):
             found = leaks(response.content.decode())
             if found:
