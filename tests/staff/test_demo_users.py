@@ -1,0 +1,38 @@
+"""``seed_demo``'s staff hook: one staff user per role, named after it, with the demo password."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from staff import demo
+from staff.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_one_staff_user_per_role_with_the_demo_password(settings):
+    settings.DEMO_PASSWORD = "from-the-Environment-42"
+    assert demo.demo_seed(scale="small", seed=42) == {"role users": len(Role.values)}
+    for role in Role.values:
+        user = User.objects.get(username=role)
+        assert user.is_staff and not user.is_superuser
+        assert [g.name for g in user.groups.all()] == [role]
+        assert user.check_password("from-the-Environment-42")
+
+
+def test_running_it_again_keeps_a_changed_password_and_restores_the_role(settings):
+    demo.demo_seed(scale="small", seed=42)
+    user = User.objects.get(username="warehouse")
+    user.set_password("my-own-Pw-2024")
+    user.is_staff = False
+    user.save()
+    user.groups.clear()
+
+    demo.demo_seed(scale="small", seed=42)
+    user.refresh_from_db()
+    assert user.check_password("my-own-Pw-2024")
+    assert user.is_staff
+    assert [g.name for g in user.groups.all()] == ["warehouse"]
+
+
+def test_the_demo_logins_name_every_role():
+    assert [login.username for login in demo.demo_logins()] == Role.values
