@@ -314,7 +314,7 @@ def pick_list_for_wave(*, reservations: Sequence[Reservation]) -> PickPlan:
         .order_by("pk")
     )
     if not fresh:
-        raise InvalidStockInput([_("A wave needs at least one reservation.")])
+        raise InvalidStockInput([_("These reservations have nothing left to pick.")])
     demands = [(r, r.unpicked) for r in fresh if r.unpicked > 0]
     return pick_plan(warehouse=fresh[0].warehouse, demands=demands)
 
