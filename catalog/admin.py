@@ -339,7 +339,9 @@ class BrandAdmin(admin.ModelAdmin):
     list_per_page = 100
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(product_count=Count("products"))
+        return (
+            super().get_queryset(request).annotate(product_count=Count("products")).order_by("name")
+        )
 
     @admin.display(description=_("products"), ordering="product_count")
     def products(self, brand):

@@ -4,6 +4,7 @@ read-only (they change only through ``inventory.services``). Role-aware pages co
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from catalog.access import VIEW_COST, FieldAccessMixin
 from inventory.models import (
     Lot,
     Reservation,
@@ -42,7 +43,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMove)
-class StockMoveAdmin(ReadOnlyAdmin):
+class StockMoveAdmin(FieldAccessMixin, ReadOnlyAdmin):
+    sensitive_fields = {"unit_cost": VIEW_COST}
     list_display = [
         "created_at",
         "kind",
@@ -63,7 +65,8 @@ class StockMoveAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Lot)
-class LotAdmin(ReadOnlyAdmin):
+class LotAdmin(FieldAccessMixin, ReadOnlyAdmin):
+    sensitive_fields = {"unit_cost": VIEW_COST}
     list_display = ["id", "sku", "warehouse", "received_at", "unit_cost", "source_reference"]
     list_select_related = ["sku", "warehouse"]
     search_fields = ["sku__code", "source_reference"]
