@@ -42,7 +42,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=bench --ignore=tests --no-obsolete
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=bench --ignore=tests --no-obsolete --add-location=file
 
 bench: install check-services
 	DATABASE_URL=$(DATABASE_URL_TEST) $(BIN)/python bench/bench_catalog.py
