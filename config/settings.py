@@ -187,5 +187,18 @@ DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="CNY")
 # the caller's durability applies.
 INVENTORY_RESERVE_ASYNC_COMMIT = env.bool("INVENTORY_RESERVE_ASYNC_COMMIT", default=True)
 
+# Slow-mover report (inventory/reports.py, `slow_movers` command).
+# A SKU with stock is slow (滞销) after this many days without a sale (since its last sale,
+# or since it was created if it never sold) ...
+INVENTORY_SLOW_NO_SALE_DAYS = env.int("INVENTORY_SLOW_NO_SALE_DAYS", default=60)
+# ... or when its stock covers more than this many days of its 90-day average demand.
+INVENTORY_SLOW_COVER_DAYS = env.int("INVENTORY_SLOW_COVER_DAYS", default=120)
+# Dead stock: no sale for this many days and the SKU created more than this many days ago.
+INVENTORY_SLOW_DEAD_DAYS = env.int("INVENTORY_SLOW_DEAD_DAYS", default=180)
+# ABC by 90-day consumption value: A until the SKUs ranked above make this share of the
+# total, B until they make the second share, C for the rest.
+INVENTORY_SLOW_ABC_A = env.float("INVENTORY_SLOW_ABC_A", default=0.80)
+INVENTORY_SLOW_ABC_B = env.float("INVENTORY_SLOW_ABC_B", default=0.95)
+
 DEMO_PASSWORD = env.str("JINGXI_DEMO_PASSWORD", default="jingxi-demo")
 DATA_DIR = env.path("JINGXI_DATA_DIR", default=BASE_DIR.parent / "shared" / "data")

@@ -1,0 +1,417 @@
+"""The slow-mover report (滞销报表): stock, demand, stock age and what to do, per SKU.
+
+Everything is read from the ledger as of a date, so a report for a past date gives the
+figures of that day: only moves made up to the end of the as-of day (in ``TIME_ZONE``)
+count, and stock on hand is the sum of the moves into the warehouse less the moves out of
+it, per lot (not the current ``StockLevel`` cache). The database aggregates the ~millions
+of moves in one query (one scan, grouped by lot, then by SKU); pandas gets one row per SKU
+and derives the ratios and classes with column operations.
+
+Definitions (the day windows end with the as-of day and include it):
+
+- on hand, value: units left of each lot × the lot's unit cost (FIFO cost).
+- last sale: the date of the SKU's last ``ship`` move.
+- shipped 30 / 90 days: units of ``ship`` moves in the last 30 / 90 days.
+- average daily demand: shipped in 90 days ÷ 90; days of cover: on hand ÷ that demand
+  (empty when there is stock and no demand, 0 when there is no stock).
+- sell-through (售罄率), period = the last 30 days: shipped in the period ÷ (stock on hand
+  at the start of the period + units received by ``receipt`` moves in the period).
+- stock age (库龄): days from the lot's receipt date to the as-of date, in buckets 0-30,
+  31-60, 61-90, 91-180, 181-365 and over 365 days; weighted average age = Σ units × age ÷
+  units.
+- days without sale: days since the last sale, or since the SKU was created if it never
+  sold. ``dead`` = at least ``INVENTORY_SLOW_DEAD_DAYS`` without sale and the SKU created
+  more than that many days before the as-of date; ``slow`` = not dead and either at least
+  ``INVENTORY_SLOW_NO_SALE_DAYS`` without sale or more than ``INVENTORY_SLOW_COVER_DAYS``
+  days of cover; else ``active``. A SKU with nothing on hand is ``active``: there is no
+  stock to act on.
+- ABC by consumption value = Σ units shipped in 90 days × their FIFO unit cost. Ranked
+  from the largest, a SKU is A while the SKUs above it make less than
+  ``INVENTORY_SLOW_ABC_A`` (80 %) of the total, B while they make less than
+  ``INVENTORY_SLOW_ABC_B`` (95 %), else C; no consumption is C.
+- suggested action: dead → return to supplier; slow image product (形象) → stop reordering
+  (keep its price); slow traffic product (导流) or slow A/B → markdown; slow C → bundle
+  with a traffic product; active → none.
+
+Per category (大类 and 中类, rolled up the tree by lft/rght): 动销率 = SKUs with a sale in
+the last 30 days ÷ SKUs in stock or listed.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pandas as pd
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.enums import ProductRole, ProductStatus
+from inventory.enums import MoveKind
+from inventory.models import Warehouse
+
+AGE_BUCKETS = (
+    ("0_30", 0, 30),
+    ("31_60", 31, 60),
+    ("61_90", 61, 90),
+    ("91_180", 91, 180),
+    ("181_365", 181, 365),
+    ("over_365", 366, None),
+)
+SELL_THROUGH_DAYS = 30
+DEMAND_DAYS = 90
+
+
+class SlowClass:
+    ACTIVE = "active"
+    SLOW = "slow"
+    DEAD = "dead"
+
+
+class Action:
+    NONE = ""
+    MARKDOWN = "markdown"
+    BUNDLE = "bundle"
+    RETURN_TO_SUPPLIER = "return_to_supplier"
+    STOP_REORDERING = "stop_reordering"
+
+
+ACTION_LABELS = {
+    Action.NONE: "",
+    Action.MARKDOWN: _("Markdown (降价促销)"),
+    Action.BUNDLE: _("Bundle with a traffic product (搭配导流品)"),
+    Action.RETURN_TO_SUPPLIER: _("Return to supplier (退供应商)"),
+    Action.STOP_REORDERING: _("Stop reordering (停止补货)"),
+}
+
+# Column → header of the workbook (translatable; zh-hans gives the Chinese headers).
+SKU_HEADERS = {
+    "sku": _("SKU"),
+    "name": _("name"),
+    "category": _("category"),
+    "role": _("product role"),
+    "on_hand": _("on hand"),
+    "stock_value": _("value at FIFO cost"),
+    "last_sale": _("last sale"),
+    "shipped_30": _("shipped, 30 days"),
+    "shipped_90": _("shipped, 90 days"),
+    "avg_daily_demand": _("average daily demand"),
+    "days_of_cover": _("days of cover"),
+    "sell_through": _("sell-through (30 days)"),
+    **{
+        f"age_{key}_units": _("age %(bucket)s days, units") % {"bucket": key.replace("_", "-")}
+        for key, _lo, _hi in AGE_BUCKETS
+    },
+    **{
+        f"age_{key}_value": _("age %(bucket)s days, value") % {"bucket": key.replace("_", "-")}
+        for key, _lo, _hi in AGE_BUCKETS
+    },
+    "avg_age_days": _("weighted average age (days)"),
+    "days_without_sale": _("days without sale"),
+    "classification": _("classification"),
+    "consumption_value_90": _("consumption value, 90 days"),
+    "abc": _("ABC"),
+    "action": _("suggested action"),
+}
+CATEGORY_HEADERS = {
+    "category_code": _("category code"),
+    "category": _("category"),
+    "level": _("level"),
+    "skus_in_stock_or_listed": _("SKUs in stock or listed"),
+    "skus_sold_30": _("SKUs sold in 30 days"),
+    "active_rate": _("active-SKU rate (动销率)"),
+    "on_hand": _("on hand"),
+    "stock_value": _("value at FIFO cost"),
+    "slow_skus": _("slow SKUs"),
+    "dead_skus": _("dead SKUs"),
+}
+
+
+@dataclass(frozen=True)
+class _Window:
+    end: datetime  # start of the day after as-of: moves before it count
+    start_30: datetime
+    start_90: datetime
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _window(as_of: date) -> _Window:
+    return _Window(
+        end=_day_start(as_of + timedelta(days=1)),
+        start_30=_day_start(as_of - timedelta(days=SELL_THROUGH_DAYS - 1)),
+        start_90=_day_start(as_of - timedelta(days=DEMAND_DAYS - 1)),
+    )
+
+
+def _date_diff_sql(as_of: date, column: str) -> tuple[str, list]:
+    """Return SQL for whole days from the local date of ``column`` to ``as_of``."""
+    day_sql, day_params = connection.ops.datetime_cast_date_sql(
+        column, (), timezone.get_current_timezone_name()
+    )
+    if connection.vendor == "postgresql":
+        return f"(%s::date - {day_sql})", [as_of, *day_params]
+    return f"CAST(julianday(%s) - julianday({day_sql}) AS INTEGER)", [
+        as_of.isoformat(),
+        *day_params,
+    ]
+
+
+def _per_sku_sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
+    window = _window(as_of)
+    adapt = connection.ops.adapt_datetimefield_value
+    end, start_30, start_90 = adapt(window.end), adapt(window.start_30), adapt(window.start_90)
+    if warehouse is None:
+        joins = ""
+        into, out_of = "m.from_slot_id IS NULL", "m.to_slot_id IS NULL"
+        scope = "AND (m.from_slot_id IS NULL OR m.to_slot_id IS NULL)"
+        scope_params = []
+    else:
+        joins = (
+            "LEFT JOIN inventory_slot fs ON fs.id = m.from_slot_id "
+            "LEFT JOIN inventory_slot ts ON ts.id = m.to_slot_id"
+        )
+        wh = int(warehouse.pk)
+        # Inlined integers: the conditions repeat in every aggregate below.
+        into = f"(ts.warehouse_id = {wh} AND (fs.warehouse_id IS NULL OR fs.warehouse_id <> {wh}))"
+        out_of = (
+            f"(fs.warehouse_id = {wh} AND (ts.warehouse_id IS NULL OR ts.warehouse_id <> {wh}))"
+        )
+        scope = f"AND (ts.warehouse_id = {wh} OR fs.warehouse_id = {wh})"
+        scope_params = []
+    ship = f"m.kind = '{MoveKind.SHIP.value}' AND {out_of}"
+    receipt = f"m.kind = '{MoveKind.RECEIPT.value}' AND {into}"
+    age_sql, age_params = _date_diff_sql(as_of, "l.received_at")
+    created_sql, created_params = _date_diff_sql(as_of, "s.created_at")
+
+    bucket_columns = []
+    for key, low, high in AGE_BUCKETS:
+        cond = f"lots.age >= {low}" + ("" if high is None else f" AND lots.age <= {high}")
+        bucket_columns.append(
+            f"SUM(CASE WHEN {cond} THEN lots.on_hand ELSE 0 END) AS age_{key}_units"
+        )
+        bucket_columns.append(
+            f"SUM(CASE WHEN {cond} THEN lots.on_hand * lots.unit_cost ELSE 0 END) "
+            f"AS age_{key}_value"
+        )
+    sql = f"""
+        WITH lot_moves AS (
+            SELECT m.lot_id,
+                SUM(CASE WHEN {into} THEN m.quantity WHEN {out_of} THEN -m.quantity
+                    ELSE 0 END) AS on_hand,
+                SUM(CASE WHEN m.created_at >= %s THEN 0 WHEN {into} THEN m.quantity
+                    WHEN {out_of} THEN -m.quantity ELSE 0 END) AS opening_30,
+                SUM(CASE WHEN {receipt} AND m.created_at >= %s THEN m.quantity ELSE 0 END)
+                    AS received_30,
+                MAX(CASE WHEN {ship} THEN m.created_at END) AS last_sale_at,
+                SUM(CASE WHEN {ship} AND m.created_at >= %s THEN m.quantity ELSE 0 END)
+                    AS shipped_30,
+                SUM(CASE WHEN {ship} AND m.created_at >= %s THEN m.quantity ELSE 0 END)
+                    AS shipped_90,
+                SUM(CASE WHEN {ship} AND m.created_at >= %s THEN m.quantity * m.unit_cost
+                    ELSE 0 END) AS consumption_value_90
+            FROM inventory_stockmove m {joins}
+            WHERE m.created_at < %s {scope}
+            GROUP BY m.lot_id
+        ),
+        lots AS (
+            SELECT l.sku_id, l.unit_cost, {age_sql} AS age, lm.*
+            FROM lot_moves lm JOIN inventory_lot l ON l.id = lm.lot_id
+        )
+        SELECT s.id AS sku_id, s.code AS sku, s.name, p.role, p.status,
+            c.id AS category_id, c.name AS category, {created_sql} AS sku_age,
+            COALESCE(SUM(lots.on_hand), 0) AS on_hand,
+            COALESCE(SUM(lots.on_hand * lots.unit_cost), 0) AS stock_value,
+            MAX(lots.last_sale_at) AS last_sale_at,
+            COALESCE(SUM(lots.shipped_30), 0) AS shipped_30,
+            COALESCE(SUM(lots.shipped_90), 0) AS shipped_90,
+            COALESCE(SUM(lots.opening_30), 0) AS opening_30,
+            COALESCE(SUM(lots.received_30), 0) AS received_30,
+            COALESCE(SUM(lots.consumption_value_90), 0) AS consumption_value_90,
+            COALESCE(SUM(lots.on_hand * lots.age), 0) AS unit_days,
+            {", ".join(bucket_columns)}
+        FROM catalog_sku s
+        JOIN catalog_product p ON p.id = s.product_id
+        JOIN catalog_category c ON c.id = p.category_id
+        LEFT JOIN lots ON lots.sku_id = s.id
+        WHERE s.is_bundle = %s AND s.created_at < %s
+        GROUP BY s.id, s.code, s.name, p.role, p.status, c.id, c.name, s.created_at
+        HAVING COUNT(lots.lot_id) > 0 OR p.status = %s
+        ORDER BY s.code
+    """
+    params = [
+        start_30,
+        start_30,
+        start_30,
+        start_90,
+        start_90,
+        end,
+        *scope_params,
+        *age_params,
+        *created_params,
+        False,
+        end,
+        ProductStatus.LISTED.value,
+    ]
+    # The age expression sits in the second CTE, the created one in the final SELECT: their
+    # parameters come after the first CTE's and before the WHERE's, in text order.
+    return sql, params
+
+
+def _fetch_frame(sql: str, params: list) -> pd.DataFrame:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [c[0] for c in cursor.description]
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+
+def _to_decimal(series: pd.Series) -> pd.Series:
+    """Money stays Decimal, rounded to cents (SQLite hands back floats)."""
+    cent = Decimal("0.01")
+    return series.map(lambda v: Decimal(str(v)).quantize(cent))
+
+
+def slow_movers(*, as_of: date, warehouse: Warehouse | None = None) -> pd.DataFrame:
+    """Return the slow-mover report as of the end of ``as_of``, one row per SKU.
+
+    SKUs with a stock move up to as-of or whose product is listed appear; bundles, which
+    hold no stock, do not. See the module docstring for each column.
+    """
+    sql, params = _per_sku_sql(as_of, warehouse)
+    df = _fetch_frame(sql, params)
+    return _derive(df, as_of)
+
+
+def _derive(df: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    int_columns = [
+        "on_hand",
+        "shipped_30",
+        "shipped_90",
+        "opening_30",
+        "received_30",
+        "sku_age",
+        *(f"age_{k}_units" for k, _lo, _hi in AGE_BUCKETS),
+    ]
+    for column in int_columns:
+        df[column] = pd.to_numeric(df[column]).fillna(0).astype("int64")
+    money = [
+        "stock_value",
+        "consumption_value_90",
+        *(f"age_{k}_value" for k, _lo, _hi in AGE_BUCKETS),
+    ]
+    for column in money:
+        df[column] = _to_decimal(df[column])
+    unit_days = pd.to_numeric(df["unit_days"]).astype("float64")
+
+    last = pd.to_datetime(df["last_sale_at"], utc=True, format="mixed")
+    last_day = last.dt.tz_convert(timezone.get_current_timezone_name()).dt.normalize()
+    as_of_ts = pd.Timestamp(as_of)
+    df["last_sale"] = last_day.dt.date
+    since_sale = (as_of_ts - last_day.dt.tz_localize(None)).dt.days
+    df["days_without_sale"] = since_sale.fillna(df["sku_age"]).astype("int64")
+
+    demand = df["shipped_90"] / DEMAND_DAYS
+    df["avg_daily_demand"] = demand.round(4)
+    cover = (df["on_hand"] / demand.where(demand > 0)).round(1)
+    df["days_of_cover"] = cover.where(df["on_hand"] > 0, 0.0)
+    base = df["opening_30"] + df["received_30"]
+    df["sell_through"] = (df["shipped_30"] / base.where(base > 0)).round(4)
+    df["avg_age_days"] = (unit_days / df["on_hand"].where(df["on_hand"] > 0)).round(1)
+
+    dead_days = settings.INVENTORY_SLOW_DEAD_DAYS
+    in_stock = df["on_hand"] > 0
+    dead = in_stock & (df["days_without_sale"] >= dead_days) & (df["sku_age"] > dead_days)
+    slow = (
+        in_stock
+        & ~dead
+        & (
+            (df["days_without_sale"] >= settings.INVENTORY_SLOW_NO_SALE_DAYS)
+            | (df["days_of_cover"].fillna(float("inf")) > settings.INVENTORY_SLOW_COVER_DAYS)
+        )
+    )
+    df["classification"] = SlowClass.ACTIVE
+    df.loc[slow, "classification"] = SlowClass.SLOW
+    df.loc[dead, "classification"] = SlowClass.DEAD
+
+    df["abc"] = _abc(df)
+
+    role = df["role"]
+    action = pd.Series(Action.NONE, index=df.index, dtype=object)
+    action[slow & (df["abc"] == "C")] = Action.BUNDLE
+    action[slow & (df["abc"] != "C")] = Action.MARKDOWN
+    action[slow & (role == ProductRole.TRAFFIC)] = Action.MARKDOWN
+    action[slow & (role == ProductRole.IMAGE)] = Action.STOP_REORDERING
+    action[dead] = Action.RETURN_TO_SUPPLIER
+    df["action"] = action
+    return df.drop(columns=["last_sale_at", "unit_days"]).reset_index(drop=True)
+
+
+def _abc(df: pd.DataFrame) -> pd.Series:
+    value = df["consumption_value_90"].astype("float64")
+    total = value.sum()
+    abc = pd.Series("C", index=df.index, dtype=object)
+    if total <= 0:
+        return abc
+    ranked = value[value > 0].to_frame("v").assign(sku=df["sku"])
+    ranked = ranked.sort_values(["v", "sku"], ascending=[False, True])
+    above = (ranked["v"].cumsum() - ranked["v"]) / total
+    # Compare in cents of a percent so that 80/100 is exactly on the boundary.
+    above = above.round(6)
+    abc[above.index[above < settings.INVENTORY_SLOW_ABC_B]] = "B"
+    abc[above.index[above < settings.INVENTORY_SLOW_ABC_A]] = "A"
+    return abc
+
+
+def slow_movers_by_category(
+    skus: pd.DataFrame, *, levels: tuple[int, ...] = (0, 1)
+) -> pd.DataFrame:
+    """Roll the per-SKU report up to the categories of ``levels`` (大类, 中类).
+
+    A leaf belongs to every ancestor whose lft/rght range holds it in the same tree: one
+    join over the category table, no walk up the tree per SKU.
+    """
+    columns = list(CATEGORY_HEADERS)
+    if skus.empty:
+        return pd.DataFrame(columns=columns)
+    counted = skus.assign(
+        counted=(skus["on_hand"] > 0) | (skus["status"] == ProductStatus.LISTED),
+    )
+    counted = counted.assign(sold=counted["counted"] & (counted["shipped_30"] > 0))
+    counted = counted.assign(
+        slow=counted["classification"] == SlowClass.SLOW,
+        dead=counted["classification"] == SlowClass.DEAD,
+    )
+    per_leaf = counted.groupby("category_id").agg(
+        skus_in_stock_or_listed=("counted", "sum"),
+        skus_sold_30=("sold", "sum"),
+        on_hand=("on_hand", "sum"),
+        stock_value=("stock_value", "sum"),
+        slow_skus=("slow", "sum"),
+        dead_skus=("dead", "sum"),
+    )
+    placeholders = ", ".join(["%s"] * len(levels))
+    ancestors = _fetch_frame(
+        f"""
+        SELECT leaf.id AS category_id, a.id AS ancestor_id, a.code AS category_code,
+            a.name AS category, a.level, a.tree_id, a.lft
+        FROM catalog_category leaf
+        JOIN catalog_category a ON a.tree_id = leaf.tree_id
+            AND a.lft <= leaf.lft AND a.rght >= leaf.rght AND a.level IN ({placeholders})
+        """,
+        list(levels),
+    )
+    rolled = ancestors.merge(per_leaf, left_on="category_id", right_index=True)
+    out = (
+        rolled.groupby(["ancestor_id", "category_code", "category", "level", "tree_id", "lft"])
+        .agg({c: "sum" for c in per_leaf.columns})
+        .reset_index()
+        .sort_values(["tree_id", "lft"])
+    )
+    out["active_rate"] = (
+        out["skus_sold_30"]
+        / out["skus_in_stock_or_listed"].where(out["skus_in_stock_or_listed"] > 0)
+    ).round(4)
+    return out[columns].reset_index(drop=True)
