@@ -1,0 +1,532 @@
+"""Demo stock: two warehouses with slots sized from the SKUs' real dimensions, FIFO lots
+received over the past year, and a year of sales shipped from them (``seed_demo`` hook).
+
+Everything goes through ``inventory.services``, so the ledger, the stock levels and the
+stock columns agree (``check_stock_integrity`` passes after seeding). The services stamp
+``timezone.now()`` on their moves; to post a year of history the seeder sets their clock
+(``_services_clock``) to the date of each receipt and shipping day. The sales are the olist
+order items, their products mapped onto our SKUs by a stable hash and their dates shifted to
+end yesterday. Deterministic for a seed.
+"""
+
+import contextlib
+import csv
+import datetime as dt
+import hashlib
+import random
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from unittest import mock
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import SKU
+from inventory import selectors, services
+from inventory.enums import SlotType
+from inventory.models import (
+    Lot,
+    Reservation,
+    ReservationPick,
+    Slot,
+    StockLevel,
+    StockLock,
+    StockMove,
+    Warehouse,
+    WarehouseStock,
+)
+
+# SKUs put in stock and olist order lines shipped, per seed_demo scale.
+STOCKED_SKUS = {"tiny": 40, "small": 300, "medium": 1_000, "large": 2_000}
+SHIPPED_LINES = {"tiny": 150, "small": 1_500, "medium": 3_000, "large": 4_000}
+# Shipping days are batched: one reserve → pick → ship per warehouse every few days.
+SHIP_EVERY_DAYS = 7
+# Purchase orders arrive weekly.
+RECEIPT_EVERY_DAYS = 7
+HISTORY_DAYS = 365
+
+WAREHOUSES = (
+    ("SH1", "上海一号仓", "上海市青浦区华新镇华志路 1 号"),
+    ("GZ1", "广州仓", "广州市白云区太和镇 8 号"),
+)
+# Standard pick bins (mm): a pick slot gets the smallest that holds its SKU's pick stock.
+BINS_MM = ((300, 200, 150), (400, 300, 200), (600, 400, 400), (1200, 800, 1000))
+SLOTS_PER_SHELF = 4
+SHELVES_PER_AISLE = 10
+# Pick zones of nine aisles each; D is the reserve zone.
+PICK_ZONES = "ABCEFGHJK"
+
+OLIST_ITEMS = Path("olist-sample") / "olist_order_items_dataset.csv"
+OLIST_ORDERS = Path("olist-sample") / "olist_orders_dataset.csv"
+ORDER_REFERENCE = "sales_order"
+
+
+def _say(stdout, message: str) -> None:
+    if stdout is not None:
+        stdout.write(message)
+
+
+@contextlib.contextmanager
+def _services_clock(when: dt.datetime) -> Iterator[None]:
+    """Make the inventory services stamp ``when`` on what they post."""
+    with mock.patch.object(services, "timezone", SimpleNamespace(now=lambda: when)):
+        yield
+
+
+def _stable(text: str) -> int:
+    return int.from_bytes(hashlib.sha1(text.encode()).digest()[:8], "big")
+
+
+@dataclass(frozen=True)
+class _Sale:
+    when: dt.datetime
+    order_id: str
+    sku: SKU
+    warehouse: Warehouse
+
+
+def _olist_sales(
+    *, skus: list[SKU], warehouses: dict[SKU, list[Warehouse]], limit: int, today: dt.date
+) -> list[_Sale]:
+    """Return up to ``limit`` order lines of the last year, each one unit of one of ``skus``."""
+    data_dir = Path(settings.DATA_DIR)
+    with (data_dir / OLIST_ORDERS).open(encoding="utf-8", newline="") as handle:
+        placed = {
+            row["order_id"]: dt.datetime.fromisoformat(row["order_purchase_timestamp"])
+            for row in csv.DictReader(handle)
+            if row["order_purchase_timestamp"] and row["order_status"] != "canceled"
+        }
+    with (data_dir / OLIST_ITEMS).open(encoding="utf-8", newline="") as handle:
+        items = [
+            (placed[row["order_id"]], row["order_id"], row["order_item_id"], row["product_id"])
+            for row in csv.DictReader(handle)
+            if row["order_id"] in placed
+        ]
+    if not items:
+        return []
+    latest = max(item[0] for item in items)
+    shift = dt.datetime.combine(today - dt.timedelta(days=1), latest.time()) - latest
+    start = dt.datetime.combine(today - dt.timedelta(days=HISTORY_DAYS), dt.time())
+    items = sorted(
+        (placed_at + shift, order, line, product)
+        for placed_at, order, line, product in items
+        if placed_at + shift >= start
+    )
+    step = max(1, len(items) // limit) if limit else 1
+    tz = timezone.get_current_timezone()
+    sales = []
+    for placed_at, order, _line, product in items[::step][:limit]:
+        sku = skus[_stable(product) % len(skus)]
+        options = warehouses[sku]
+        warehouse = options[_stable(order) % len(options)]
+        sales.append(_Sale(placed_at.replace(tzinfo=tz), order[:12], sku, warehouse))
+    return sales
+
+
+def _weekly(days_ago: int) -> int:
+    """Round back to the weekly delivery day, so a lot never arrives after its sales."""
+    return -(-days_ago // RECEIPT_EVERY_DAYS) * RECEIPT_EVERY_DAYS
+
+
+def _bin_for(volume_mm3: int) -> int | None:
+    for length, width, height in BINS_MM:
+        if length * width * height >= volume_mm3:
+            return length * width * height
+    return None
+
+
+class _StockLoader:
+    def __init__(self, *, scale: str, seed: int, stdout):
+        self.rng = random.Random(seed)
+        self.scale = scale
+        self.stdout = stdout
+        self.counts: dict[str, int] = defaultdict(int)
+        self.today = timezone.localdate()
+        self.tz = timezone.get_current_timezone()
+
+    def stage(self, label: str, started: float) -> None:
+        _say(self.stdout, f"  {label} ({time.monotonic() - started:.1f} s)")
+
+    def at(self, days_ago: int, hour: int = 9) -> dt.datetime:
+        day = self.today - dt.timedelta(days=days_ago)
+        return dt.datetime.combine(day, dt.time(hour), tzinfo=self.tz)
+
+    def choose_skus(self) -> list[SKU]:
+        candidates = list(
+            SKU.objects.filter(
+                is_active=True,
+                is_bundle=False,
+                cost_price__isnull=False,
+                length_mm__isnull=False,
+                width_mm__isnull=False,
+                height_mm__isnull=False,
+            ).order_by("code")
+        )
+        wanted = min(STOCKED_SKUS[self.scale], len(candidates))
+        return sorted(self.rng.sample(candidates, wanted), key=lambda sku: sku.code)
+
+    def build_warehouses(self, skus: list[SKU]) -> None:
+        self.warehouses = Warehouse.objects.bulk_create(
+            [Warehouse(code=code, name=name, address=address) for code, name, address in WAREHOUSES]
+        )
+        main, south = self.warehouses
+        # Every SKU is stocked in Shanghai; about a third in Guangzhou too.
+        self.stocked = {sku: [main] for sku in skus}
+        for sku in skus:
+            if self.rng.random() < 0.35:
+                self.stocked[sku].append(south)
+
+    def build_slots(self, receipts: dict[int, list[tuple[Warehouse, SKU, int]]]) -> None:
+        """Create the slots; each pick slot gets the smallest standard bin that holds all the
+        SKU's planned receipts by its real dimensions (the largest bin when none does)."""
+        planned: dict[tuple[Warehouse, SKU], int] = defaultdict(int)
+        for lines in receipts.values():
+            for warehouse, sku, units in lines:
+                planned[warehouse, sku] += units
+        largest = BINS_MM[-1][0] * BINS_MM[-1][1] * BINS_MM[-1][2]
+        self.received_into_pick: dict[tuple[Warehouse, SKU], int] = defaultdict(int)
+        self.slots: dict[tuple[Warehouse, str], Slot] = {}
+        self.pick_slot: dict[tuple[Warehouse, SKU], Slot] = {}
+        self.pick_units: dict[tuple[Warehouse, SKU], int] = {}
+        rows = []
+        for warehouse in self.warehouses:
+            fixed = (
+                ("R-01-01-1", SlotType.RECEIVING, 0),
+                ("T-01-01-1", SlotType.RETURNS, 900_000),
+                ("Q-01-01-1", SlotType.QUARANTINE, 900_010),
+                ("P-01-01-1", SlotType.PACKING, 900_020),
+            )
+            for code, slot_type, sequence in fixed:
+                slot = Slot(
+                    warehouse=warehouse,
+                    code=code,
+                    zone=code[0],
+                    slot_type=slot_type,
+                    pick_sequence=sequence,
+                )
+                self.slots[warehouse, slot_type] = slot
+                rows.append(slot)
+            here = [sku for sku, stocked in self.stocked.items() if warehouse in stocked]
+            for index, sku in enumerate(here):
+                aisle, rest = divmod(index, SLOTS_PER_SHELF * SHELVES_PER_AISLE)
+                zone = PICK_ZONES[aisle // 9]
+                shelf, level = divmod(rest, SLOTS_PER_SHELF)
+                # Pickers walk up one aisle and back down the next: a snake route.
+                position = shelf if aisle % 2 == 0 else SHELVES_PER_AISLE - 1 - shelf
+                capacity = _bin_for(max(1, planned[warehouse, sku]) * sku.volume_mm3) or largest
+                units = capacity // sku.volume_mm3
+                slot = Slot(
+                    warehouse=warehouse,
+                    code=f"{zone}-{aisle % 9 + 1:02d}-{shelf + 1:02d}-{level + 1}",
+                    zone=zone,
+                    slot_type=SlotType.PICK,
+                    pick_sequence=(aisle * SHELVES_PER_AISLE + position) * 10 + level,
+                    capacity_volume_mm3=capacity,
+                )
+                self.pick_slot[warehouse, sku] = slot
+                self.pick_units[warehouse, sku] = units
+                rows.append(slot)
+            reserve = Slot(
+                warehouse=warehouse,
+                code="D-01-01-1",
+                zone="D",
+                slot_type=SlotType.RESERVE,
+                pick_sequence=800_000,
+            )
+            self.slots[warehouse, SlotType.RESERVE] = reserve
+            rows.append(reserve)
+        Slot.objects.bulk_create(rows)
+        self.counts["warehouses"] += len(self.warehouses)
+        self.counts["slots"] += len(rows)
+
+    def plan_receipts(self, sales: list[_Sale]) -> dict[int, list[tuple[Warehouse, SKU, int]]]:
+        """Return receipt lines by days ago; each lot covers the sales until the next one.
+
+        Most SKUs end above their warning level, some at or below it, a few sold out.
+        """
+        demand: dict[tuple[Warehouse, SKU], list[int]] = defaultdict(list)
+        for sale in sales:
+            demand[sale.warehouse, sale.sku].append((self.today - sale.when.date()).days)
+        receipts: dict[int, list[tuple[Warehouse, SKU, int]]] = defaultdict(list)
+        for sku, warehouses in self.stocked.items():
+            for warehouse in warehouses:
+                sold = sorted(demand[warehouse, sku], reverse=True)  # oldest first
+                draw = self.rng.random()
+                if draw < 0.05:
+                    final = 0
+                elif draw < 0.15:
+                    final = self.rng.randint(1, max(1, sku.warning_level))
+                else:
+                    final = self.rng.randint(sku.warning_level + 5, sku.warning_level * 4 + 60)
+                oldest = max(sold[0] + 1 if sold else 0, self.rng.randint(20, HISTORY_DAYS))
+                lot_count = self.rng.randint(1, 2)
+                days = sorted(
+                    {
+                        _weekly(day)
+                        for day in [oldest]
+                        + [self.rng.randint(1, oldest) for _n in range(lot_count - 1)]
+                    },
+                    reverse=True,
+                )
+                for position, day in enumerate(days):
+                    until = days[position + 1] if position + 1 < len(days) else -1
+                    units = sum(1 for sold_day in sold if until < sold_day <= day)
+                    if position == len(days) - 1:
+                        units += final
+                    if units:
+                        receipts[day].append((warehouse, sku, units))
+        return receipts
+
+    def receive(self, day: int, lines: list[tuple[Warehouse, SKU, int]]) -> None:
+        by_warehouse: dict[Warehouse, list[tuple[SKU, int]]] = defaultdict(list)
+        for warehouse, sku, units in lines:
+            by_warehouse[warehouse].append((sku, units))
+        with _services_clock(self.at(day)):
+            for warehouse, receipt in by_warehouse.items():
+                reference = f"PO-{self.at(day):%Y%m%d}-{warehouse.code}"
+                moves = services.stock_receive(
+                    slot=self.slots[warehouse, SlotType.RECEIVING],
+                    lines=[
+                        services.ReceiptLine(
+                            sku=sku,
+                            quantity=units,
+                            unit_cost=(
+                                sku.cost_price * Decimal(self.rng.uniform(0.92, 1.08))
+                            ).quantize(Decimal("0.01")),
+                        )
+                        for sku, units in receipt
+                    ],
+                    received_at=self.at(day),
+                    source_reference=reference,
+                    reference_type="purchase_order",
+                    reference_id=reference,
+                )
+                self.counts["lots"] += len(moves)
+        with _services_clock(self.at(day, hour=14)):
+            for warehouse, receipt in by_warehouse.items():
+                for sku, units in receipt:
+                    self.put_away(warehouse, sku, units)
+
+    def put_away(self, warehouse: Warehouse, sku: SKU, units: int) -> None:
+        """Fill the SKU's pick slot up to its bin; the rest goes to the reserve zone."""
+        slot = self.pick_slot[warehouse, sku]
+        # Units ever put in bound what the slot holds, so the bin never overflows.
+        room = self.pick_units[warehouse, sku] - self.received_into_pick[warehouse, sku]
+        to_pick = max(0, min(units, room))
+        receiving = self.slots[warehouse, SlotType.RECEIVING]
+        if to_pick:
+            services.stock_putaway(sku=sku, from_slot=receiving, to_slot=slot, quantity=to_pick)
+            self.received_into_pick[warehouse, sku] += to_pick
+        if units - to_pick:
+            services.stock_putaway(
+                sku=sku,
+                from_slot=receiving,
+                to_slot=self.slots[warehouse, SlotType.RESERVE],
+                quantity=units - to_pick,
+            )
+
+    def ship(self, day: int, sales: list[_Sale], *, reserve_only: bool = False) -> list:
+        by_warehouse: dict[Warehouse, list[_Sale]] = defaultdict(list)
+        for sale in sales:
+            by_warehouse[sale.warehouse].append(sale)
+        reservations = []
+        for warehouse, lines in sorted(by_warehouse.items(), key=lambda item: item[0].code):
+            with _services_clock(self.at(day, hour=10)):
+                held = services.stock_reserve(
+                    warehouse=warehouse,
+                    lines=[
+                        services.StockLine(
+                            sku=sale.sku,
+                            quantity=1,
+                            reference_type=ORDER_REFERENCE,
+                            reference_id=sale.order_id,
+                        )
+                        for sale in lines
+                    ],
+                )
+            self.counts["reservations"] += len(held)
+            reservations += held
+            if reserve_only:
+                continue
+            with _services_clock(self.at(day, hour=15)):
+                services.stock_pick(
+                    reservations=held, to_slot=self.slots[warehouse, SlotType.PACKING]
+                )
+            with _services_clock(self.at(day, hour=17)):
+                services.stock_ship(reservations=held)
+            self.counts["shipped units"] += len(lines)
+        return reservations
+
+    def run_history(self, sales: list[_Sale], receipts) -> None:
+        batches: dict[int, list[_Sale]] = defaultdict(list)
+        for sale in sales:
+            days_ago = (self.today - sale.when.date()).days
+            batches[max(1, days_ago - days_ago % SHIP_EVERY_DAYS)].append(sale)
+        events = sorted({*receipts, *batches}, reverse=True)
+        for day in events:
+            if day in receipts:
+                self.receive(day, receipts[day])
+            if day in batches:
+                self.ship(day, batches[day])
+
+    def todays_orders(self, skus: list[SKU]) -> None:
+        """Reserve a wave of today's orders, left unpicked for the pick list."""
+        main = self.warehouses[0]
+        available = dict(
+            WarehouseStock.objects.annotate_available()
+            .filter(warehouse=main, available__gte=30)
+            .values_list("sku_id", "available")
+        )
+        in_stock = [sku for sku in skus if sku.pk in available]
+        orders = []
+        for number in range(min(12, len(in_stock))):
+            for sku in self.rng.sample(in_stock, min(2, len(in_stock))):
+                orders.append(_Sale(self.at(0), f"T{self.today:%m%d}{number:03d}", sku, main))
+        # Two lines of one SKU in different orders merge into one pick-list line.
+        if in_stock:
+            orders.append(_Sale(self.at(0), f"T{self.today:%m%d}999", in_stock[0], main))
+        self.ship(0, orders, reserve_only=True)
+
+    def defects_and_locks(self, skus: list[SKU]) -> None:
+        main = self.warehouses[0]
+        rows = (
+            WarehouseStock.objects.annotate_available()
+            .filter(warehouse=main, available__gte=20)
+            .order_by("sku__code")
+            .values_list("sku_id", flat=True)
+        )
+        ids = list(rows)
+        by_id = {sku.pk: sku for sku in skus}
+        with _services_clock(self.at(0, hour=8)):
+            for sku_id in ids[:5]:
+                sku = by_id[sku_id]
+                pick = self.pick_slot[main, sku]
+                in_pick = selectors.slot_usage(slots=[pick])[pick.pk][0]
+                services.stock_transfer(
+                    sku=sku,
+                    from_slot=pick if in_pick >= 2 else self.slots[main, SlotType.RESERVE],
+                    to_slot=self.slots[main, SlotType.QUARANTINE],
+                    quantity=2,
+                    reason=_("Damaged in transit"),
+                )
+                self.counts["defective units"] += 2
+            if ids[5:10]:
+                locks = services.stock_lock(
+                    warehouse=main,
+                    lines=[
+                        services.StockLine(
+                            sku=by_id[sku_id],
+                            quantity=10,
+                            reference_type="promotion",
+                            reference_id="1111",
+                        )
+                        for sku_id in ids[5:10]
+                    ],
+                    reason=_("Held for the 11.11 promotion"),
+                )
+                self.counts["stock locks"] += len(locks)
+
+
+def seed_stock(*, scale: str, seed: int = 42, stdout=None) -> dict[str, int]:
+    """Load the demo stock unless a warehouse exists; return the rows created per kind."""
+    if Warehouse.objects.exists():
+        _say(
+            stdout,
+            _("Warehouses exist already: demo stock skipped (use --reset to load it again)."),
+        )
+        return {}
+    loader = _StockLoader(scale=scale, seed=seed, stdout=stdout)
+    with transaction.atomic():
+        started = time.monotonic()
+        skus = loader.choose_skus()
+        if not skus:
+            _say(stdout, _("No SKUs with cost and dimensions: demo stock skipped."))
+            return {}
+        loader.build_warehouses(skus)
+        sales = _olist_sales(
+            skus=skus,
+            warehouses=loader.stocked,
+            limit=SHIPPED_LINES[scale],
+            today=loader.today,
+        )
+        receipts = loader.plan_receipts(sales)
+        loader.build_slots(receipts)
+        loader.stage(
+            _("Warehouses and %(count)d slots sized from the SKUs' dimensions")
+            % {"count": loader.counts["slots"]},
+            started,
+        )
+        started = time.monotonic()
+        loader.run_history(sales, receipts)
+        loader.stage(
+            _("A year of receipts and shipments: %(lots)d lots, %(units)d units shipped")
+            % {"lots": loader.counts["lots"], "units": loader.counts["shipped units"]},
+            started,
+        )
+        started = time.monotonic()
+        loader.defects_and_locks(skus)
+        loader.todays_orders(skus)
+        loader.stage(_("Defective units, a promotion lock and today's orders"), started)
+    return dict(loader.counts)
+
+
+# The inventory tables, children first.
+INVENTORY_MODELS = (
+    ReservationPick,
+    Reservation,
+    StockLock,
+    StockMove,
+    StockLevel,
+    WarehouseStock,
+    Lot,
+    Slot,
+    Warehouse,
+)
+
+
+def stock_reset() -> None:
+    """Delete all inventory data, the append-only ledger included.
+
+    PostgreSQL: one TRUNCATE (the ledger's trigger refuses DELETE, not TRUNCATE). SQLite: the
+    ledger's triggers are dropped around the DELETEs and created again in the same
+    transaction, so a failure leaves them in place.
+    """
+    quote = connection.ops.quote_name
+    tables = [quote(model._meta.db_table) for model in INVENTORY_MODELS]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            return
+        trigger = _trigger_migration() if connection.vendor == "sqlite" else None
+        if trigger is not None:
+            for statement in trigger.SQLITE_BACKWARD:
+                cursor.execute(statement)
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table}")
+        if trigger is not None:
+            for statement in trigger.SQLITE_FORWARD:
+                cursor.execute(statement)
+
+
+def _trigger_migration():
+    import importlib
+
+    return importlib.import_module("inventory.migrations.0002_stockmove_immutable_trigger")
+
+
+# --- Hooks for the seed_demo command ----------------------------------------------------
+
+
+def demo_seed(*, scale: str, seed: int, stdout=None) -> dict[str, int]:
+    return seed_stock(scale=scale, seed=seed, stdout=stdout)
+
+
+def demo_reset() -> None:
+    stock_reset()
