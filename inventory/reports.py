@@ -45,19 +45,22 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.enums import ProductRole, ProductStatus
 from inventory.enums import MoveKind
 from inventory.models import Warehouse
 
+# Column key, label, first and last day of age (库龄) of each bucket.
 AGE_BUCKETS = (
-    ("0_30", 0, 30),
-    ("31_60", 31, 60),
-    ("61_90", 61, 90),
-    ("91_180", 91, 180),
-    ("181_365", 181, 365),
-    ("over_365", 366, None),
+    ("0_30", "0-30", 0, 30),
+    ("31_60", "31-60", 31, 60),
+    ("61_90", "61-90", 61, 90),
+    ("91_180", "91-180", 91, 180),
+    ("181_365", "181-365", 181, 365),
+    ("over_365", ">365", 366, None),
 )
 SELL_THROUGH_DAYS = 30
 DEMAND_DAYS = 90
@@ -85,6 +88,15 @@ ACTION_LABELS = {
     Action.STOP_REORDERING: _("Stop reordering (停止补货)"),
 }
 
+
+def _age_header_text(label: str, measure: str) -> str:
+    if measure == "units":
+        return gettext("age %(bucket)s days, units") % {"bucket": label}
+    return gettext("age %(bucket)s days, value") % {"bucket": label}
+
+
+_age_header = lazy(_age_header_text, str)
+
 # Column → header of the workbook (translatable; zh-hans gives the Chinese headers).
 SKU_HEADERS = {
     "sku": _("SKU"),
@@ -99,14 +111,8 @@ SKU_HEADERS = {
     "avg_daily_demand": _("average daily demand"),
     "days_of_cover": _("days of cover"),
     "sell_through": _("sell-through (30 days)"),
-    **{
-        f"age_{key}_units": _("age %(bucket)s days, units") % {"bucket": key.replace("_", "-")}
-        for key, _lo, _hi in AGE_BUCKETS
-    },
-    **{
-        f"age_{key}_value": _("age %(bucket)s days, value") % {"bucket": key.replace("_", "-")}
-        for key, _lo, _hi in AGE_BUCKETS
-    },
+    **{f"age_{key}_units": _age_header(label, "units") for key, label, *_r in AGE_BUCKETS},
+    **{f"age_{key}_value": _age_header(label, "value") for key, label, *_r in AGE_BUCKETS},
     "avg_age_days": _("weighted average age (days)"),
     "days_without_sale": _("days without sale"),
     "classification": _("classification"),
@@ -188,7 +194,7 @@ def _per_sku_sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
     created_sql, created_params = _date_diff_sql(as_of, "s.created_at")
 
     bucket_columns = []
-    for key, low, high in AGE_BUCKETS:
+    for key, _label, low, high in AGE_BUCKETS:
         cond = f"lots.age >= {low}" + ("" if high is None else f" AND lots.age <= {high}")
         bucket_columns.append(
             f"SUM(CASE WHEN {cond} THEN lots.on_hand ELSE 0 END) AS age_{key}_units"
@@ -293,14 +299,14 @@ def _derive(df: pd.DataFrame, as_of: date) -> pd.DataFrame:
         "opening_30",
         "received_30",
         "sku_age",
-        *(f"age_{k}_units" for k, _lo, _hi in AGE_BUCKETS),
+        *(f"age_{k}_units" for k, *_r in AGE_BUCKETS),
     ]
     for column in int_columns:
         df[column] = pd.to_numeric(df[column]).fillna(0).astype("int64")
     money = [
         "stock_value",
         "consumption_value_90",
-        *(f"age_{k}_value" for k, _lo, _hi in AGE_BUCKETS),
+        *(f"age_{k}_value" for k, *_r in AGE_BUCKETS),
     ]
     for column in money:
         df[column] = _to_decimal(df[column])
