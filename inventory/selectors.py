@@ -125,6 +125,25 @@ def low_stock(*, warehouse: Warehouse | None = None) -> QuerySet[WarehouseStock]
     return rows.select_related("sku", "warehouse").order_by("available", "sku__code", "warehouse")
 
 
+def warehouse_stock_search(
+    *, warehouse: Warehouse | None = None, status: str = "", query: str = ""
+) -> QuerySet[WarehouseStock]:
+    """Return the stock rows (SKU × warehouse) with their columns, filtered as a user asks.
+
+    ``query`` matches the SKU code or name (contains) or its barcode (exactly).
+    """
+    rows = WarehouseStock.objects.annotate_available().select_related("sku", "warehouse")
+    if warehouse is not None:
+        rows = rows.filter(warehouse=warehouse)
+    if status:
+        rows = rows.filter(stock_status=status)
+    if query:
+        rows = rows.filter(
+            Q(sku__code__icontains=query) | Q(sku__name__icontains=query) | Q(sku__barcode=query)
+        )
+    return rows.order_by("sku__code", "warehouse__code")
+
+
 # --- Slots ----------------------------------------------------------------------------------
 
 
@@ -317,6 +336,18 @@ def pick_list_for_wave(*, reservations: Sequence[Reservation]) -> PickPlan:
         raise InvalidStockInput([_("These reservations have nothing left to pick.")])
     demands = [(r, r.unpicked) for r in fresh if r.unpicked > 0]
     return pick_plan(warehouse=fresh[0].warehouse, demands=demands)
+
+
+def reservations_to_pick(
+    *, warehouse: Warehouse | None = None, ids: Sequence[int] = ()
+) -> QuerySet[Reservation]:
+    """Return open reservations with units left to pick: of a warehouse, or those listed."""
+    rows = Reservation.objects.filter(quantity__gt=F("released") + F("picked"))
+    if warehouse is not None:
+        rows = rows.filter(warehouse=warehouse)
+    if ids:
+        rows = rows.filter(pk__in=ids)
+    return rows.order_by("pk")
 
 
 # --- Integrity ------------------------------------------------------------------------------
