@@ -10,6 +10,7 @@ from django.db.models import (
     BigIntegerField,
     Case,
     CharField,
+    Count,
     F,
     IntegerField,
     Min,
@@ -348,6 +349,18 @@ def reservations_to_pick(
     if ids:
         rows = rows.filter(pk__in=ids)
     return rows.order_by("pk")
+
+
+def waves_to_pick() -> list[dict]:
+    """Per active warehouse with work waiting: reservations and units left to pick."""
+    unpicked = F("quantity") - F("released") - F("picked")
+    return list(
+        reservations_to_pick()
+        .filter(warehouse__is_active=True)
+        .order_by("warehouse__code")
+        .values("warehouse", "warehouse__code", "warehouse__name")
+        .annotate(reservations=Count("pk"), units=Sum(unpicked))
+    )
 
 
 # --- Integrity ------------------------------------------------------------------------------

@@ -138,6 +138,11 @@ def low_stock(request) -> dict:
     return {"count": rows.count(), "rows": list(rows[:PANEL_ROWS])}
 
 
+def pick_waves(request) -> dict:
+    """Reservations waiting to be picked, per warehouse, each a link to its pick list."""
+    return {"rows": inventory_selectors.waves_to_pick()}
+
+
 def skus_without_cost(request) -> dict:
     queryset = SKU.objects.filter(is_active=True, cost_price__isnull=True)
     return {
@@ -196,6 +201,13 @@ PANELS: list[Panel] = [
         low_stock,
     ),
     Panel(
+        "pick_waves",
+        _("Today's pick list"),
+        frozenset({WAREHOUSE, MANAGER}),
+        ("inventory.view_reservation",),
+        pick_waves,
+    ),
+    Panel(
         "skus_without_cost",
         _("Active SKUs without a cost price"),
         frozenset({FINANCE, PURCHASER}),
@@ -211,5 +223,10 @@ PANELS: list[Panel] = [
     ),
 ]
 
-# Links shown on the manager's dashboard, each guarded like a panel.
-MANAGER_LINKS = [(VIEW_ROLE_MATRIX, "staff:role_matrix", _("Role matrix: who sees what"))]
+# Links shown on the dashboard to every user holding the permission before them.
+MANAGER_LINKS = [
+    (VIEW_ROLE_MATRIX, "staff:role_matrix", _("Role matrix: who sees what")),
+    ("inventory.view_warehousestock", "inventory:stock_overview", _("Stock overview")),
+    ("inventory.view_warehousestock", "inventory:low_stock", _("Low stock")),
+    ("inventory.view_reservation", "inventory:pick_list", _("Pick list")),
+]

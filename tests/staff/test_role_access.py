@@ -23,6 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.enums import AttributeUse
+from inventory.models import Warehouse
 from staff.roles import ATTRIBUTE_USE_ACCESS, MODEL_ACCESS, Role
 from tests.staff.support import (
     BUNDLE_COST,
@@ -463,6 +464,23 @@ def staff_pages(world: World, role: str) -> list[Page]:
         Page("password changed", reverse("password_change_done"), True),
         Page("login", reverse("login"), True),
         Page("admin index", reverse("admin:index"), True),
+        *inventory_pages(world, role),
+    ]
+
+
+def inventory_pages(world: World, role: str) -> list[Page]:
+    stock = letters(role, "inventory.warehousestock") != ""
+    picking = letters(role, "inventory.reservation") != ""
+    overview = reverse("inventory:stock_overview")
+    pick_list = reverse("inventory:pick_list")
+    warehouse = world.objects[Warehouse].pk
+    return [
+        Page("stock overview", overview, stock),
+        Page("stock search", overview + "?q=" + world.sku.code, stock),
+        Page("stock search by cost", overview + "?q=987.6", stock),
+        Page("low stock", reverse("inventory:low_stock"), stock),
+        Page("pick list form", pick_list, picking),
+        Page("pick list", f"{pick_list}?warehouse={warehouse}", picking),
     ]
 
 
