@@ -1,8 +1,11 @@
 """The slow-mover report against a small case computed by hand, and its command."""
 
+import subprocess
+import sys
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 from unittest import mock
 
 import openpyxl
@@ -14,9 +17,10 @@ from django.utils import timezone, translation
 from catalog.enums import ProductRole, ProductStatus
 from catalog.models import SKU
 from inventory import reports, services
-from tests.factories import CategoryFactory, ProductFactory, SKUFactory
+from tests.factories import CategoryFactory, ProductFactory, SKUFactory, WarehouseFactory
 
 AS_OF = date(2026, 6, 30)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def at(day: date, hour: int = 12) -> datetime:
@@ -216,8 +220,6 @@ def test_category_rollup_counts_active_skus_by_lft_rght(shop):
 
 
 def test_report_for_one_warehouse_counts_only_its_stock(shop, site):
-    from tests.factories import WarehouseFactory
-
     other = WarehouseFactory(code="BJ")
     got = rows(reports.slow_movers(as_of=AS_OF, warehouse=other))
     assert got == {"F": got["F"]}  # only the listed SKU, without stock
@@ -230,13 +232,13 @@ def test_command_writes_a_workbook_with_chinese_headers(shop, tmp_path):
         call_command("slow_movers", "--as-of", "2026-06-30", "--out", str(out))
     book = openpyxl.load_workbook(out, read_only=True)
     assert book.sheetnames == ["SKU", "类目"]
-    sku_sheet = pd.read_excel(out, sheet_name="SKU")
+    sku_sheet = pd.read_excel(out, sheet_name="SKU", engine="openpyxl")
     assert "实际库存" in sku_sheet.columns
     assert "售罄率（30天）" in sku_sheet.columns
     row = sku_sheet.set_index("SKU").loc["A"]
     assert row["实际库存"] == 90
     assert row["建议动作"] == "降价促销"
-    categories = pd.read_excel(out, sheet_name="类目").set_index("类目编码")
+    categories = pd.read_excel(out, sheet_name="类目", engine="openpyxl").set_index("类目编码")
     assert categories.loc["X1", "动销率"] == pytest.approx(0.6667)
 
 
@@ -256,9 +258,6 @@ def test_command_refuses_bad_input_with_one_line(db, args, message):
 
 
 def test_command_exits_non_zero_on_bad_input(db, tmp_path):
-    import subprocess
-    import sys
-
     result = subprocess.run(
         [
             sys.executable,
@@ -272,7 +271,75 @@ def test_command_exits_non_zero_on_bad_input(db, tmp_path):
         ],
         capture_output=True,
         text=True,
-        cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]),
+        cwd=ROOT,
     )
     assert result.returncode != 0
     assert "yesterday" in result.stderr
+
+
+SQLITE_SCENARIO = """
+import os, sys
+sys.path.insert(0, os.getcwd())
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", "-v0", "--skip-checks")
+exec(open(sys.argv[1]).read())
+"""
+
+
+def test_report_works_on_sqlite(tmp_path):
+    """The embedded first run uses SQLite: the same SQL, dates and FIFO values."""
+    scenario = tmp_path / "scenario.py"
+    scenario.write_text(
+        """
+from datetime import date, datetime, time
+from decimal import Decimal
+from unittest import mock
+from django.utils import timezone
+from catalog import services as catalog_services
+from catalog.models import SKU, Product
+from inventory import reports, services
+from inventory.enums import SlotType
+from inventory.models import Slot, Warehouse
+
+top = catalog_services.category_create(name="大类", code="C0")
+middle = catalog_services.category_create(name="中类", code="C1", parent=top)
+leaf = catalog_services.category_create(name="小类", code="C2", parent=middle)
+sku = SKU.objects.create(product=Product.objects.create(code="P1", name="商品", category=leaf),
+                         code="S1")
+SKU.objects.filter(pk=sku.pk).update(created_at=timezone.make_aware(datetime(2025, 1, 1)))
+w = Warehouse.objects.create(code="W", name="仓")
+recv = Slot.objects.create(warehouse=w, code="R-00-00-1", zone="R", slot_type=SlotType.RECEIVING)
+Slot.objects.create(warehouse=w, code="P-00-00-1", zone="P", slot_type=SlotType.PACKING)
+def at(d):
+    return timezone.make_aware(datetime.combine(d, time(12)))
+with mock.patch("django.utils.timezone.now", return_value=at(date(2026, 1, 1))):
+    services.stock_receive(slot=recv, received_at=at(date(2026, 1, 1)), lines=[
+        services.ReceiptLine(sku=sku, quantity=100, unit_cost=Decimal("10.00"))])
+with mock.patch("django.utils.timezone.now", return_value=at(date(2026, 6, 20))):
+    r = services.stock_reserve(warehouse=w, lines=[services.StockLine(sku=sku, quantity=20)])
+    services.stock_pick(reservations=r)
+    services.stock_ship(reservations=r)
+row = reports.slow_movers(as_of=date(2026, 6, 30)).iloc[0]
+print(row["on_hand"], row["stock_value"], row["last_sale"], row["shipped_30"],
+      row["sell_through"], row["age_91_180_units"], row["days_without_sale"])
+print(reports.slow_movers(as_of=date(2026, 6, 19)).iloc[0]["on_hand"])
+print(list(reports.slow_movers_by_category(reports.slow_movers(as_of=date(2026, 6, 30)))
+           ["active_rate"]))
+"""
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", SQLITE_SCENARIO, str(scenario)],
+        cwd=ROOT,
+        env={"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "80 800.00 2026-06-20 20 0.2 80 10",
+        "100",
+        "[1.0, 1.0]",
+    ]
