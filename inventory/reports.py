@@ -200,7 +200,7 @@ def _per_sku_sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
             f"SUM(CASE WHEN {cond} THEN lots.on_hand ELSE 0 END) AS age_{key}_units"
         )
         bucket_columns.append(
-            f"SUM(CASE WHEN {cond} THEN lots.on_hand * lots.unit_cost ELSE 0 END) "
+            f"ROUND(SUM(CASE WHEN {cond} THEN lots.on_hand * lots.unit_cost ELSE 0 END), 2) "
             f"AS age_{key}_value"
         )
     sql = f"""
@@ -230,13 +230,13 @@ def _per_sku_sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
         SELECT s.id AS sku_id, s.code AS sku, s.name, p.role, p.status,
             c.id AS category_id, c.name AS category, {created_sql} AS sku_age,
             COALESCE(SUM(lots.on_hand), 0) AS on_hand,
-            COALESCE(SUM(lots.on_hand * lots.unit_cost), 0) AS stock_value,
+            ROUND(COALESCE(SUM(lots.on_hand * lots.unit_cost), 0), 2) AS stock_value,
             MAX(lots.last_sale_at) AS last_sale_at,
             COALESCE(SUM(lots.shipped_30), 0) AS shipped_30,
             COALESCE(SUM(lots.shipped_90), 0) AS shipped_90,
             COALESCE(SUM(lots.opening_30), 0) AS opening_30,
             COALESCE(SUM(lots.received_30), 0) AS received_30,
-            COALESCE(SUM(lots.consumption_value_90), 0) AS consumption_value_90,
+            ROUND(COALESCE(SUM(lots.consumption_value_90), 0), 2) AS consumption_value_90,
             COALESCE(SUM(lots.on_hand * lots.age), 0) AS unit_days,
             {", ".join(bucket_columns)}
         FROM catalog_sku s
@@ -275,7 +275,13 @@ def _fetch_frame(sql: str, params: list) -> pd.DataFrame:
 
 
 def _to_decimal(series: pd.Series) -> pd.Series:
-    """Money stays Decimal, rounded to cents (SQLite hands back floats)."""
+    """Money stays Decimal, rounded to cents in SQL.
+
+    PostgreSQL hands back Decimals already; SQLite hands back floats, which are converted
+    one by one (the embedded database holds small catalogues).
+    """
+    if series.dtype == object:
+        return series
     cent = Decimal("0.01")
     return series.map(lambda v: Decimal(str(v)).quantize(cent))
 
