@@ -502,6 +502,9 @@ def stock_reset() -> None:
     tables = [quote(model._meta.db_table) for model in INVENTORY_MODELS]
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Deferred foreign-key checks of rows written earlier in this transaction must
+            # fire first: TRUNCATE refuses a table with pending trigger events.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
             return
         trigger = _trigger_migration() if connection.vendor == "sqlite" else None
