@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils import translation
 
 from catalog.demo import seed_catalog
 from inventory import selectors
@@ -31,6 +32,7 @@ def tiny_stock(django_db_setup, django_db_blocker, tmp_path_factory):
         django_db_blocker.unblock(),
         override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")),
         transaction.atomic(),
+        translation.override("en"),
     ):
         seed_catalog(scale="tiny")
         counts = seed_stock(scale="tiny", seed=42, stdout=out)
