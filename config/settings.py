@@ -199,6 +199,9 @@ INVENTORY_SLOW_DEAD_DAYS = env.int("INVENTORY_SLOW_DEAD_DAYS", default=180)
 # total, B until they make the second share, C for the rest.
 INVENTORY_SLOW_ABC_A = env.float("INVENTORY_SLOW_ABC_A", default=0.80)
 INVENTORY_SLOW_ABC_B = env.float("INVENTORY_SLOW_ABC_B", default=0.95)
+# PostgreSQL work_mem for the report's one query, so that sorting 100k SKUs' aggregates does
+# not spill to disk (transaction-local; the server default stays for everything else).
+INVENTORY_SLOW_WORK_MEM = env.str("INVENTORY_SLOW_WORK_MEM", default="64MB")
 
 DEMO_PASSWORD = env.str("JINGXI_DEMO_PASSWORD", default="jingxi-demo")
 DATA_DIR = env.path("JINGXI_DATA_DIR", default=BASE_DIR.parent / "shared" / "data")
