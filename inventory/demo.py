@@ -44,8 +44,8 @@ from inventory.models import (
 )
 
 # SKUs put in stock and olist order lines shipped, per seed_demo scale.
-STOCKED_SKUS = {"tiny": 40, "small": 300, "medium": 1_000, "large": 2_000}
-SHIPPED_LINES = {"tiny": 150, "small": 1_500, "medium": 3_000, "large": 4_000}
+STOCKED_SKUS = {"tiny": 40, "small": 200, "medium": 1_000, "large": 2_000}
+SHIPPED_LINES = {"tiny": 150, "small": 1_200, "medium": 3_000, "large": 4_000}
 # Shipping days are batched: one reserve → pick → ship per warehouse every few days.
 SHIP_EVERY_DAYS = 7
 # Purchase orders arrive weekly.
@@ -169,7 +169,10 @@ class _StockLoader:
                 height_mm__isnull=False,
             ).order_by("code")
         )
-        wanted = min(STOCKED_SKUS[self.scale], len(candidates))
+        # A fifth of the catalogue at most, so a small catalogue gets a small warehouse; the
+        # sales shrink in proportion.
+        wanted = min(STOCKED_SKUS[self.scale], max(len(candidates) // 5, min(len(candidates), 20)))
+        self.sales_limit = SHIPPED_LINES[self.scale] * wanted // STOCKED_SKUS[self.scale]
         return sorted(self.rng.sample(candidates, wanted), key=lambda sku: sku.code)
 
     def build_warehouses(self, skus: list[SKU]) -> None:
@@ -453,7 +456,7 @@ def seed_stock(*, scale: str, seed: int = 42, stdout=None) -> dict[str, int]:
         sales = _olist_sales(
             skus=skus,
             warehouses=loader.stocked,
-            limit=SHIPPED_LINES[scale],
+            limit=loader.sales_limit,
             today=loader.today,
         )
         receipts = loader.plan_receipts(sales)
