@@ -170,11 +170,15 @@ def _per_sku_sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
     window = _window(as_of)
     adapt = connection.ops.adapt_datetimefield_value
     end, start_30, start_90 = adapt(window.end), adapt(window.start_30), adapt(window.start_90)
+    ship_kind = f"m.kind = '{MoveKind.SHIP.value}'"
+    receipt_kind = f"m.kind = '{MoveKind.RECEIPT.value}'"
     if warehouse is None:
+        # Only moves into or out of stock, never between slots; the slots-match-kind
+        # constraint makes a ship move always leave and a receipt always enter.
         joins = ""
-        into, out_of = "m.from_slot_id IS NULL", "m.to_slot_id IS NULL"
         scope = "AND (m.from_slot_id IS NULL OR m.to_slot_id IS NULL)"
-        scope_params = []
+        delta = "CASE WHEN m.from_slot_id IS NULL THEN m.quantity ELSE -m.quantity END"
+        ship, receipt = ship_kind, receipt_kind
     else:
         joins = (
             "LEFT JOIN inventory_slot fs ON fs.id = m.from_slot_id "
@@ -182,26 +186,21 @@ def _per_sku_sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
         )
         wh = int(warehouse.pk)
         # Inlined integers: the conditions repeat in every aggregate below.
-        into = f"(ts.warehouse_id = {wh} AND (fs.warehouse_id IS NULL OR fs.warehouse_id <> {wh}))"
-        out_of = (
-            f"(fs.warehouse_id = {wh} AND (ts.warehouse_id IS NULL OR ts.warehouse_id <> {wh}))"
-        )
+        into = f"ts.warehouse_id = {wh} AND (fs.warehouse_id IS NULL OR fs.warehouse_id <> {wh})"
+        out_of = f"fs.warehouse_id = {wh} AND (ts.warehouse_id IS NULL OR ts.warehouse_id <> {wh})"
         scope = f"AND (ts.warehouse_id = {wh} OR fs.warehouse_id = {wh})"
-        scope_params = []
-    ship = f"m.kind = '{MoveKind.SHIP.value}' AND {out_of}"
-    receipt = f"m.kind = '{MoveKind.RECEIPT.value}' AND {into}"
+        delta = f"CASE WHEN {into} THEN m.quantity WHEN {out_of} THEN -m.quantity ELSE 0 END"
+        ship = f"{ship_kind} AND fs.warehouse_id = {wh}"
+        receipt = f"{receipt_kind} AND ts.warehouse_id = {wh}"
     age_sql, age_params = _date_diff_sql(as_of, "l.received_at")
     created_sql, created_params = _date_diff_sql(as_of, "s.created_at")
 
     bucket_columns = []
     for key, _label, low, high in AGE_BUCKETS:
         cond = f"lots.age >= {low}" + ("" if high is None else f" AND lots.age <= {high}")
+        bucket_columns.append(f"SUM(lots.on_hand) FILTER (WHERE {cond}) AS age_{key}_units")
         bucket_columns.append(
-            f"SUM(CASE WHEN {cond} THEN lots.on_hand ELSE 0 END) AS age_{key}_units"
-        )
-        bucket_columns.append(
-            f"ROUND(SUM(CASE WHEN {cond} THEN lots.on_hand * lots.unit_cost ELSE 0 END), 2) "
-            f"AS age_{key}_value"
+            f"ROUND(SUM(lots.on_hand * lots.unit_cost) FILTER (WHERE {cond}), 2) AS age_{key}_value"
         )
     summed = [
         "on_hand",
@@ -224,19 +223,14 @@ def _per_sku_sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
     sql = f"""
         WITH lot_moves AS (
             SELECT m.lot_id,
-                SUM(CASE WHEN {into} THEN m.quantity WHEN {out_of} THEN -m.quantity
-                    ELSE 0 END) AS on_hand,
-                SUM(CASE WHEN m.created_at >= %s THEN 0 WHEN {into} THEN m.quantity
-                    WHEN {out_of} THEN -m.quantity ELSE 0 END) AS opening_30,
-                SUM(CASE WHEN {receipt} AND m.created_at >= %s THEN m.quantity ELSE 0 END)
-                    AS received_30,
-                MAX(CASE WHEN {ship} THEN m.created_at END) AS last_sale_at,
-                SUM(CASE WHEN {ship} AND m.created_at >= %s THEN m.quantity ELSE 0 END)
-                    AS shipped_30,
-                SUM(CASE WHEN {ship} AND m.created_at >= %s THEN m.quantity ELSE 0 END)
-                    AS shipped_90,
-                SUM(CASE WHEN {ship} AND m.created_at >= %s THEN m.quantity * m.unit_cost
-                    ELSE 0 END) AS consumption_value_90
+                SUM({delta}) AS on_hand,
+                SUM({delta}) FILTER (WHERE m.created_at < %s) AS opening_30,
+                SUM(m.quantity) FILTER (WHERE {receipt} AND m.created_at >= %s) AS received_30,
+                MAX(m.created_at) FILTER (WHERE {ship}) AS last_sale_at,
+                SUM(m.quantity) FILTER (WHERE {ship} AND m.created_at >= %s) AS shipped_30,
+                SUM(m.quantity) FILTER (WHERE {ship} AND m.created_at >= %s) AS shipped_90,
+                SUM(m.quantity * m.unit_cost) FILTER (WHERE {ship} AND m.created_at >= %s)
+                    AS consumption_value_90
             FROM inventory_stockmove m {joins}
             WHERE m.created_at < %s {scope}
             GROUP BY m.lot_id
@@ -278,7 +272,6 @@ def _per_sku_sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
         start_90,
         start_90,
         end,
-        *scope_params,
         *age_params,
         *created_params,
         False,
