@@ -185,6 +185,16 @@ def test_report_for_a_past_date_ignores_later_moves(shop):
     assert later["B"]["on_hand"] == 105
 
 
+def test_money_keeps_its_cents(site):
+    leaf = CategoryFactory(parent=CategoryFactory(parent=CategoryFactory()))
+    sku = make_sku("M", leaf)
+    receive(site, sku, date(2026, 6, 1), 10, "2.35")
+    sell(site, sku, date(2026, 6, 2), 3)
+    row = rows(reports.slow_movers(as_of=AS_OF))["M"]
+    assert row["stock_value"] == Decimal("16.45")  # 7 × 2.35
+    assert row["consumption_value_90"] == Decimal("7.05")  # 3 × 2.35
+
+
 def test_abc_boundaries_are_80_and_95_percent_of_consumption_value():
     df = pd.DataFrame(
         {
