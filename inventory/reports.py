@@ -167,6 +167,7 @@ def _date_diff_sql(as_of: date, column: str) -> tuple[str, list]:
 
 
 def _per_sku_sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
+    """Return the one query of the report: moves → lots → SKUs, each level aggregated once."""
     window = _window(as_of)
     adapt = connection.ops.adapt_datetimefield_value
     end, start_30, start_90 = adapt(window.end), adapt(window.start_30), adapt(window.start_90)
