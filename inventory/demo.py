@@ -399,6 +399,19 @@ class _StockLoader:
 
     def defects_and_locks(self, skus: list[SKU]) -> None:
         main = self.warehouses[0]
+        by_id = {sku.pk: sku for sku in skus}
+        # Orders for sold-out SKUs wait as backorders (缺货).
+        sold_out = (
+            WarehouseStock.objects.annotate_available()
+            .filter(warehouse=main, available__lte=0)
+            .order_by("sku__code")
+            .values_list("sku_id", flat=True)[:5]
+        )
+        for sku_id in sold_out:
+            services.stock_backorder_change(
+                warehouse=main, sku=by_id[sku_id], change=self.rng.randint(1, 5)
+            )
+            self.counts["backordered SKUs"] += 1
         rows = (
             WarehouseStock.objects.annotate_available()
             .filter(warehouse=main, available__gte=20)
@@ -406,7 +419,6 @@ class _StockLoader:
             .values_list("sku_id", flat=True)
         )
         ids = list(rows)
-        by_id = {sku.pk: sku for sku in skus}
         with _services_clock(self.at(0, hour=8)):
             for sku_id in ids[:5]:
                 sku = by_id[sku_id]

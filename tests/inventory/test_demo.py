@@ -17,7 +17,15 @@ from catalog.demo import seed_catalog
 from inventory import selectors
 from inventory.demo import seed_stock, stock_reset
 from inventory.enums import MoveKind, SlotType
-from inventory.models import Lot, Reservation, Slot, StockLock, StockMove, Warehouse
+from inventory.models import (
+    Lot,
+    Reservation,
+    Slot,
+    StockLock,
+    StockMove,
+    Warehouse,
+    WarehouseStock,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,6 +84,7 @@ class TestTinyDemoStock:
         assert selectors.low_stock().exists()
         assert StockMove.objects.filter(to_slot__slot_type=SlotType.QUARANTINE).exists()
         assert StockLock.objects.filter(released=0).exists()
+        assert WarehouseStock.objects.filter(backordered__gt=0).exists()
         assert selectors.reservations_to_pick().exists()
         plan = selectors.pick_list_for_wave(
             reservations=list(
