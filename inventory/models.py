@@ -386,13 +386,11 @@ class WarehouseStock(models.Model):
         return f"{self.sku_id} @ {self.warehouse_id}"
 
 
-class Reservation(models.Model):
-    """Units of a SKU held for an order line until they are shipped or released (占有).
+class Hold(models.Model):
+    """Units of a SKU in a warehouse held back from available stock, for a document.
 
-    Of ``quantity``, ``released`` went back to available stock, ``picked`` are picked
-    (in a packing slot) and ``shipped`` left; the open part, quantity − released − shipped,
-    counts in ``WarehouseStock.reserved``. A bundle line reserves its components, one
-    reservation each, with ``bundle`` set.
+    A bundle line holds its components, one row each, with ``bundle`` set. Reservations
+    (占有) and stock locks (锁定) are the two kinds of hold.
     """
 
     warehouse = models.ForeignKey(
@@ -410,9 +408,6 @@ class Reservation(models.Model):
         related_name="+",
     )
     quantity = models.IntegerField(_("quantity"))
-    released = models.IntegerField(_("released"), default=0)
-    picked = models.IntegerField(_("picked"), default=0)
-    shipped = models.IntegerField(_("shipped"), default=0)
     reference_type = models.CharField(_("document type"), max_length=50, blank=True)
     reference_id = models.CharField(_("document id"), max_length=64, blank=True)
     user = models.ForeignKey(
@@ -426,9 +421,25 @@ class Reservation(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+
+class Reservation(Hold):
+    """Units of a SKU held for an order line until they are shipped or released (占有).
+
+    Of ``quantity``, ``released`` went back to available stock, ``picked`` are picked
+    (in a packing slot) and ``shipped`` left; the open part, quantity − released − shipped,
+    counts in ``WarehouseStock.reserved``.
+    """
+
+    released = models.IntegerField(_("released"), default=0)
+    picked = models.IntegerField(_("picked"), default=0)
+    shipped = models.IntegerField(_("shipped"), default=0)
+
+    class Meta(Hold.Meta):
         verbose_name = _("reservation")
         verbose_name_plural = _("reservations")
-        ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["warehouse", "sku"]),
             models.Index(fields=["reference_type", "reference_id"]),
@@ -488,42 +499,15 @@ class ReservationPick(models.Model):
         return f"{self.reservation_id}: {self.quantity} of lot {self.lot_id}"
 
 
-class StockLock(models.Model):
+class StockLock(Hold):
     """Units held back from sale (库存锁定), for example for a promotion, until unlocked."""
 
-    warehouse = models.ForeignKey(
-        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+"
-    )
-    sku = models.ForeignKey(
-        "catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="+"
-    )
-    bundle = models.ForeignKey(
-        "catalog.SKU",
-        verbose_name=_("bundle"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    quantity = models.IntegerField(_("quantity"))
     released = models.IntegerField(_("unlocked"), default=0)
     reason = models.CharField(_("reason"), max_length=200)
-    reference_type = models.CharField(_("document type"), max_length=50, blank=True)
-    reference_id = models.CharField(_("document id"), max_length=64, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
-    class Meta:
+    class Meta(Hold.Meta):
         verbose_name = _("stock lock")
         verbose_name_plural = _("stock locks")
-        ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["warehouse", "sku"])]
         constraints = [
             models.CheckConstraint(
