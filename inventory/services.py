@@ -899,9 +899,16 @@ def stock_reserve(
     problems: list[str] = []
     parts = _expand(lines, problems)
     _raise(problems)
+    reservations = _new_holds(Reservation, warehouse=warehouse, parts=parts, user=user)
+    _hold(column="reserved", warehouse=warehouse, parts=parts, holds=reservations)
+    return reservations
+
+
+def _new_holds(model, *, warehouse: Warehouse, parts: Sequence[_Part], user, **fields) -> list:
+    """Return unsaved holds (reservations or locks) of ``model``, one per expanded part."""
     now = timezone.now()
-    reservations = [
-        Reservation(
+    return [
+        model(
             warehouse=warehouse,
             sku=part.sku,
             bundle=part.bundle,
@@ -910,11 +917,10 @@ def stock_reserve(
             reference_id=part.line.reference_id,
             user=user,
             created_at=now,
+            **fields,
         )
         for part in parts
     ]
-    _hold(column="reserved", warehouse=warehouse, parts=parts, holds=reservations)
-    return reservations
 
 
 def _relock_holds(model, holds: Sequence) -> tuple[dict[Pair, WarehouseStock], list]:
@@ -950,21 +956,7 @@ def stock_lock(
     parts = _expand(lines, problems)
     reason = _check_reason(problems, reason)
     _raise(problems)
-    now = timezone.now()
-    locks = [
-        StockLock(
-            warehouse=warehouse,
-            sku=part.sku,
-            bundle=part.bundle,
-            quantity=part.quantity,
-            reason=reason,
-            reference_type=part.line.reference_type,
-            reference_id=part.line.reference_id,
-            user=user,
-            created_at=now,
-        )
-        for part in parts
-    ]
+    locks = _new_holds(StockLock, warehouse=warehouse, parts=parts, user=user, reason=reason)
     _hold(column="locked", warehouse=warehouse, parts=parts, holds=locks)
     return locks
 
