@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "catalog",
     "inventory",
+    "purchasing",
+    "orders",
     "staff",
     "axes",
 ]

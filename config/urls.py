@@ -7,6 +7,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("staff.urls")),
     path("inventory/", include("inventory.urls")),
+    path("purchasing/", include("purchasing.urls")),
+    path("orders/", include("orders.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

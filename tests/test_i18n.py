@@ -13,7 +13,13 @@ from django.urls import reverse
 from tests.factories import SKUFactory
 
 PO = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
-SOURCES = ("catalog", "inventory", "staff", "config", "templates", "manage.py")
+# Jingxi's own apps (every installed app that lives in the project) and the shared sources.
+SOURCES = (
+    *(app for app in settings.INSTALLED_APPS if (Path(settings.BASE_DIR) / app).is_dir()),
+    "config",
+    "templates",
+    "manage.py",
+)
 
 
 def _untranslated(po: polib.POFile) -> list[str]:
