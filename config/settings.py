@@ -205,5 +205,31 @@ INVENTORY_SLOW_ABC_B = env.float("INVENTORY_SLOW_ABC_B", default=0.95)
 # not spill to disk (transaction-local; the server default stays for everything else).
 INVENTORY_SLOW_WORK_MEM = env.str("INVENTORY_SLOW_WORK_MEM", default="64MB")
 
+# Purchasing (purchasing/selectors.py, purchasing/reports.py; checked in purchasing/checks.py)
+# Supplier types in the order the supplier choice prefers them.
+PURCHASING_SUPPLIER_TYPE_ORDER = env.list(
+    "PURCHASING_SUPPLIER_TYPE_ORDER",
+    default=["manufacturer", "agent", "wholesaler", "trading_company"],
+)
+# Suppliers whose scorecard score (0-100) is below this are left out of the choice.
+PURCHASING_MIN_SUPPLIER_SCORE = env.float("PURCHASING_MIN_SUPPLIER_SCORE", default=60.0)
+# Weights of the scorecard rates in the score; they add up to 100.
+PURCHASING_SCORE_WEIGHTS = env.dict(
+    "PURCHASING_SCORE_WEIGHTS",
+    cast={"value": float},
+    default={"on_time": 40.0, "fill": 30.0, "quality": 20.0, "price": 10.0},
+)
+# Days of receipts and due order lines the scorecard covers, up to today.
+PURCHASING_SCORE_DAYS = env.int("PURCHASING_SCORE_DAYS", default=180)
+# Service level per product role: the chance of not running out during a lead time.
+PURCHASING_SERVICE_LEVELS = env.dict(
+    "PURCHASING_SERVICE_LEVELS",
+    cast={"value": float},
+    default={"traffic": 0.98, "regular": 0.95, "image": 0.90},
+)
+# Restock report: days of demand history, and days between two orders (review period).
+PURCHASING_DEMAND_DAYS = env.int("PURCHASING_DEMAND_DAYS", default=90)
+PURCHASING_REVIEW_DAYS = env.int("PURCHASING_REVIEW_DAYS", default=14)
+
 DEMO_PASSWORD = env.str("JINGXI_DEMO_PASSWORD", default="jingxi-demo")
 DATA_DIR = env.path("JINGXI_DATA_DIR", default=BASE_DIR.parent / "shared" / "data")

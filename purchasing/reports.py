@@ -1,0 +1,490 @@
+"""The restock report (补货建议): per SKU × warehouse, what to order, from whom and why.
+
+As of a date, from the ledger: only moves made up to the end of the as-of day (in
+``TIME_ZONE``) count. One SQL statement aggregates the moves per SKU × warehouse × day over
+the demand window, walks the days with window functions to know which days the SKU was in
+stock, and returns one row per SKU × warehouse with the open purchase quantity and the
+stock columns; pandas derives the rest with column operations.
+
+Definitions (N = ``PURCHASING_DEMAND_DAYS``, the window ends with the as-of day):
+
+- on hand: units that entered the warehouse less units that left it, up to as-of.
+- in-stock days: days of the window with stock at the end of the day, or with a shipment
+  (it sold out that day). Days out of stock do not count: they hide demand.
+- average daily demand d = units shipped in the window ÷ in-stock days; σ = the standard
+  deviation (population) of the units shipped per in-stock day.
+- lead time L: the chosen offer's, in days. The offer is chosen by the supplier choice rules
+  (``purchasing.selectors.choose_from_facts``) for the demand of one review period.
+- safety stock = z·σ·√L, z the normal quantile of the service level of the product role
+  (``PURCHASING_SERVICE_LEVELS``); reorder point = d·L + safety stock; target = reorder point
+  + d × review period (``PURCHASING_REVIEW_DAYS``).
+- projected = on hand − reserved − backordered (缺货) + open purchase quantity (采购在途:
+  ordered, not yet accepted, on orders placed up to as-of). Reserved and backordered are the
+  current stock columns: they have no history.
+- suggested quantity, when d > 0 and projected ≤ reorder point, or when projected ≤ the
+  SKU's warning level (预警值, if set): max(⌈target − projected⌉, minimum order) rounded up to
+  the pack multiple.
+"""
+
+from datetime import date, datetime, time, timedelta
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.enums import ProductRole, ProductStatus
+from inventory.enums import MoveKind
+from inventory.models import Warehouse
+from purchasing import selectors
+from purchasing.enums import PurchaseOrderStatus
+
+# Column → header of the workbook and the page (translatable).
+HEADERS = {
+    "sku": _("SKU"),
+    "name": _("name"),
+    "warehouse": _("warehouse"),
+    "role": _("product role"),
+    "tags": _("selection tags (名特优新)"),
+    "on_hand": _("on hand"),
+    "reserved": _("reserved"),
+    "backordered": _("backordered (缺货)"),
+    "open_po": _("on order (采购在途)"),
+    "projected": _("projected"),
+    "in_stock_days": _("in-stock days"),
+    "avg_daily_demand": _("average daily demand"),
+    "demand_std": _("standard deviation of daily demand"),
+    "service_level": _("service level"),
+    "lead_time_days": _("lead time (days)"),
+    "safety_stock": _("safety stock"),
+    "reorder_point": _("reorder point"),
+    "target": _("target stock"),
+    "warning_level": _("warning level"),
+    "suggested_quantity": _("suggested quantity"),
+    "supplier": _("supplier"),
+    "unit_cost": _("unit cost"),
+    "order_value": _("order value"),
+    "reason": _("reason"),
+}
+COST_COLUMNS = ("unit_cost", "order_value")
+TAG_MARKS = (("is_famous", "名"), ("is_special", "特"), ("is_quality", "优"), ("is_new", "新"))
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
+    """Return the report's one query and its parameters."""
+    postgres = connection.vendor == "postgresql"
+    start_day = as_of - timedelta(days=settings.PURCHASING_DEMAND_DAYS - 1)
+    adapt = connection.ops.adapt_datetimefield_value
+    end, start = adapt(_day_start(as_of + timedelta(days=1))), adapt(_day_start(start_day))
+    before = start_day - timedelta(days=1)
+    after = as_of + timedelta(days=1)
+    local_sql, local_params = connection.ops.datetime_cast_date_sql(
+        "created_at", (), timezone.get_current_timezone_name()
+    )
+    if postgres:
+        day_param = "%s::date"
+        days_between = "({later} - {earlier})"
+        greatest = "GREATEST"
+    else:
+        day_param = "%s"
+        days_between = "CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+        greatest = "MAX"
+        before, after = before.isoformat(), after.isoformat()
+    gap = days_between.format(later="next_day", earlier="day")
+    into_wh = out_wh = ""
+    if warehouse is not None:
+        into_wh = f"AND ts.warehouse_id = {int(warehouse.pk)}"
+        out_wh = f"AND fs.warehouse_id = {int(warehouse.pk)}"
+    ship = MoveKind.SHIP.value
+    open_statuses = ", ".join(
+        f"'{s}'"
+        for s in (
+            PurchaseOrderStatus.ORDERED,
+            PurchaseOrderStatus.PARTIALLY_RECEIVED,
+            PurchaseOrderStatus.RECEIVED,
+        )
+    )
+    po_wh = f"AND o.warehouse_id = {int(warehouse.pk)}" if warehouse is not None else ""
+    sql = f"""
+        WITH flows AS (
+            SELECT m.sku_id, ts.warehouse_id AS wh, m.created_at, m.quantity AS delta,
+                0 AS shipped
+            FROM inventory_stockmove m
+            JOIN inventory_slot ts ON ts.id = m.to_slot_id
+            LEFT JOIN inventory_slot fs ON fs.id = m.from_slot_id
+            WHERE m.created_at < %s {into_wh}
+                AND (m.from_slot_id IS NULL OR fs.warehouse_id <> ts.warehouse_id)
+            UNION ALL
+            SELECT m.sku_id, fs.warehouse_id AS wh, m.created_at, -m.quantity AS delta,
+                CASE WHEN m.kind = '{ship}' THEN m.quantity ELSE 0 END AS shipped
+            FROM inventory_stockmove m
+            JOIN inventory_slot fs ON fs.id = m.from_slot_id
+            LEFT JOIN inventory_slot ts ON ts.id = m.to_slot_id
+            WHERE m.created_at < %s {out_wh}
+                AND (m.to_slot_id IS NULL OR ts.warehouse_id <> fs.warehouse_id)
+        ),
+        daily AS (
+            SELECT sku_id, wh,
+                CASE WHEN created_at < %s THEN {day_param} ELSE {local_sql} END AS day,
+                SUM(delta) AS delta,
+                SUM(CASE WHEN created_at >= %s THEN shipped ELSE 0 END) AS shipped
+            FROM flows
+            GROUP BY 1, 2, 3
+        ),
+        days AS (
+            SELECT sku_id, wh, day, delta, shipped,
+                SUM(delta) OVER (PARTITION BY sku_id, wh ORDER BY day
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS eod,
+                LEAD(day, 1, {day_param}) OVER (PARTITION BY sku_id, wh ORDER BY day) AS next_day
+            FROM daily
+        ),
+        ledger AS (
+            SELECT sku_id, wh,
+                CAST(SUM(delta) AS BIGINT) AS on_hand,
+                CAST(SUM(shipped) AS BIGINT) AS shipped,
+                CAST(SUM(shipped * shipped) AS BIGINT) AS shipped_sq,
+                CAST(SUM(
+                    CASE WHEN day > {day_param} AND (eod > 0 OR shipped > 0) THEN 1 ELSE 0 END
+                    + CASE WHEN eod > 0 THEN {gap} - 1 ELSE 0 END
+                ) AS BIGINT) AS in_stock_days
+            FROM days
+            GROUP BY sku_id, wh
+        ),
+        accepted AS (
+            SELECT rl.order_line_id,
+                SUM(rl.received_quantity - rl.rejected_quantity) AS units
+            FROM purchasing_receiptline rl
+            JOIN purchasing_receipt r ON r.id = rl.receipt_id
+            WHERE r.received_at < %s
+            GROUP BY rl.order_line_id
+        ),
+        open_po AS (
+            SELECT l.sku_id, o.warehouse_id AS wh,
+                CAST(SUM({greatest}(l.quantity - COALESCE(a.units, 0), 0)) AS BIGINT) AS open_po
+            FROM purchasing_purchaseorderline l
+            JOIN purchasing_purchaseorder o ON o.id = l.order_id
+            LEFT JOIN accepted a ON a.order_line_id = l.id
+            WHERE o.status IN ({open_statuses}) AND o.ordered_at < %s {po_wh}
+            GROUP BY l.sku_id, o.warehouse_id
+        ),
+        pairs AS (
+            SELECT sku_id, wh FROM ledger
+            UNION
+            SELECT sku_id, wh FROM open_po WHERE open_po > 0
+        )
+        SELECT s.id AS sku_id, p.wh AS warehouse_id, s.code AS sku, s.name,
+            w.code AS warehouse, pr.role, pr.is_famous, pr.is_special, pr.is_quality, pr.is_new,
+            s.warning_level,
+            COALESCE(lg.on_hand, 0) AS on_hand,
+            COALESCE(lg.shipped, 0) AS shipped,
+            COALESCE(lg.shipped_sq, 0) AS shipped_sq,
+            COALESCE(lg.in_stock_days, 0) AS in_stock_days,
+            COALESCE(ws.reserved, 0) AS reserved,
+            COALESCE(ws.backordered, 0) AS backordered,
+            COALESCE(po.open_po, 0) AS open_po
+        FROM pairs p
+        JOIN catalog_sku s ON s.id = p.sku_id
+        JOIN catalog_product pr ON pr.id = s.product_id
+        JOIN inventory_warehouse w ON w.id = p.wh
+        LEFT JOIN ledger lg ON lg.sku_id = p.sku_id AND lg.wh = p.wh
+        LEFT JOIN open_po po ON po.sku_id = p.sku_id AND po.wh = p.wh
+        LEFT JOIN inventory_warehousestock ws ON ws.sku_id = p.sku_id AND ws.warehouse_id = p.wh
+        WHERE s.is_active AND NOT s.is_bundle AND pr.status <> %s
+        ORDER BY s.code, w.code
+    """
+    params = [
+        end,
+        end,
+        start,
+        before,
+        *local_params,
+        start,
+        after,
+        before,
+        end,
+        end,
+        ProductStatus.DELISTED.value,
+    ]
+    return sql, params
+
+
+def _fetch(sql: str, params: list) -> pd.DataFrame:
+    """Run the analytic query in its own transaction, without JIT (dozens of expressions
+    compile slower than they run) and with the slow-mover report's work_mem for its sorts."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(
+                "SELECT set_config('work_mem', %s, true)", [settings.INVENTORY_SLOW_WORK_MEM]
+            )
+        cursor.execute(sql, params)
+        columns = [c[0] for c in cursor.description]
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+
+def z_for_roles() -> dict[str, float]:
+    """Return z, the standard normal quantile of each product role's service level."""
+    levels = settings.PURCHASING_SERVICE_LEVELS
+    return {role: NormalDist().inv_cdf(levels[role]) for role in ProductRole.values}
+
+
+def restock_maths(df: pd.DataFrame, *, review_days: int | None = None) -> pd.DataFrame:
+    """Add safety stock, reorder point, target, projected and the suggested quantity.
+
+    ``df`` has per row: avg_daily_demand, demand_std, z, lead_time_days, on_hand, reserved,
+    backordered, open_po, warning_level, min_order_quantity, pack_multiple.
+    """
+    review = settings.PURCHASING_REVIEW_DAYS if review_days is None else review_days
+    d, sigma, lead = df["avg_daily_demand"], df["demand_std"], df["lead_time_days"]
+    df["safety_stock"] = (df["z"] * sigma * np.sqrt(lead)).round(2)
+    df["reorder_point"] = (d * lead + df["z"] * sigma * np.sqrt(lead)).round(2)
+    target = d * lead + df["z"] * sigma * np.sqrt(lead) + d * review
+    df["target"] = target.round(2)
+    df["projected"] = df["on_hand"] - df["reserved"] - df["backordered"] + df["open_po"]
+    warning = df["warning_level"]
+    needed = ((d > 0) & (df["projected"] <= df["reorder_point"])) | (
+        (warning > 0) & (df["projected"] <= warning)
+    )
+    # ceil of a float difference: a hair below a whole number stays that number.
+    shortfall = np.ceil((target - df["projected"]).round(6)).clip(lower=0)
+    quantity = np.maximum(shortfall, df["min_order_quantity"])
+    pack = df["pack_multiple"]
+    quantity = np.ceil(quantity / pack) * pack
+    df["suggested_quantity"] = quantity.where(needed, 0).astype("int64")
+    return df
+
+
+OFFER_COLUMNS = [
+    "offer_id",
+    "sku_id",
+    "supplier_id",
+    "supplier_code",
+    "supplier_name",
+    "supplier_type",
+    "supplier_active",
+    "is_preferred",
+    "unit_cost",
+    "min_order_quantity",
+    "pack_multiple",
+    "lead_time_days",
+    "valid_from",
+    "valid_to",
+]
+
+
+def _eligible_offers(as_of: date, scores: dict[int, float | None]) -> pd.DataFrame:
+    """Return the offers that can be chosen on ``as_of`` with their ranking columns."""
+    from purchasing.models import SupplierOffer
+
+    rows = (
+        SupplierOffer.objects.filter(valid_from__lte=as_of, supplier__is_active=True)
+        .exclude(valid_to__lt=as_of)
+        .values_list(*selectors.FACT_FIELDS)
+    )
+    offers = pd.DataFrame.from_records(list(rows), columns=OFFER_COLUMNS)
+    if offers.empty:
+        return offers
+    offers["score"] = offers["supplier_id"].map(scores).astype("float64")
+    minimum = settings.PURCHASING_MIN_SUPPLIER_SCORE
+    offers = offers[offers["score"].isna() | (offers["score"] >= minimum)].copy()
+    order = settings.PURCHASING_SUPPLIER_TYPE_ORDER
+    offers["k_preferred"] = (~offers["is_preferred"].astype(bool)).astype("int8")
+    offers["k_type"] = offers["supplier_type"].map({t: i for i, t in enumerate(order)})
+    offers["k_score"] = (-offers["score"]).fillna(np.inf)
+    # Unit cost in ten-thousandths: exact integers, so equal costs tie exactly.
+    offers["k_cost"] = (offers["unit_cost"] * 10000).astype("int64")
+    codes = sorted(offers["supplier_code"].unique())
+    offers["k_code"] = offers["supplier_code"].map({c: i for i, c in enumerate(codes)})
+    return offers
+
+
+def _choose(df: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFrame:
+    """Attach the chosen and the runner-up offer of each row, ranked as the choice ranks."""
+    df["choice_quantity"] = np.maximum(
+        np.ceil(df["avg_daily_demand"] * settings.PURCHASING_REVIEW_DAYS), 1
+    ).astype("int64")
+    if offers.empty:
+        df["offer_id"] = pd.array([pd.NA] * len(df), dtype="Int64")
+        df["runner_up_id"] = df["offer_id"]
+        return df
+    pairs = (
+        df[["choice_quantity", "sku_id"]]
+        .reset_index()
+        .merge(
+            offers[
+                [
+                    "sku_id",
+                    "offer_id",
+                    "k_preferred",
+                    "k_type",
+                    "k_score",
+                    "k_cost",
+                    "lead_time_days",
+                    "k_code",
+                    "min_order_quantity",
+                    "pack_multiple",
+                ]
+            ],
+            on="sku_id",
+        )
+    )
+    wanted = np.maximum(pairs["choice_quantity"], pairs["min_order_quantity"])
+    order_quantity = -(-wanted // pairs["pack_multiple"]) * pairs["pack_multiple"]
+    pairs["k_total"] = pairs["k_cost"] * order_quantity
+    pairs = pairs.sort_values(
+        [
+            "index",
+            "k_preferred",
+            "k_type",
+            "k_score",
+            "k_total",
+            "lead_time_days",
+            "k_code",
+            "offer_id",
+        ],
+        kind="stable",
+    )
+    rank = pairs.groupby("index").cumcount()
+    first = pairs[rank == 0].set_index("index")["offer_id"]
+    second = pairs[rank == 1].set_index("index")["offer_id"]
+    df["offer_id"] = first.reindex(df.index).astype("Int64")
+    df["runner_up_id"] = second.reindex(df.index).astype("Int64")
+    return df
+
+
+def restock(*, as_of: date, warehouse: Warehouse | None = None) -> pd.DataFrame:
+    """Return the restock report as of the end of ``as_of``: one row per SKU × warehouse
+    with stock movement or stock on order (see the module docstring for each column)."""
+    sql, params = _sql(as_of, warehouse)
+    df = _fetch(sql, params)
+    if df.empty:
+        return pd.DataFrame(columns=[*HEADERS, "sku_id", "warehouse_id", "offer_id"])
+    for column in (
+        "on_hand",
+        "shipped",
+        "shipped_sq",
+        "in_stock_days",
+        "reserved",
+        "backordered",
+        "open_po",
+        "warning_level",
+    ):
+        df[column] = pd.to_numeric(df[column]).fillna(0).astype("int64")
+    days = df["in_stock_days"].where(df["in_stock_days"] > 0)
+    mean = (df["shipped"] / days).fillna(0.0)
+    variance = (df["shipped_sq"] / days).fillna(0.0) - mean**2
+    df["avg_daily_demand"] = mean.round(4)
+    df["demand_std"] = np.sqrt(variance.clip(lower=0)).round(4)
+    levels = settings.PURCHASING_SERVICE_LEVELS
+    df["service_level"] = df["role"].map(levels).fillna(levels[ProductRole.REGULAR])
+    df["z"] = df["role"].map(z_for_roles()).fillna(z_for_roles()[ProductRole.REGULAR])
+    tags = pd.Series("", index=df.index, dtype=object)
+    for column, mark in TAG_MARKS:
+        tags = tags + df[column].map({True: mark, False: ""})
+    df["tags"] = tags
+
+    scores = selectors.supplier_scores(on=as_of)
+    offers = _eligible_offers(as_of, scores)
+    df = _choose(df, offers)
+    facts = offers.set_index("offer_id") if not offers.empty else None
+    chosen = df["offer_id"]
+    has_offer = chosen.notna()
+
+    def offer_column(column, default):
+        if facts is None:
+            return pd.Series(default, index=df.index)
+        return chosen.map(facts[column]).where(has_offer, default)
+
+    df["lead_time_days"] = offer_column("lead_time_days", 0).astype("int64")
+    df["min_order_quantity"] = offer_column("min_order_quantity", 1).astype("int64")
+    df["pack_multiple"] = offer_column("pack_multiple", 1).astype("int64")
+    df["unit_cost"] = offer_column("unit_cost", None)
+    df["supplier_id"] = offer_column("supplier_id", None)
+    code = offer_column("supplier_code", "")
+    name = offer_column("supplier_name", "")
+    df["supplier"] = (code + " " + name).str.strip()
+    df = restock_maths(df)
+    df["order_value"] = [
+        (cost * qty).quantize(selectors.CENT) if qty and cost is not None else None
+        for cost, qty in zip(df["unit_cost"], df["suggested_quantity"], strict=True)
+    ]
+    df["reason"] = _reasons(df, facts, scores, as_of)
+    df["offer_id"] = df["offer_id"].astype(object).where(has_offer, None)
+    return df.drop(
+        columns=[
+            "shipped",
+            "shipped_sq",
+            "z",
+            "runner_up_id",
+            "is_famous",
+            "is_special",
+            "is_quality",
+            "is_new",
+        ]
+    ).reset_index(drop=True)
+
+
+def _facts(facts: pd.DataFrame, offer_id: int, scores) -> selectors.OfferFacts:
+    row = facts.loc[offer_id]
+    return selectors.OfferFacts(
+        int(offer_id),
+        int(row["sku_id"]),
+        int(row["supplier_id"]),
+        row["supplier_code"],
+        row["supplier_name"],
+        row["supplier_type"],
+        bool(row["supplier_active"]),
+        bool(row["is_preferred"]),
+        row["unit_cost"],
+        int(row["min_order_quantity"]),
+        int(row["pack_multiple"]),
+        int(row["lead_time_days"]),
+        row["valid_from"],
+        row["valid_to"],
+        scores.get(int(row["supplier_id"])),
+    )
+
+
+def _reasons(df: pd.DataFrame, facts, scores, as_of: date) -> list[str]:
+    """Say why each suggestion's offer was chosen and why the runner-up was not, in the
+    supplier choice's own words; rows without a suggestion get no reason."""
+    from django.utils.translation import gettext
+
+    out = []
+    no_offer = gettext("No offer can be chosen: add one, or check the excluded offers.")
+    for offer_id, runner_up, quantity, suggested in zip(
+        df["offer_id"],
+        df["runner_up_id"],
+        df["choice_quantity"],
+        df["suggested_quantity"],
+        strict=True,
+    ):
+        if not suggested:
+            out.append("")
+            continue
+        if pd.isna(offer_id):
+            out.append(no_offer)
+            continue
+        chosen = _facts(facts, offer_id, scores)
+        text = selectors._why_chosen(chosen, int(quantity), True)
+        if not pd.isna(runner_up):
+            other = _facts(facts, runner_up, scores)
+            text += "; " + selectors._why_not(other, chosen, int(quantity), True)
+        out.append(text)
+    return out
+
+
+def suggestions(*, as_of: date | None = None, warehouse: Warehouse | None = None) -> pd.DataFrame:
+    """Return only the rows with a suggested quantity, largest order value first."""
+    df = restock(as_of=as_of or timezone.localdate(), warehouse=warehouse)
+    if df.empty:
+        return df
+    df = df[df["suggested_quantity"] > 0]
+    return df.sort_values(["supplier", "warehouse", "sku"]).reset_index(drop=True)

@@ -1,0 +1,527 @@
+"""Reads of purchasing: the explainable supplier choice, scorecards, open orders, candidates.
+
+The supplier choice is a pure ranking of offer facts, so the single choice
+(``supplier_choose``) and the restock report, which chooses for thousands of SKUs from facts
+loaded in bulk (``offer_facts``), apply the same rules and give the same reasons.
+"""
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from catalog.models import SKU
+from purchasing.enums import OPEN_STATUSES, PurchaseOrderStatus, SupplierType
+from purchasing.models import PurchaseOrder, PurchaseOrderLine, ReceiptLine, SupplierOffer
+
+CENT = Decimal("0.01")
+
+# --- Scorecards ---------------------------------------------------------------------------
+
+
+@dataclass
+class Scorecard:
+    """A supplier's delivery record over a period, and its weighted score (0-100).
+
+    on-time rate: receipt lines received on or before their line's expected date ÷ receipt
+    lines; fill rate: units accepted into stock ÷ units ordered, over order lines due in the
+    period (rejected units do not fill an order); quality rate: 1 − rejected ÷ received;
+    price variance: (paid − offer cost) ÷ offer cost of the accepted units, paid being the
+    order line's unit cost. A rate without data is left out and the weights of the others
+    count in proportion; no data at all gives no score.
+    """
+
+    supplier_id: int
+    start: dt.date
+    end: dt.date
+    receipt_lines: int = 0
+    on_time_lines: int = 0
+    received: int = 0
+    rejected: int = 0
+    ordered: int = 0
+    accepted_of_due: int = 0
+    paid: Decimal = Decimal("0")
+    offered: Decimal = Decimal("0")
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time_lines / self.receipt_lines if self.receipt_lines else None
+
+    @property
+    def fill_rate(self) -> float | None:
+        return min(1.0, self.accepted_of_due / self.ordered) if self.ordered else None
+
+    @property
+    def quality_rate(self) -> float | None:
+        return 1 - self.rejected / self.received if self.received else None
+
+    @property
+    def price_variance(self) -> float | None:
+        return float(self.paid / self.offered - 1) if self.offered else None
+
+    @property
+    def price_rate(self) -> float | None:
+        """1 at or below the offer's cost, falling by the share paid above it."""
+        variance = self.price_variance
+        return None if variance is None else min(1.0, max(0.0, 1 - max(variance, 0.0)))
+
+    def rates(self) -> dict[str, float | None]:
+        return {
+            "on_time": self.on_time_rate,
+            "fill": self.fill_rate,
+            "quality": self.quality_rate,
+            "price": self.price_rate,
+        }
+
+    @property
+    def score(self) -> float | None:
+        weights = settings.PURCHASING_SCORE_WEIGHTS
+        known = {name: rate for name, rate in self.rates().items() if rate is not None}
+        weight = sum(weights[name] for name in known)
+        if not known or weight <= 0:
+            return None
+        return round(sum(weights[name] * rate for name, rate in known.items()) / weight * 100, 1)
+
+
+def score_period(on: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    end = on or timezone.localdate()
+    return end - dt.timedelta(days=settings.PURCHASING_SCORE_DAYS - 1), end
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+ACCEPTED = ExpressionWrapper(
+    F("received_quantity") - F("rejected_quantity"), output_field=IntegerField()
+)
+
+
+def supplier_scorecards(
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    supplier_ids: Iterable[int] | None = None,
+) -> dict[int, Scorecard]:
+    """Return the scorecard of each supplier with receipts or due lines from ``start`` to
+    ``end`` (both included; default: the last ``PURCHASING_SCORE_DAYS`` days). Three
+    grouped queries, whatever the number of suppliers."""
+    if start is None or end is None:
+        start, end = score_period(end)
+    since, until = _day_start(start), _day_start(end + dt.timedelta(days=1))
+    money = DecimalField(max_digits=20, decimal_places=4)
+    receipts = ReceiptLine.objects.filter(
+        receipt__received_at__gte=since, receipt__received_at__lt=until
+    )
+    due = PurchaseOrderLine.objects.filter(
+        expected_date__gte=start, expected_date__lte=end
+    ).exclude(order__status__in=[PurchaseOrderStatus.DRAFT, PurchaseOrderStatus.CANCELLED])
+    accepted_of_due = ReceiptLine.objects.filter(order_line__in=due, receipt__received_at__lt=until)
+    if supplier_ids is not None:
+        ids = list(supplier_ids)
+        receipts = receipts.filter(receipt__order__supplier_id__in=ids)
+        due = due.filter(order__supplier_id__in=ids)
+        accepted_of_due = accepted_of_due.filter(receipt__order__supplier_id__in=ids)
+    cards: dict[int, Scorecard] = {}
+
+    def card(supplier_id: int) -> Scorecard:
+        return cards.setdefault(supplier_id, Scorecard(supplier_id, start, end))
+
+    priced = Q(order_line__offer_unit_cost__isnull=False, lot__isnull=False)
+    for row in receipts.values("receipt__order__supplier_id").annotate(
+        lines=Count("pk"),
+        on_time=Count(
+            "pk", filter=Q(receipt__received_at__date__lte=F("order_line__expected_date"))
+        ),
+        received=Sum("received_quantity"),
+        rejected=Sum("rejected_quantity"),
+        paid=Sum(ACCEPTED * F("order_line__unit_cost"), filter=priced, output_field=money),
+        offered=Sum(ACCEPTED * F("order_line__offer_unit_cost"), filter=priced, output_field=money),
+    ):
+        c = card(row["receipt__order__supplier_id"])
+        c.receipt_lines, c.on_time_lines = row["lines"], row["on_time"]
+        c.received, c.rejected = row["received"] or 0, row["rejected"] or 0
+        c.paid, c.offered = row["paid"] or Decimal("0"), row["offered"] or Decimal("0")
+    for row in due.values("order__supplier_id").annotate(ordered=Sum("quantity")):
+        card(row["order__supplier_id"]).ordered = row["ordered"] or 0
+    for row in accepted_of_due.values("receipt__order__supplier_id").annotate(n=Sum(ACCEPTED)):
+        card(row["receipt__order__supplier_id"]).accepted_of_due = row["n"] or 0
+    return cards
+
+
+def supplier_scores(*, on: dt.date | None = None) -> dict[int, float | None]:
+    """Return the score of every supplier that has one, for the period ending ``on``."""
+    start, end = score_period(on)
+    return {sid: c.score for sid, c in supplier_scorecards(start=start, end=end).items()}
+
+
+# --- Supplier choice ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfferFacts:
+    """What the choice needs to know of one offer and its supplier."""
+
+    offer_id: int
+    sku_id: int
+    supplier_id: int
+    supplier_code: str
+    supplier_name: str
+    supplier_type: str
+    supplier_active: bool
+    is_preferred: bool
+    unit_cost: Decimal
+    min_order_quantity: int
+    pack_multiple: int
+    lead_time_days: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+    score: float | None = None
+
+    def order_quantity(self, wanted: int) -> int:
+        quantity = max(wanted, self.min_order_quantity)
+        return -(-quantity // self.pack_multiple) * self.pack_multiple
+
+    def cost_per_unit_needed(self, wanted: int) -> Decimal:
+        """Return the unit cost at ``wanted`` units: what the order costs (minimum order and
+        pack rounding included) ÷ the units needed."""
+        return self.unit_cost * self.order_quantity(wanted) / max(wanted, 1)
+
+
+@dataclass
+class OfferVerdict:
+    facts: OfferFacts
+    order_quantity: int
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def supplier(self) -> str:
+        return f"{self.facts.supplier_code} {self.facts.supplier_name}"
+
+
+@dataclass
+class SupplierChoice:
+    """The chosen offer for a SKU and quantity, and the reasons for it and against the rest."""
+
+    sku_id: int
+    quantity: int
+    chosen: OfferVerdict | None
+    others: list[OfferVerdict]  # eligible offers ranked below the chosen one, best first
+    excluded: list[OfferVerdict]  # offers left out (expired, inactive, low score)
+
+    @property
+    def reasons(self) -> list[str]:
+        """Every reason, in words: for the chosen offer, then against each other offer."""
+        out = list(self.chosen.reasons) if self.chosen else []
+        for verdict in [*self.others, *self.excluded]:
+            out.extend(verdict.reasons)
+        return out
+
+    @property
+    def summary(self) -> str:
+        return "; ".join(self.reasons)
+
+
+def _type_rank(supplier_type: str) -> int:
+    order = settings.PURCHASING_SUPPLIER_TYPE_ORDER
+    return order.index(supplier_type) if supplier_type in order else len(order)
+
+
+def _type_label(supplier_type: str) -> str:
+    try:
+        return str(SupplierType(supplier_type).label)
+    except ValueError:
+        return supplier_type
+
+
+def _money(amount: Decimal) -> str:
+    return number_format(amount.quantize(CENT, rounding=ROUND_HALF_UP), 2)
+
+
+def _score_text(score: float | None) -> str:
+    return _("no scorecard yet") if score is None else number_format(score, 1)
+
+
+def _rank_key(facts: OfferFacts, quantity: int) -> tuple:
+    return (
+        0 if facts.is_preferred else 1,
+        _type_rank(facts.supplier_type),
+        -facts.score if facts.score is not None else math.inf,
+        # The order's cost ranks like the cost per unit needed (same quantity), exactly.
+        facts.unit_cost * facts.order_quantity(quantity),
+        facts.lead_time_days,
+        facts.supplier_code,
+        facts.offer_id,
+    )
+
+
+def _exclusion(facts: OfferFacts, on: dt.date, minimum: float) -> str | None:
+    name = f"{facts.supplier_code} {facts.supplier_name}"
+    if not facts.supplier_active:
+        return _("%(supplier)s: the supplier is inactive") % {"supplier": name}
+    if facts.valid_to is not None and facts.valid_to < on:
+        return _("%(supplier)s: the offer expired on %(date)s") % {
+            "supplier": name,
+            "date": facts.valid_to.isoformat(),
+        }
+    if facts.valid_from > on:
+        return _("%(supplier)s: the offer is valid only from %(date)s") % {
+            "supplier": name,
+            "date": facts.valid_from.isoformat(),
+        }
+    if facts.score is not None and facts.score < minimum:
+        return _("%(supplier)s: scorecard %(score)s is below the minimum %(minimum)s") % {
+            "supplier": name,
+            "score": _score_text(facts.score),
+            "minimum": number_format(minimum, 1),
+        }
+    return None
+
+
+def _why_chosen(chosen: OfferFacts, quantity: int, with_costs: bool) -> str:
+    facts = [_type_label(chosen.supplier_type)]
+    if chosen.is_preferred:
+        facts.insert(0, _("preferred offer"))
+    facts.append(_("score %(score)s") % {"score": _score_text(chosen.score)})
+    if with_costs:
+        facts.append(
+            _("%(cost)s per unit needed at %(quantity)d units")
+            % {
+                "cost": _money(chosen.cost_per_unit_needed(quantity)),
+                "quantity": quantity,
+            }
+        )
+    facts.append(_("lead time %(days)d days") % {"days": chosen.lead_time_days})
+    return _("Chosen %(supplier)s: %(facts)s") % {
+        "supplier": f"{chosen.supplier_code} {chosen.supplier_name}",
+        "facts": ", ".join(facts),
+    }
+
+
+def _why_not(other: OfferFacts, chosen: OfferFacts, quantity: int, with_costs: bool) -> str:
+    """Return the first rule, in rule order, on which ``other`` loses to ``chosen``."""
+    name = f"{other.supplier_code} {other.supplier_name}"
+    a, b = _rank_key(chosen, quantity), _rank_key(other, quantity)
+    if a[0] != b[0]:
+        return _("%(supplier)s: not the preferred offer") % {"supplier": name}
+    if a[1] != b[1]:
+        return _("%(supplier)s: a %(type)s ranks after a %(chosen_type)s") % {
+            "supplier": name,
+            "type": _type_label(other.supplier_type),
+            "chosen_type": _type_label(chosen.supplier_type),
+        }
+    if a[2] != b[2]:
+        return _("%(supplier)s: score %(score)s, lower than %(chosen_score)s") % {
+            "supplier": name,
+            "score": _score_text(other.score),
+            "chosen_score": _score_text(chosen.score),
+        }
+    if a[3] != b[3]:
+        if not with_costs:
+            return _("%(supplier)s: costs more at %(quantity)d units") % {
+                "supplier": name,
+                "quantity": quantity,
+            }
+        return _(
+            "%(supplier)s: %(cost)s per unit needed at %(quantity)d units, more than "
+            "%(chosen_cost)s"
+        ) % {
+            "supplier": name,
+            "cost": _money(other.cost_per_unit_needed(quantity)),
+            "quantity": quantity,
+            "chosen_cost": _money(chosen.cost_per_unit_needed(quantity)),
+        }
+    if a[4] != b[4]:
+        return _("%(supplier)s: lead time %(days)d days, longer than %(chosen_days)d") % {
+            "supplier": name,
+            "days": other.lead_time_days,
+            "chosen_days": chosen.lead_time_days,
+        }
+    return _(
+        "%(supplier)s: equal on every rule (preferred, type, score, cost, lead time); the "
+        "tie goes to the first supplier code, %(chosen_code)s"
+    ) % {"supplier": name, "chosen_code": chosen.supplier_code}
+
+
+def choose_from_facts(
+    offers: Sequence[OfferFacts],
+    *,
+    sku_id: int,
+    quantity: int,
+    on: dt.date,
+    with_costs: bool = True,
+    explain: bool = True,
+) -> SupplierChoice:
+    """Choose among ``offers`` of one SKU for ``quantity`` units on day ``on``.
+
+    Rules, in order: the preferred flag, the supplier type (``PURCHASING_SUPPLIER_TYPE_ORDER``),
+    the scorecard score (higher first; no score after any score), the unit cost at that
+    quantity (minimum order and pack rounding included), the lead time; a full tie goes to
+    the lowest supplier code, then the oldest offer, so the choice is deterministic. Offers
+    of inactive suppliers, outside their validity, or of suppliers scoring below
+    ``PURCHASING_MIN_SUPPLIER_SCORE`` are excluded. ``explain=False`` skips the words.
+    """
+    quantity = max(int(quantity), 1)
+    minimum = settings.PURCHASING_MIN_SUPPLIER_SCORE
+    eligible, excluded = [], []
+    for facts in offers:
+        reason = _exclusion(facts, on, minimum)
+        if reason is None:
+            eligible.append(facts)
+        elif explain:
+            excluded.append(OfferVerdict(facts, facts.order_quantity(quantity), [reason]))
+    eligible.sort(key=lambda f: _rank_key(f, quantity))
+    if not eligible:
+        return SupplierChoice(sku_id, quantity, None, [], excluded)
+    best = eligible[0]
+    chosen = OfferVerdict(best, best.order_quantity(quantity))
+    others = [OfferVerdict(f, f.order_quantity(quantity)) for f in eligible[1:]]
+    if explain:
+        chosen.reasons.append(_why_chosen(best, quantity, with_costs))
+        for verdict in others:
+            verdict.reasons.append(_why_not(verdict.facts, best, quantity, with_costs))
+    return SupplierChoice(sku_id, quantity, chosen, others, excluded)
+
+
+FACT_FIELDS = (
+    "pk",
+    "sku_id",
+    "supplier_id",
+    "supplier__code",
+    "supplier__name",
+    "supplier__supplier_type",
+    "supplier__is_active",
+    "is_preferred",
+    "unit_cost",
+    "min_order_quantity",
+    "pack_multiple",
+    "lead_time_days",
+    "valid_from",
+    "valid_to",
+)
+
+
+def offer_facts(
+    *,
+    sku_ids: Iterable[int] | None = None,
+    scores: dict[int, float | None] | None = None,
+    on: dt.date | None = None,
+) -> dict[int, list[OfferFacts]]:
+    """Return the offers of the SKUs (all SKUs when None) as facts, per SKU id, in one query.
+
+    With ``on``, offers that ended before it are left out (they cannot be chosen; the single
+    choice lists them, the bulk one need not).
+    """
+    scores = scores or {}
+    queryset = SupplierOffer.objects.all()
+    if sku_ids is not None:
+        queryset = queryset.filter(sku_id__in=list(sku_ids))
+    if on is not None:
+        queryset = queryset.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+    out: dict[int, list[OfferFacts]] = defaultdict(list)
+    for row in queryset.values_list(*FACT_FIELDS).iterator(chunk_size=5000):
+        out[row[1]].append(OfferFacts(*row, scores.get(row[2])))
+    return out
+
+
+def supplier_choose(
+    *, sku: SKU, quantity: int, on: dt.date | None = None, with_costs: bool = True
+) -> SupplierChoice:
+    """Choose the offer to buy ``quantity`` units of ``sku`` from, and say why (see
+    ``choose_from_facts``). Every offer of the SKU is weighed; the expired ones are shown
+    as excluded."""
+    on = on or timezone.localdate()
+    offers = offer_facts(sku_ids=[sku.pk], scores=supplier_scores(on=on))[sku.pk]
+    return choose_from_facts(offers, sku_id=sku.pk, quantity=quantity, on=on, with_costs=with_costs)
+
+
+# --- Orders ---------------------------------------------------------------------------------
+
+
+def _received_sum(column) -> Subquery:
+    return Subquery(
+        ReceiptLine.objects.filter(order_line=OuterRef("pk"))
+        .values("order_line")
+        .annotate(n=Sum(column))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def order_lines_with_receipts(order: PurchaseOrder) -> QuerySet[PurchaseOrderLine]:
+    """Return the order's lines annotated with ``received``, ``rejected``, ``accepted`` and
+    ``open_quantity`` (ordered − accepted, zero once the order is closed or cancelled)."""
+    open_order = order.status in (PurchaseOrderStatus.DRAFT, *OPEN_STATUSES)
+    return (
+        order.lines.select_related("sku")
+        .annotate(
+            received=Coalesce(_received_sum("received_quantity"), 0),
+            rejected=Coalesce(_received_sum("rejected_quantity"), 0),
+        )
+        .annotate(
+            accepted=F("received") - F("rejected"),
+            open_quantity=Case(
+                When(Value(open_order), then=F("quantity") - F("received") + F("rejected")),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("pk")
+    )
+
+
+def late_orders(*, on: dt.date | None = None) -> QuerySet[PurchaseOrder]:
+    """Open orders with a line expected before ``on`` (today) that is not fully received."""
+    on = on or timezone.localdate()
+    accepted = Coalesce(_received_sum("received_quantity"), 0) - Coalesce(
+        _received_sum("rejected_quantity"), 0
+    )
+    late_lines = (
+        PurchaseOrderLine.objects.filter(order=OuterRef("pk"), expected_date__lt=on)
+        .annotate(accepted=accepted)
+        .filter(accepted__lt=F("quantity"))
+    )
+    return (
+        PurchaseOrder.objects.filter(status__in=OPEN_STATUSES)
+        .annotate(
+            first_expected=Subquery(
+                late_lines.order_by("expected_date").values("expected_date")[:1]
+            )
+        )
+        .filter(first_expected__isnull=False)
+        .select_related("supplier", "warehouse")
+        .order_by("first_expected", "pk")
+    )
+
+
+def order_total(order: PurchaseOrder) -> Decimal:
+    total = order.lines.aggregate(
+        total=Sum(
+            F("quantity") * F("unit_cost"),
+            output_field=DecimalField(max_digits=20, decimal_places=4),
+        )
+    )["total"]
+    return (total or Decimal("0")).quantize(CENT, rounding=ROUND_HALF_UP)

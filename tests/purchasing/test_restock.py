@@ -1,0 +1,183 @@
+"""The restock report: the maths on a hand-computed case, demand from the ledger counting
+only in-stock days, projected stock, rounding, the command and suggestions into orders."""
+
+import datetime as dt
+from decimal import Decimal
+
+import openpyxl
+import pandas as pd
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from catalog.enums import ProductRole
+from inventory import services as inventory_services
+from purchasing import reports, services
+from purchasing.enums import PurchaseOrderStatus, SupplierType
+from purchasing.models import PurchaseOrder
+from tests.factories import SKUFactory
+from tests.purchasing.support import at, offer, placed_order, receive_at, ship_at, supplier
+
+pytestmark = pytest.mark.django_db
+
+
+def test_safety_stock_and_reorder_point_match_the_hand_computed_case():
+    """d = 4/day, σ = 2, L = 9 days, 95 %: z = 1.6449, safety = 1.6449 × 2 × 3 = 9.87,
+    reorder point = 4 × 9 + 9.87 = 45.87; target with a 5-day review = 65.87."""
+    z = reports.z_for_roles()[ProductRole.REGULAR]
+    assert z == pytest.approx(1.6449, abs=1e-4)
+    df = pd.DataFrame(
+        {
+            "avg_daily_demand": [4.0, 4.0, 4.0],
+            "demand_std": [2.0, 2.0, 2.0],
+            "z": [z, z, z],
+            "lead_time_days": [9, 9, 9],
+            "on_hand": [60, 50, 40],
+            "reserved": [10, 0, 0],
+            "backordered": [5, 4, 0],
+            "open_po": [0, 0, 0],
+            "warning_level": [0, 0, 0],
+            "min_order_quantity": [1, 1, 50],
+            "pack_multiple": [10, 1, 1],
+        }
+    )
+    out = reports.restock_maths(df, review_days=5)
+    assert list(out["safety_stock"]) == [9.87, 9.87, 9.87]
+    assert list(out["reorder_point"]) == [45.87, 45.87, 45.87]
+    assert list(out["target"]) == [65.87, 65.87, 65.87]
+    assert list(out["projected"]) == [45, 46, 40]
+    # 45 ≤ 45.87: ⌈65.87 − 45⌉ = 21 → 30 (pack of 10); 46 > 45.87: nothing;
+    # ⌈65.87 − 40⌉ = 26, below the minimum order of 50 → 50.
+    assert list(out["suggested_quantity"]) == [30, 0, 50]
+
+
+def test_the_warning_level_triggers_an_order_without_demand():
+    df = pd.DataFrame(
+        {
+            "avg_daily_demand": [0.0, 0.0],
+            "demand_std": [0.0, 0.0],
+            "z": [1.64, 1.64],
+            "lead_time_days": [7, 7],
+            "on_hand": [3, 0],
+            "reserved": [0, 0],
+            "backordered": [0, 0],
+            "open_po": [0, 0],
+            "warning_level": [5, 0],
+            "min_order_quantity": [12, 12],
+            "pack_multiple": [1, 1],
+        }
+    )
+    assert list(reports.restock_maths(df, review_days=14)["suggested_quantity"]) == [12, 0]
+
+
+@pytest.fixture
+def ledger(site, settings):
+    """Two SKUs with ten days of sales; see each test for the figures."""
+    settings.PURCHASING_DEMAND_DAYS = 10
+    settings.PURCHASING_REVIEW_DAYS = 5
+    steady = SKUFactory(code="STEADY")  # regular: 95 %
+    gappy = SKUFactory(code="GAPPY")
+    maker = supplier("M1", SupplierType.MANUFACTURER)
+    trader = supplier("T1", SupplierType.TRADING_COMPANY)
+    offer(steady, maker, "7.00", lead_time_days=9, pack_multiple=10)
+    offer(steady, trader, "5.00", lead_time_days=2)
+    offer(gappy, trader, "3.00", lead_time_days=4)
+    receive_at(at(20), steady, site.receiving, 100)
+    for days_ago in range(9, -1, -1):  # 2, 6, 2, 6, …: mean 4, σ 2
+        ship_at(at(days_ago), steady, site.warehouse, site.packing, 2 if days_ago % 2 else 6)
+    # In stock on days 9, 8 (sold out that day), 2, 1 and 0; out of stock days 7 to 3.
+    receive_at(at(9, 9), gappy, site.receiving, 6)
+    ship_at(at(9), gappy, site.warehouse, site.packing, 3)
+    ship_at(at(8), gappy, site.warehouse, site.packing, 3)
+    receive_at(at(2, 9), gappy, site.receiving, 10)
+    ship_at(at(2), gappy, site.warehouse, site.packing, 1)
+    ship_at(at(1), gappy, site.warehouse, site.packing, 1)
+    return {"steady": steady, "gappy": gappy, "maker": maker, "trader": trader}
+
+
+def rows(**kwargs):
+    df = reports.restock(as_of=timezone.localdate(), **kwargs)
+    return {row["sku"]: row for row in df.to_dict("records")}
+
+
+def test_demand_counts_only_in_stock_days_and_the_ledger_gives_the_hand_case(ledger, site):
+    report = rows()
+    gappy = report["GAPPY"]
+    assert gappy["in_stock_days"] == 5
+    assert gappy["avg_daily_demand"] == pytest.approx(1.6)  # 8 units over 5 days
+    assert gappy["demand_std"] == pytest.approx(1.2)  # of 3, 3, 1, 1, 0
+    assert gappy["on_hand"] == 8
+    steady = report["STEADY"]
+    assert (steady["in_stock_days"], steady["avg_daily_demand"], steady["demand_std"]) == (
+        10,
+        4.0,
+        2.0,
+    )
+    assert steady["on_hand"] == 60
+    assert steady["supplier"] == "M1 供应商M1"  # the manufacturer, though dearer
+    assert steady["lead_time_days"] == 9
+    assert (steady["safety_stock"], steady["reorder_point"]) == (9.87, 45.87)
+    assert steady["suggested_quantity"] == 0  # projected 60 > 45.87
+
+
+def test_reserved_backordered_and_open_orders_move_the_projection(ledger, site):
+    steady = ledger["steady"]
+    inventory_services.stock_reserve(
+        warehouse=site.warehouse, lines=[inventory_services.StockLine(sku=steady, quantity=10)]
+    )
+    inventory_services.stock_backorder_change(warehouse=site.warehouse, sku=steady, change=5)
+    row = rows()["STEADY"]
+    assert (row["reserved"], row["backordered"], row["projected"]) == (10, 5, 45)
+    assert row["suggested_quantity"] == 30  # ⌈65.87 − 45⌉ = 21, packs of 10
+    assert row["unit_cost"] == Decimal("7.0000") and row["order_value"] == Decimal("210.00")
+    assert row["reason"].startswith("Chosen M1 供应商M1: Manufacturer (制造商), score")
+    assert "T1 供应商T1: a Trading company (商贸公司) ranks after a Manufacturer" in row["reason"]
+    # 3 units on order (采购在途) lift the projection above the reorder point.
+    placed_order(ledger["maker"], site.warehouse, [(steady, 3)])
+    row = rows()["STEADY"]
+    assert (row["open_po"], row["projected"], row["suggested_quantity"]) == (3, 48, 0)
+
+
+def test_a_past_as_of_date_reads_the_ledger_of_that_day(ledger):
+    df = reports.restock(as_of=timezone.localdate() - dt.timedelta(days=15))
+    past = {row["sku"]: row for row in df.to_dict("records")}
+    assert set(past) == {"STEADY"}
+    assert past["STEADY"]["on_hand"] == 100 and past["STEADY"]["avg_daily_demand"] == 0
+
+
+def test_suggestions_become_draft_orders_one_per_supplier(ledger, site):
+    inventory_services.stock_backorder_change(
+        warehouse=site.warehouse, sku=ledger["steady"], change=20
+    )
+    suggested = reports.suggestions()
+    assert set(suggested["sku"]) == {"STEADY", "GAPPY"}  # GAPPY: 8 ≤ 1.6 × 4 + safety
+    orders = services.purchase_orders_from_suggestions(
+        suggestions=[
+            services.Suggestion(r.sku_id, r.warehouse_id, r.suggested_quantity, r.offer_id)
+            for r in suggested.itertuples()
+        ]
+    )
+    assert sorted(o.supplier.code for o in orders) == ["M1", "T1"]
+    assert all(o.status == PurchaseOrderStatus.DRAFT for o in orders)
+    line = PurchaseOrder.objects.get(supplier=ledger["maker"]).lines.get()
+    assert (line.sku.code, line.quantity, line.unit_cost) == (
+        "STEADY",
+        30,
+        Decimal("7.0000"),
+    )  # ⌈65.87 − 40⌉ → 30
+    assert line.history.count() == 1
+
+
+def test_the_command_writes_the_workbook_and_refuses_bad_input(ledger, tmp_path):
+    out = tmp_path / "restock.xlsx"
+    call_command("restock_report", "--out", str(out), "--as-of", timezone.localdate().isoformat())
+    sheet = openpyxl.load_workbook(out).active
+    header = [cell.value for cell in sheet[1]]
+    assert header[:3] == ["SKU", "name", "warehouse"] and "reason" in header
+    assert sheet.max_row == 3
+    with pytest.raises(CommandError, match="is not a date"):
+        call_command("restock_report", "--out", str(out), "--as-of", "2026-13-01")
+    with pytest.raises(CommandError, match=r"written as \.xlsx"):
+        call_command("restock_report", "--out", str(tmp_path / "r.csv"))
+    with pytest.raises(CommandError, match="folder does not exist"):
+        call_command("restock_report", "--out", str(tmp_path / "no" / "r.xlsx"))
