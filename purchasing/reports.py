@@ -27,6 +27,7 @@ Definitions (N = ``PURCHASING_DEMAND_DAYS``, the window ends with the as-of day)
 """
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from statistics import NormalDist
 
 import numpy as np
@@ -220,9 +221,9 @@ def _fetch(sql: str, params: list) -> pd.DataFrame:
     compile slower than they run) and with the slow-mover report's work_mem for its sorts."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL jit = off")
             cursor.execute(
-                "SELECT set_config('work_mem', %s, true)", [settings.INVENTORY_SLOW_WORK_MEM]
+                "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+                [settings.INVENTORY_SLOW_WORK_MEM],
             )
         cursor.execute(sql, params)
         columns = [c[0] for c in cursor.description]
@@ -405,14 +406,14 @@ def restock(*, as_of: date, warehouse: Warehouse | None = None) -> pd.DataFrame:
     df["lead_time_days"] = offer_column("lead_time_days", 0).astype("int64")
     df["min_order_quantity"] = offer_column("min_order_quantity", 1).astype("int64")
     df["pack_multiple"] = offer_column("pack_multiple", 1).astype("int64")
-    df["unit_cost"] = offer_column("unit_cost", None)
+    df["unit_cost"] = offer_column("unit_cost", None).astype(object).where(has_offer, None)
     df["supplier_id"] = offer_column("supplier_id", None)
     code = offer_column("supplier_code", "")
     name = offer_column("supplier_name", "")
     df["supplier"] = (code + " " + name).str.strip()
     df = restock_maths(df)
     df["order_value"] = [
-        (cost * qty).quantize(selectors.CENT) if qty and cost is not None else None
+        (cost * qty).quantize(selectors.CENT) if qty and isinstance(cost, Decimal) else None
         for cost, qty in zip(df["unit_cost"], df["suggested_quantity"], strict=True)
     ]
     df["reason"] = _reasons(df, facts, scores, as_of)

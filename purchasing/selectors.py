@@ -458,6 +458,16 @@ def supplier_choose(
     return choose_from_facts(offers, sku_id=sku.pk, quantity=quantity, on=on, with_costs=with_costs)
 
 
+def offer_in_effect(*, supplier, sku: SKU, on: dt.date) -> SupplierOffer | None:
+    """Return the supplier's offer for ``sku`` valid on ``on``, the latest started first."""
+    return (
+        SupplierOffer.objects.filter(supplier=supplier, sku=sku, valid_from__lte=on)
+        .exclude(valid_to__lt=on)
+        .order_by("-valid_from", "-pk")
+        .first()
+    )
+
+
 # --- Orders ---------------------------------------------------------------------------------
 
 

@@ -66,15 +66,6 @@ def _is_count(value, *, minimum: int) -> bool:
     return not isinstance(value, bool) and isinstance(value, int) and value >= minimum
 
 
-def _offer_in_effect(supplier: Supplier, sku: SKU, on: dt.date) -> SupplierOffer | None:
-    return (
-        SupplierOffer.objects.filter(supplier=supplier, sku=sku, valid_from__lte=on)
-        .exclude(valid_to__lt=on)
-        .order_by("-valid_from", "-pk")
-        .first()
-    )
-
-
 def purchase_order_create(
     *,
     supplier: Supplier,
@@ -105,7 +96,7 @@ def purchase_order_create(
                 _("%(sku)s: the quantity must be a whole number above zero.")
                 % {"sku": line.sku.code}
             )
-        offer = _offer_in_effect(supplier, line.sku, today)
+        offer = selectors.offer_in_effect(supplier=supplier, sku=line.sku, on=today)
         unit_cost = line.unit_cost
         if unit_cost is None:
             if offer is None:

@@ -16,6 +16,8 @@ from catalog.access import VIEW_COST, VIEW_MARGIN
 from catalog.enums import ProductRole, ProductStatus
 from catalog.models import SKU, Category, Product
 from inventory import selectors as inventory_selectors
+from purchasing import reports as purchasing_reports
+from purchasing import selectors as purchasing_selectors
 from staff.roles import (
     FINANCE,
     MANAGER,
@@ -157,6 +159,20 @@ def standard_margins(request) -> dict:
     return {"rows": rows}
 
 
+def restock_suggestions(request) -> dict:
+    """What to order now: the restock report's suggestions, largest order value first."""
+    df = purchasing_reports.suggestions()
+    if len(df):
+        df = df.sort_values(["order_value", "sku"], ascending=[False, True], na_position="last")
+    return {"count": len(df), "rows": df.head(PANEL_ROWS).to_dict("records") if len(df) else []}
+
+
+def late_purchase_orders(request) -> dict:
+    """Open purchase orders with a line past its expected date and not fully received."""
+    orders = list(purchasing_selectors.late_orders())  # few: one query, counted here
+    return {"count": len(orders), "rows": orders[:PANEL_ROWS]}
+
+
 PANELS: list[Panel] = [
     Panel(
         "completeness_queue",
@@ -208,6 +224,20 @@ PANELS: list[Panel] = [
         pick_waves,
     ),
     Panel(
+        "restock_suggestions",
+        _("Restock suggestions"),
+        frozenset({PURCHASER}),
+        ("purchasing.add_purchaseorder", VIEW_COST),
+        restock_suggestions,
+    ),
+    Panel(
+        "late_purchase_orders",
+        _("Late purchase orders"),
+        frozenset({PURCHASER, WAREHOUSE}),
+        ("purchasing.view_purchaseorder",),
+        late_purchase_orders,
+    ),
+    Panel(
         "skus_without_cost",
         _("Active SKUs without a cost price"),
         frozenset({FINANCE, PURCHASER}),
@@ -229,4 +259,5 @@ MANAGER_LINKS = [
     ("inventory.view_warehousestock", "inventory:stock_overview", _("Stock overview")),
     ("inventory.view_warehousestock", "inventory:low_stock", _("Low stock")),
     ("inventory.view_reservation", "inventory:pick_list", _("Pick list")),
+    ("purchasing.add_purchaseorder", "purchasing:restock", _("Restock suggestions")),
 ]

@@ -77,6 +77,26 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
     "inventory.reservation": {WAREHOUSE: "v", SUPPORT: "v", MANAGER: "v"},
     "inventory.reservationpick": {WAREHOUSE: "v", MANAGER: "v"},
     "inventory.stocklock": {WAREHOUSE: "vacd", MARKETER: "v", MANAGER: "vacd"},
+    # purchasing: the purchaser keeps suppliers, offers and orders; the warehouse sees the
+    # orders (never their costs) and records receipts; finance reads everything.
+    "purchasing.supplier": {PURCHASER: "vacd", WAREHOUSE: "v", FINANCE: "v", MANAGER: "vacd"},
+    "purchasing.supplieroffer": {PURCHASER: "vacd", FINANCE: "v", MANAGER: "vacd"},
+    "purchasing.historicalsupplieroffer": {PURCHASER: "v", FINANCE: "v", MANAGER: "v"},
+    "purchasing.purchaseorder": {
+        PURCHASER: "vacd",
+        WAREHOUSE: "v",
+        FINANCE: "v",
+        MANAGER: "vacd",
+    },
+    "purchasing.purchaseorderline": {
+        PURCHASER: "vacd",
+        WAREHOUSE: "v",
+        FINANCE: "v",
+        MANAGER: "vacd",
+    },
+    "purchasing.historicalpurchaseorderline": {PURCHASER: "v", FINANCE: "v", MANAGER: "v"},
+    "purchasing.receipt": {WAREHOUSE: "va", PURCHASER: "v", FINANCE: "v", MANAGER: "va"},
+    "purchasing.receiptline": {WAREHOUSE: "va", PURCHASER: "v", FINANCE: "v", MANAGER: "va"},
     # staff: role membership and its audit trail.
     "auth.user": {MANAGER: "vac"},
     "auth.group": {MANAGER: "v"},

@@ -24,6 +24,9 @@ from catalog import services as catalog_services
 from catalog.enums import AttributeUse
 from catalog.models import SKU, Product
 from inventory import services as inventory_services
+from purchasing import services as purchasing_services
+from purchasing.enums import SupplierType
+from purchasing.models import Supplier, SupplierOffer
 from staff import services as staff_services
 from staff.roles import FINANCE, MANAGER, PURCHASER
 from tests.factories import (
@@ -132,6 +135,36 @@ def build_world() -> World:
     AccessAttempt.objects.create(**access, get_data="", post_data="", failures_since_start=1)
     AccessLog.objects.create(**access)
     AccessFailureLog.objects.create(**access)
+
+    # Purchasing: an offer and an order line at the world's cost, received with a rejection.
+    supplier = Supplier.objects.create(
+        code="SUP-WORLD", name="世界供应商", supplier_type=SupplierType.MANUFACTURER
+    )
+    SupplierOffer.objects.create(
+        supplier=supplier,
+        sku=sku,
+        unit_cost=COST,
+        valid_from=timezone.localdate() - dt.timedelta(days=30),
+    )
+    order = purchasing_services.purchase_order_create(
+        supplier=supplier,
+        warehouse=warehouse,
+        lines=[
+            purchasing_services.OrderLineInput(
+                sku=sku, quantity=5, expected_date=timezone.localdate() - dt.timedelta(days=1)
+            )
+        ],
+        user=users[PURCHASER],
+    )
+    purchasing_services.purchase_order_place(order=order)
+    purchasing_services.purchase_order_receive(
+        order=order,
+        lines=[
+            purchasing_services.ReceiveLine(
+                order_line=order.lines.get(), received=3, rejected=1, slot=slot
+            )
+        ],
+    )
 
     world = World(users=users, product=product, sku=sku, bundle=bundle)
     for model in admin.site._registry:

@@ -24,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.enums import AttributeUse
 from inventory.models import Warehouse
+from purchasing.models import PurchaseOrder, Supplier
 from staff.roles import ATTRIBUTE_USE_ACCESS, MODEL_ACCESS, Role
 from tests.staff.support import (
     BUNDLE_COST,
@@ -465,6 +466,25 @@ def staff_pages(world: World, role: str) -> list[Page]:
         Page("login", reverse("login"), True),
         Page("admin index", reverse("admin:index"), True),
         *inventory_pages(world, role),
+        *purchasing_pages(world, role),
+    ]
+
+
+def purchasing_pages(world: World, role: str) -> list[Page]:
+    order = world.objects[PurchaseOrder]
+    supplier = world.objects[Supplier]
+    orders = "v" in letters(role, "purchasing.purchaseorder")
+    receipts = "a" in letters(role, "purchasing.receipt")
+    buyer = "a" in letters(role, "purchasing.purchaseorder") and role in COST_ROLES
+    return [
+        Page("purchase order", reverse("purchasing:order", args=[order.pk]), orders),
+        Page("receive", reverse("purchasing:receive", args=[order.pk]), receipts),
+        Page(
+            "supplier",
+            reverse("purchasing:supplier", args=[supplier.pk]),
+            "v" in letters(role, "purchasing.supplier"),
+        ),
+        Page("restock", reverse("purchasing:restock"), buyer),
     ]
 
 

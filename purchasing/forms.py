@@ -1,0 +1,42 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import Slot, Warehouse
+from purchasing.models import PurchaseOrderLine
+from purchasing.services import ReceiveLine
+
+
+class ReceiveLineForm(forms.Form):
+    """One open order line on the receive page. Leave received empty to skip the line."""
+
+    received = forms.IntegerField(label=_("received"), min_value=0, required=False)
+    rejected = forms.IntegerField(label=_("rejected"), min_value=0, required=False, initial=0)
+    slot = forms.ModelChoiceField(label=_("slot"), queryset=Slot.objects.none(), required=False)
+
+    def __init__(self, *args, line: PurchaseOrderLine, slots: list[Slot], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line = line
+        self.fields["slot"].queryset = Slot.objects.filter(pk__in=[s.pk for s in slots])
+        self.fields["slot"].choices = [("", "---------")] + [(s.pk, s.label) for s in slots]
+        if slots:
+            self.fields["slot"].initial = slots[0].pk
+
+    def has_delivery(self) -> bool:
+        return bool(self.cleaned_data.get("received"))
+
+    def receive_line(self) -> ReceiveLine:
+        return ReceiveLine(
+            order_line=self.line,
+            received=self.cleaned_data["received"],
+            rejected=self.cleaned_data.get("rejected") or 0,
+            slot=self.cleaned_data.get("slot"),
+        )
+
+
+class RestockFilterForm(forms.Form):
+    warehouse = forms.ModelChoiceField(
+        label=_("warehouse"),
+        queryset=Warehouse.objects.filter(is_active=True).order_by("code"),
+        required=False,
+        empty_label=_("All warehouses"),
+    )

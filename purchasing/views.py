@@ -1,0 +1,198 @@
+"""Purchasing pages: the printable purchase order, receiving, the supplier with its
+scorecard, and the restock suggestions that become draft orders.
+
+Costs appear only for users holding ``catalog.view_cost``; the warehouse sees orders and
+receives goods without them.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.access import VIEW_COST
+from inventory.exceptions import InventoryError
+from inventory.models import Slot
+from purchasing import reports, selectors, services
+from purchasing.enums import OPEN_STATUSES
+from purchasing.exceptions import PurchasingError
+from purchasing.forms import ReceiveLineForm, RestockFilterForm
+from purchasing.models import PurchaseOrder, Supplier
+
+VIEW_ORDER = "purchasing.view_purchaseorder"
+ADD_ORDER = "purchasing.add_purchaseorder"
+ADD_RECEIPT = "purchasing.add_receipt"
+VIEW_SUPPLIER = "purchasing.view_supplier"
+VIEW_OFFER = "purchasing.view_supplieroffer"
+RESTOCK_ROWS = 500
+
+
+@login_required
+@permission_required(VIEW_ORDER, raise_exception=True)
+def order(request, pk: int):
+    """The purchase order as sent to the supplier; prints on A4 without the site chrome."""
+    purchase_order = get_object_or_404(
+        PurchaseOrder.objects.select_related("supplier", "warehouse", "created_by"), pk=pk
+    )
+    lines = list(selectors.order_lines_with_receipts(purchase_order))
+    show_costs = request.user.has_perm(VIEW_COST)
+    return render(
+        request,
+        "purchasing/order.html",
+        {
+            "order": purchase_order,
+            "lines": lines,
+            "show_costs": show_costs,
+            "total": selectors.order_total(purchase_order) if show_costs else None,
+            "receipts": list(
+                purchase_order.receipts.select_related("user").order_by("received_at")
+            ),
+            "can_receive": request.user.has_perm(ADD_RECEIPT)
+            and purchase_order.status in OPEN_STATUSES,
+        },
+    )
+
+
+@login_required
+@permission_required(ADD_RECEIPT, raise_exception=True)
+def receive(request, pk: int):
+    """Receive a delivery: per open line the units received, rejected and the slot."""
+    purchase_order = get_object_or_404(
+        PurchaseOrder.objects.select_related("supplier", "warehouse"), pk=pk
+    )
+    lines = [
+        line
+        for line in selectors.order_lines_with_receipts(purchase_order)
+        if line.open_quantity > 0
+    ]
+    slots = list(
+        Slot.objects.filter(
+            warehouse=purchase_order.warehouse,
+            is_active=True,
+            slot_type__in=services.RECEIVABLE_SLOT_TYPES,
+        )
+        .select_related("warehouse")
+        .order_by("slot_type", "pick_sequence", "code")
+    )
+    data = request.POST if request.method == "POST" else None
+    forms = [
+        ReceiveLineForm(data, prefix=f"line-{line.pk}", line=line, slots=slots) for line in lines
+    ]
+    if purchase_order.status not in OPEN_STATUSES:
+        messages.info(
+            request,
+            _("%(order)s is %(status)s: there is nothing to receive.")
+            % {"order": purchase_order.code, "status": purchase_order.get_status_display()},
+        )
+        return redirect("purchasing:order", pk=purchase_order.pk)
+    if request.method == "POST" and all(form.is_valid() for form in forms):
+        receive_lines = [form.receive_line() for form in forms if form.has_delivery()]
+        try:
+            receipt = services.purchase_order_receive(
+                order=purchase_order,
+                lines=receive_lines,
+                user=request.user,
+                note=request.POST.get("note", "").strip(),
+            )
+        except (PurchasingError, InventoryError) as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(receipt)s recorded; %(order)s is now %(status)s.")
+                % {
+                    "receipt": receipt,
+                    "order": purchase_order.code,
+                    "status": purchase_order.get_status_display(),
+                },
+            )
+            return redirect("purchasing:order", pk=purchase_order.pk)
+    return render(
+        request,
+        "purchasing/receive.html",
+        {"order": purchase_order, "forms": forms, "note": request.POST.get("note", "")},
+    )
+
+
+@login_required
+@permission_required(VIEW_SUPPLIER, raise_exception=True)
+def supplier(request, pk: int):
+    """The supplier, its scorecard over the score period, its offers and recent orders."""
+    supplier_obj = get_object_or_404(Supplier, pk=pk)
+    start, end = selectors.score_period()
+    card = selectors.supplier_scorecards(start=start, end=end, supplier_ids=[supplier_obj.pk]).get(
+        supplier_obj.pk, selectors.Scorecard(supplier_obj.pk, start, end)
+    )
+    offers = []
+    if request.user.has_perm(VIEW_OFFER):
+        offers = list(
+            supplier_obj.offers.select_related("sku").order_by("sku__code", "-valid_from")
+        )
+    orders = []
+    if request.user.has_perm(VIEW_ORDER):
+        orders = list(supplier_obj.orders.select_related("warehouse").order_by("-created_at")[:20])
+    return render(
+        request,
+        "purchasing/supplier.html",
+        {
+            "supplier": supplier_obj,
+            "card": card,
+            "rates": [
+                (_("On-time rate"), card.on_time_rate),
+                (_("Fill rate"), card.fill_rate),
+                (_("Quality rate"), card.quality_rate),
+            ],
+            "minimum": settings.PURCHASING_MIN_SUPPLIER_SCORE,
+            "offers": offers,
+            "orders": orders,
+            "today": timezone.localdate(),
+            "show_costs": request.user.has_perm(VIEW_COST),
+        },
+    )
+
+
+@login_required
+@permission_required(ADD_ORDER, raise_exception=True)
+def restock(request):
+    """Restock suggestions with their supplier and reason; the selected become draft orders,
+    one per supplier and warehouse."""
+    if not request.user.has_perm(VIEW_COST):
+        raise PermissionDenied
+    if request.method == "POST":
+        return _orders_from_selection(request)
+    form = RestockFilterForm(request.GET or None)
+    warehouse = form.cleaned_data.get("warehouse") if form.is_valid() else None
+    df = reports.suggestions(warehouse=warehouse)
+    rows = df.head(RESTOCK_ROWS).to_dict("records") if len(df) else []
+    for row in rows:
+        row["key"] = f"{row['sku_id']}:{row['warehouse_id']}:{row['offer_id'] or ''}"
+    return render(
+        request,
+        "purchasing/restock.html",
+        {"form": form, "rows": rows, "count": len(df), "limit": RESTOCK_ROWS},
+    )
+
+
+def _orders_from_selection(request):
+    selected = []
+    for key in request.POST.getlist("selected"):
+        try:
+            sku_id, warehouse_id, offer_id = (int(part) for part in key.split(":"))
+            quantity = int(request.POST.get(f"quantity-{key}", ""))
+        except ValueError:
+            messages.error(request, _("A selected suggestion has no offer or no quantity."))
+            return redirect("purchasing:restock")
+        selected.append(services.Suggestion(sku_id, warehouse_id, quantity, offer_id))
+    try:
+        orders = services.purchase_orders_from_suggestions(suggestions=selected, user=request.user)
+    except PurchasingError as error:
+        messages.error(request, error.message)
+        return redirect("purchasing:restock")
+    messages.success(
+        request,
+        _("Draft orders created: %(orders)s.") % {"orders": ", ".join(o.code for o in orders)},
+    )
+    return redirect("purchasing:restock")
