@@ -1,0 +1,225 @@
+"""Purchasing pages: the printable order (costs only for cost roles), receiving, the supplier
+scorecard and the restock page that makes draft orders; constant query counts."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from inventory.models import StockMove
+from purchasing.enums import PurchaseOrderStatus
+from purchasing.models import PurchaseOrder, Receipt
+from staff import services as staff_services
+from tests.factories import SKUFactory
+from tests.purchasing.support import offer, placed_order, supplier
+
+
+@pytest.fixture
+def users(db) -> dict[str, User]:
+    staff_services.roles_sync()
+    return {u.username: u for u in staff_services.demo_users_create(password="x-Pw-4711-jingxi")}
+
+
+@pytest.fixture
+def as_role(users):
+    def make(role: str) -> Client:
+        client = Client()
+        client.force_login(users[role])
+        return client
+
+    return make
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def make_order(site, lines: int = 2):
+    maker = supplier("M1", contact_name="王经理", address="杭州市")
+    skus = [SKUFactory(code=f"PO-SKU-{n}") for n in range(lines)]
+    for sku in skus:
+        offer(sku, maker, "987.65")
+    return placed_order(maker, site.warehouse, [(sku, 10) for sku in skus])
+
+
+def test_the_printable_order_shows_costs_to_the_purchaser_only(site, as_role):
+    order = make_order(site)
+    url = reverse("purchasing:order", args=[order.pk])
+    purchaser = as_role("purchaser").get(url)
+    assert purchaser.status_code == 200
+    body = text(purchaser)
+    assert order.code in body and "王经理" in body and "PO-SKU-1" in body
+    assert "987.65" in body and "19753.00" in body  # 2 lines × 10 × 987.65
+    assert "@media print" in purchaser.content.decode()
+    warehouse = as_role("warehouse").get(url)
+    assert warehouse.status_code == 200
+    assert "PO-SKU-1" in text(warehouse) and "987" not in text(warehouse)
+    assert as_role("marketer").get(url).status_code == 403
+
+
+def test_the_order_page_keeps_a_constant_query_count(site, as_role, django_assert_max_num_queries):
+    small = make_order(site, lines=2)
+    client = as_role("purchaser")
+    client.get(reverse("purchasing:order", args=[small.pk]))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("purchasing:order", args=[small.pk]))
+    big_supplier = supplier("M9")
+    skus = [SKUFactory() for _n in range(20)]
+    for sku in skus:
+        offer(sku, big_supplier)
+    big = placed_order(big_supplier, site.warehouse, [(sku, 1) for sku in skus])
+    with django_assert_max_num_queries(len(captured)):
+        assert client.get(reverse("purchasing:order", args=[big.pk])).status_code == 200
+
+
+def post_receipt(client, order, rows, note="到货"):
+    data = {"note": note}
+    for line, (received, rejected, slot) in rows.items():
+        data[f"line-{line.pk}-received"] = received
+        data[f"line-{line.pk}-rejected"] = rejected
+        data[f"line-{line.pk}-slot"] = slot.pk if slot else ""
+    return client.post(reverse("purchasing:receive", args=[order.pk]), data)
+
+
+def test_the_warehouse_receives_part_of_an_order_on_the_receive_page(site, as_role):
+    order = make_order(site)
+    first, second = order.lines.order_by("pk")
+    client = as_role("warehouse")
+    page = client.get(reverse("purchasing:receive", args=[order.pk]))
+    assert page.status_code == 200 and "987" not in page.content.decode()
+    response = post_receipt(client, order, {first: (6, 1, site.receiving), second: ("", 0, None)})
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == PurchaseOrderStatus.PARTIALLY_RECEIVED
+    assert StockMove.objects.get().quantity == 5
+    follow = client.get(response["Location"])
+    assert "5" in text(follow) and "partially received" in text(follow).lower()
+
+
+def test_an_over_receipt_on_the_page_is_refused_with_the_message_and_the_input_kept(site, as_role):
+    order = make_order(site, lines=1)
+    (line,) = order.lines.all()
+    client = as_role("warehouse")
+    response = post_receipt(client, order, {line: (12, 0, site.receiving)})
+    assert response.status_code == 200
+    assert "More than ordered cannot be received" in text(response)
+    assert 'value="12"' in response.content.decode()
+    assert not Receipt.objects.exists() and not StockMove.objects.exists()
+
+
+def test_the_purchaser_cannot_receive_and_finance_cannot_open_the_restock_page(site, as_role):
+    order = make_order(site, lines=1)
+    assert (
+        as_role("purchaser").get(reverse("purchasing:receive", args=[order.pk])).status_code == 403
+    )
+    assert as_role("finance").get(reverse("purchasing:restock")).status_code == 403
+    assert as_role("warehouse").get(reverse("purchasing:restock")).status_code == 403
+
+
+def test_the_supplier_page_shows_the_scorecard_and_hides_offer_costs(site, as_role):
+    order = make_order(site, lines=1)
+    (line,) = order.lines.all()
+    post_receipt(as_role("warehouse"), order, {line: (10, 2, site.receiving)})
+    url = reverse("purchasing:supplier", args=[order.supplier.pk])
+    body = text(as_role("purchaser").get(url))
+    assert "Score" in body and "Quality rate" in body and "80 %" in body
+    assert "987.65" in body
+    warehouse = as_role("warehouse").get(url)
+    assert warehouse.status_code == 200 and "987" not in warehouse.content.decode()
+
+
+def test_the_restock_page_turns_selected_suggestions_into_draft_orders(site, as_role):
+    sku = SKUFactory(code="LOW", warning_level=10)
+    maker = supplier("M1")
+    offer(sku, maker, "4.50", min_order_quantity=24)
+    from tests.purchasing.support import at, receive_at
+
+    receive_at(at(3), sku, site.receiving, 5)
+    client = as_role("purchaser")
+    page = client.get(reverse("purchasing:restock"))
+    assert page.status_code == 200
+    (row,) = page.context["rows"]
+    assert (row["sku"], row["suggested_quantity"], row["supplier"]) == ("LOW", 24, "M1 供应商M1")
+    response = client.post(
+        reverse("purchasing:restock"),
+        {"selected": [row["key"]], f"quantity-{row['key']}": "30"},
+    )
+    assert response.status_code == 302
+    draft = PurchaseOrder.objects.get()
+    assert draft.status == PurchaseOrderStatus.DRAFT
+    line = draft.lines.get()
+    assert (line.quantity, line.unit_cost) == (30, Decimal("4.5000"))
+    bad = client.post(reverse("purchasing:restock"), {"selected": ["x:y:z"]}, follow=True)
+    assert "has no offer or no quantity" in text(bad)
+    assert PurchaseOrder.objects.count() == 1
+
+
+def test_the_admin_places_a_draft_and_refuses_to_cancel_a_received_order(site, as_role):
+    order = make_order(site, lines=1)
+    maker = order.supplier
+    sku = SKUFactory()
+    offer(sku, maker)
+    from purchasing import services
+
+    draft = services.purchase_order_create(
+        supplier=maker, warehouse=site.warehouse, lines=[services.OrderLineInput(sku, 3)]
+    )
+    client = as_role("purchaser")
+    url = reverse("admin:purchasing_purchaseorder_changelist")
+    client.post(url, {"action": "place", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.status == PurchaseOrderStatus.ORDERED
+    services.purchase_order_receive(
+        order=order,
+        lines=[services.ReceiveLine(order.lines.get(), received=1, slot=site.receiving)],
+    )
+    response = client.post(url, {"action": "cancel", "_selected_action": [order.pk]}, follow=True)
+    assert "cannot go from Partially received to Cancelled" in text(response)
+
+
+def admin_add_order(client, maker, warehouse, lines):
+    data = {
+        "supplier": maker.pk,
+        "warehouse": warehouse.pk,
+        "currency": "CNY",
+        "note": "",
+        "lines-TOTAL_FORMS": len(lines),
+        "lines-INITIAL_FORMS": 0,
+        "lines-MIN_NUM_FORMS": 0,
+        "lines-MAX_NUM_FORMS": 1000,
+    }
+    for n, (sku, quantity, unit_cost) in enumerate(lines):
+        data |= {
+            f"lines-{n}-sku": sku.pk,
+            f"lines-{n}-quantity": quantity,
+            f"lines-{n}-unit_cost": unit_cost,
+            f"lines-{n}-expected_date": "",
+        }
+    return client.post(reverse("admin:purchasing_purchaseorder_add"), data)
+
+
+def test_an_order_made_in_the_admin_takes_the_offer_cost_or_says_what_is_missing(site, as_role):
+    maker = supplier("M1")
+    with_offer, without = SKUFactory(code="HAS-OFFER"), SKUFactory(code="NO-OFFER")
+    offer(with_offer, maker, "6.60", lead_time_days=5)
+    client = as_role("purchaser")
+    refused = admin_add_order(
+        client, maker, site.warehouse, [(with_offer, 4, ""), (without, 2, "")]
+    )
+    assert refused.status_code == 200
+    assert "M1 has no offer in effect for this SKU; give the unit cost." in text(refused)
+    assert not PurchaseOrder.objects.exists()
+    saved = admin_add_order(
+        client, maker, site.warehouse, [(with_offer, 4, ""), (without, 2, "1.25")]
+    )
+    assert saved.status_code == 302
+    order = PurchaseOrder.objects.get()
+    costs = dict(order.lines.values_list("sku__code", "unit_cost"))
+    assert costs == {"HAS-OFFER": Decimal("6.6000"), "NO-OFFER": Decimal("1.2500")}
+    assert order.created_by.username == "purchaser" and order.status == PurchaseOrderStatus.DRAFT
