@@ -328,7 +328,7 @@ def _why_not(other: OfferFacts, chosen: OfferFacts, quantity: int, with_costs: b
     if a[0] != b[0]:
         return _("%(supplier)s: not the preferred offer") % {"supplier": name}
     if a[1] != b[1]:
-        return _("%(supplier)s: a %(type)s ranks after a %(chosen_type)s") % {
+        return _("%(supplier)s: the type %(type)s ranks after %(chosen_type)s") % {
             "supplier": name,
             "type": _type_label(other.supplier_type),
             "chosen_type": _type_label(chosen.supplier_type),

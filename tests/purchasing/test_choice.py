@@ -63,7 +63,7 @@ def test_supplier_type_decides_before_score_and_cost():
         "C",
     ]
     assert choice.others[0].reasons == [
-        "A 供应商A: a Agent (代理商) ranks after a Manufacturer (制造商)"
+        "A 供应商A: the type Agent (代理商) ranks after Manufacturer (制造商)"
     ]
 
 

@@ -131,7 +131,9 @@ def test_reserved_backordered_and_open_orders_move_the_projection(ledger, site):
     assert row["suggested_quantity"] == 30  # ⌈65.87 − 45⌉ = 21, packs of 10
     assert row["unit_cost"] == Decimal("7.0000") and row["order_value"] == Decimal("210.00")
     assert row["reason"].startswith("Chosen M1 供应商M1: Manufacturer (制造商), score")
-    assert "T1 供应商T1: a Trading company (商贸公司) ranks after a Manufacturer" in row["reason"]
+    assert (
+        "T1 供应商T1: the type Trading company (商贸公司) ranks after Manufacturer" in row["reason"]
+    )
     # 3 units on order (采购在途) lift the projection above the reorder point.
     placed_order(ledger["maker"], site.warehouse, [(steady, 3)])
     row = rows()["STEADY"]
