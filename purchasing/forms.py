@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from catalog.enums import SelectionTag
 from inventory.models import Slot, Warehouse
 from purchasing.models import PurchaseOrderLine
+from purchasing.selectors import CandidateFilter
 from purchasing.services import ReceiveLine
 
 
@@ -40,3 +42,24 @@ class RestockFilterForm(forms.Form):
         required=False,
         empty_label=_("All warehouses"),
     )
+
+
+class CandidateFilterForm(forms.Form):
+    tags = forms.MultipleChoiceField(
+        label=_("selection tags (名特优新)"),
+        choices=SelectionTag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    high_sales = forms.BooleanField(label=_("high sales"), required=False)
+    high_margin = forms.BooleanField(label=_("high margin"), required=False)
+    high_value = forms.BooleanField(label=_("high value"), required=False)
+
+    def filters(self) -> CandidateFilter:
+        data = self.cleaned_data
+        return CandidateFilter(
+            tags=tuple(data.get("tags") or ()),
+            high_sales=data.get("high_sales", False),
+            high_margin=data.get("high_margin", False),
+            high_value=data.get("high_value", False),
+        )

@@ -535,3 +535,71 @@ def order_total(order: PurchaseOrder) -> Decimal:
         )
     )["total"]
     return (total or Decimal("0")).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- Candidates (名特优新, high sales / margin / value) -----------------------------------
+
+
+@dataclass(frozen=True)
+class CandidateFilter:
+    tags: tuple[str, ...] = ()  # SelectionTag values; a candidate carries all of them
+    high_sales: bool = False
+    high_margin: bool = False
+    high_value: bool = False
+
+
+def purchase_candidates(
+    *, filters: CandidateFilter, days: int = 90, top_share: float = 0.2, limit: int = 200
+) -> tuple[list[dict], dict[str, float]]:
+    """Return active stockable SKUs with their 名特优新 tags, units shipped in the last
+    ``days`` days (from the ledger), standard margin ((retail − cost) ÷ retail) and unit value
+    (retail price), filtered; and the thresholds used.
+
+    "High" means in the top ``top_share`` (a fifth) of SKUs that have the figure: units
+    shipped among SKUs that sold, margin and value among priced SKUs. Two queries.
+    """
+    import pandas as pd
+
+    from catalog.enums import SelectionTag
+    from inventory.enums import MoveKind
+    from inventory.models import StockMove
+
+    since = _day_start(timezone.localdate() - dt.timedelta(days=days - 1))
+    sold = dict(
+        StockMove.objects.filter(kind=MoveKind.SHIP, created_at__gte=since)
+        .values("sku_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("sku_id", "n")
+    )
+    tag_fields = [f"product__is_{tag}" for tag in SelectionTag.values]
+    queryset = SKU.objects.filter(is_active=True, is_bundle=False)
+    for tag in filters.tags:
+        queryset = queryset.filter(**{f"product__is_{tag}": True})
+    fields = ["pk", "code", "name", "retail_price", "cost_price", "product__role", *tag_fields]
+    df = pd.DataFrame.from_records(list(queryset.values_list(*fields)), columns=fields)
+    thresholds: dict[str, float] = {}
+    if df.empty:
+        return [], thresholds
+    df["sold"] = df["pk"].map(sold).fillna(0).astype("int64")
+    retail = pd.to_numeric(df["retail_price"], errors="coerce").astype("float64")
+    cost = pd.to_numeric(df["cost_price"], errors="coerce").astype("float64")
+    df["margin"] = ((retail - cost) / retail.where(retail > 0)).round(4)
+    df["value"] = retail
+    keep = pd.Series(True, index=df.index)
+    for flag, column, base in (
+        (filters.high_sales, "sold", df["sold"].where(df["sold"] > 0)),
+        (filters.high_margin, "margin", df["margin"]),
+        (filters.high_value, "value", df["value"]),
+    ):
+        present = base.dropna()
+        threshold = float(present.quantile(1 - top_share)) if len(present) else math.inf
+        thresholds[column] = threshold
+        if flag:
+            keep &= base >= threshold
+    df = df[keep].sort_values(["sold", "value", "code"], ascending=[False, False, True])
+    marks = dict(zip(SelectionTag.values, "名特优新", strict=True))
+    rows = []
+    for row in df.head(limit).to_dict("records"):
+        row["tags"] = "".join(marks[t] for t in SelectionTag.values if row[f"product__is_{t}"])
+        rows.append(row)
+    return rows, thresholds

@@ -9,4 +9,5 @@ urlpatterns = [
     path("orders/<int:pk>/receive/", views.receive, name="receive"),
     path("suppliers/<int:pk>/", views.supplier, name="supplier"),
     path("restock/", views.restock, name="restock"),
+    path("candidates/", views.candidates, name="candidates"),
 ]

@@ -13,13 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.access import VIEW_COST
+from catalog.access import VIEW_COST, VIEW_MARGIN
 from inventory.exceptions import InventoryError
 from inventory.models import Slot
 from purchasing import reports, selectors, services
 from purchasing.enums import OPEN_STATUSES
 from purchasing.exceptions import PurchasingError
-from purchasing.forms import ReceiveLineForm, RestockFilterForm
+from purchasing.forms import CandidateFilterForm, ReceiveLineForm, RestockFilterForm
 from purchasing.models import PurchaseOrder, Supplier
 
 VIEW_ORDER = "purchasing.view_purchaseorder"
@@ -196,3 +196,19 @@ def _orders_from_selection(request):
         _("Draft orders created: %(orders)s.") % {"orders": ", ".join(o.code for o in orders)},
     )
     return redirect("purchasing:restock")
+
+
+@login_required
+@permission_required(ADD_ORDER, raise_exception=True)
+def candidates(request):
+    """Purchase candidates by 名特优新 tags and high sales, margin or value."""
+    if not (request.user.has_perm(VIEW_COST) and request.user.has_perm(VIEW_MARGIN)):
+        raise PermissionDenied
+    form = CandidateFilterForm(request.GET or None)
+    filters = form.filters() if form.is_valid() else selectors.CandidateFilter()
+    rows, thresholds = selectors.purchase_candidates(filters=filters)
+    return render(
+        request,
+        "purchasing/candidates.html",
+        {"form": form, "rows": rows, "thresholds": thresholds},
+    )

@@ -223,3 +223,26 @@ def test_an_order_made_in_the_admin_takes_the_offer_cost_or_says_what_is_missing
     costs = dict(order.lines.values_list("sku__code", "unit_cost"))
     assert costs == {"HAS-OFFER": Decimal("6.6000"), "NO-OFFER": Decimal("1.2500")}
     assert order.created_by.username == "purchaser" and order.status == PurchaseOrderStatus.DRAFT
+
+
+def test_candidates_filter_by_selection_tags_and_high_sales(site, as_role):
+    from catalog.models import Product
+    from tests.purchasing.support import at, receive_at, ship_at
+
+    famous = SKUFactory(code="FAMOUS-SELLER", retail_price=Decimal("100"), cost_price=Decimal("50"))
+    plain = SKUFactory(code="PLAIN", retail_price=Decimal("100"), cost_price=Decimal("90"))
+    quiet = SKUFactory(code="FAMOUS-QUIET", retail_price=Decimal("10"), cost_price=Decimal("9"))
+    Product.objects.filter(pk__in=[famous.product_id, quiet.product_id]).update(is_famous=True)
+    for sku, units in ((famous, 10), (plain, 1)):
+        receive_at(at(5), sku, site.receiving, 20)
+        ship_at(at(2), sku, site.warehouse, site.packing, units)
+    client = as_role("purchaser")
+    url = reverse("purchasing:candidates")
+    codes = lambda response: [row["code"] for row in response.context["rows"]]  # noqa: E731
+    assert codes(client.get(url, {"tags": ["famous"]})) == ["FAMOUS-SELLER", "FAMOUS-QUIET"]
+    assert codes(client.get(url, {"high_sales": "on"})) == ["FAMOUS-SELLER"]
+    assert codes(client.get(url, {"high_margin": "on"})) == ["FAMOUS-SELLER"]
+    page = client.get(url, {"tags": ["famous"]})
+    assert "名" in text(page)
+    assert as_role("warehouse").get(url).status_code == 403
+    assert as_role("finance").get(url).status_code == 403

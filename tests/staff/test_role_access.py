@@ -485,6 +485,8 @@ def purchasing_pages(world: World, role: str) -> list[Page]:
             "v" in letters(role, "purchasing.supplier"),
         ),
         Page("restock", reverse("purchasing:restock"), buyer),
+        Page("candidates", reverse("purchasing:candidates"), buyer),
+        Page("candidates, high", reverse("purchasing:candidates") + "?high_margin=on", buyer),
     ]
 
 
