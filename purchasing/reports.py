@@ -42,6 +42,7 @@ from inventory.enums import MoveKind
 from inventory.models import Warehouse
 from purchasing import selectors
 from purchasing.enums import PurchaseOrderStatus
+from purchasing.models import Supplier
 
 # Column → header of the workbook and the page (translatable).
 HEADERS = {
@@ -113,6 +114,9 @@ def _sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
         )
     )
     po_wh = f"AND o.warehouse_id = {int(warehouse.pk)}" if warehouse is not None else ""
+    tags_sql = " || ".join(
+        f"CASE WHEN pr.{column} THEN '{mark}' ELSE '' END" for column, mark in TAG_MARKS
+    )
     sql = f"""
         WITH flows AS (
             SELECT m.sku_id, ts.warehouse_id AS wh, m.created_at, m.quantity AS delta,
@@ -175,30 +179,29 @@ def _sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
             WHERE o.status IN ({open_statuses}) AND o.ordered_at < %s {po_wh}
             GROUP BY l.sku_id, o.warehouse_id
         ),
-        pairs AS (
-            SELECT sku_id, wh FROM ledger
-            UNION
-            SELECT sku_id, wh FROM open_po WHERE open_po > 0
+        keyed AS (
+            SELECT COALESCE(lg.sku_id, po.sku_id) AS sku_id, COALESCE(lg.wh, po.wh) AS wh,
+                lg.on_hand, lg.shipped, lg.shipped_sq, lg.in_stock_days, po.open_po
+            FROM ledger lg
+            FULL JOIN (SELECT * FROM open_po WHERE open_po > 0) po
+                ON po.sku_id = lg.sku_id AND po.wh = lg.wh
         )
-        SELECT s.id AS sku_id, p.wh AS warehouse_id, s.code AS sku, s.name,
-            w.code AS warehouse, pr.role, pr.is_famous, pr.is_special, pr.is_quality, pr.is_new,
+        SELECT s.id AS sku_id, k.wh AS warehouse_id, s.code AS sku, s.name,
+            w.code AS warehouse, pr.role, {tags_sql} AS tags,
             s.warning_level,
-            COALESCE(lg.on_hand, 0) AS on_hand,
-            COALESCE(lg.shipped, 0) AS shipped,
-            COALESCE(lg.shipped_sq, 0) AS shipped_sq,
-            COALESCE(lg.in_stock_days, 0) AS in_stock_days,
+            COALESCE(k.on_hand, 0) AS on_hand,
+            COALESCE(k.shipped, 0) AS shipped,
+            COALESCE(k.shipped_sq, 0) AS shipped_sq,
+            COALESCE(k.in_stock_days, 0) AS in_stock_days,
             COALESCE(ws.reserved, 0) AS reserved,
             COALESCE(ws.backordered, 0) AS backordered,
-            COALESCE(po.open_po, 0) AS open_po
-        FROM pairs p
-        JOIN catalog_sku s ON s.id = p.sku_id
+            COALESCE(k.open_po, 0) AS open_po
+        FROM keyed k
+        JOIN catalog_sku s ON s.id = k.sku_id
         JOIN catalog_product pr ON pr.id = s.product_id
-        JOIN inventory_warehouse w ON w.id = p.wh
-        LEFT JOIN ledger lg ON lg.sku_id = p.sku_id AND lg.wh = p.wh
-        LEFT JOIN open_po po ON po.sku_id = p.sku_id AND po.wh = p.wh
-        LEFT JOIN inventory_warehousestock ws ON ws.sku_id = p.sku_id AND ws.warehouse_id = p.wh
+        JOIN inventory_warehouse w ON w.id = k.wh
+        LEFT JOIN inventory_warehousestock ws ON ws.sku_id = k.sku_id AND ws.warehouse_id = k.wh
         WHERE s.is_active AND NOT s.is_bundle AND pr.status <> %s
-        ORDER BY s.code, w.code
     """
     params = [
         end,
@@ -218,11 +221,15 @@ def _sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
 
 def _fetch(sql: str, params: list) -> pd.DataFrame:
     """Run the analytic query in its own transaction, without JIT (dozens of expressions
-    compile slower than they run) and with the slow-mover report's work_mem for its sorts."""
+    compile slower than they run), without nested loops, and with the slow-mover report's
+    work_mem for its sorts."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The planner guesses ~10k SKU × warehouse groups where there are 100k and joins
+            # the catalogue row by row; hash joins take half the time.
             cursor.execute(
-                "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+                "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true), "
+                "set_config('enable_nestloop', 'off', true)",
                 [settings.INVENTORY_SLOW_WORK_MEM],
             )
         cursor.execute(sql, params)
@@ -262,36 +269,46 @@ def restock_maths(df: pd.DataFrame, *, review_days: int | None = None) -> pd.Dat
     return df
 
 
+OFFERS_SQL = """
+    SELECT f.id, f.sku_id, f.supplier_id, f.is_preferred, CAST(f.unit_cost * 10000 AS BIGINT),
+        f.min_order_quantity, f.pack_multiple, f.lead_time_days
+    FROM purchasing_supplieroffer f JOIN purchasing_supplier sp ON sp.id = f.supplier_id
+    WHERE sp.is_active AND f.valid_from <= %s AND (f.valid_to IS NULL OR f.valid_to >= %s)
+"""
 OFFER_COLUMNS = [
     "offer_id",
     "sku_id",
     "supplier_id",
-    "supplier_code",
-    "supplier_name",
-    "supplier_type",
-    "supplier_active",
     "is_preferred",
-    "unit_cost",
+    "k_cost",
     "min_order_quantity",
     "pack_multiple",
     "lead_time_days",
-    "valid_from",
-    "valid_to",
 ]
 
 
 def _eligible_offers(as_of: date, scores: dict[int, float | None]) -> pd.DataFrame:
-    """Return the offers that can be chosen on ``as_of`` with their ranking columns."""
-    from purchasing.models import SupplierOffer
+    """Return the offers that can be chosen on ``as_of`` with their ranking columns.
 
-    rows = (
-        SupplierOffer.objects.filter(valid_from__lte=as_of, supplier__is_active=True)
-        .exclude(valid_to__lt=as_of)
-        .values_list(*selectors.FACT_FIELDS)
-    )
-    offers = pd.DataFrame.from_records(list(rows), columns=OFFER_COLUMNS)
+    Unit costs come as integer ten-thousandths (the column has four decimals): exact, so
+    equal costs tie exactly, and no Decimal is built for the offers that are not chosen.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(OFFERS_SQL, [as_of, as_of])
+        offers = pd.DataFrame.from_records(cursor.fetchall(), columns=OFFER_COLUMNS)
     if offers.empty:
         return offers
+    # Supplier columns come from the few suppliers, not once per offer row.
+    suppliers = pd.DataFrame.from_records(
+        list(
+            Supplier.objects.filter(is_active=True).values_list(
+                "pk", "code", "name", "supplier_type"
+            )
+        ),
+        columns=["supplier_id", "supplier_code", "supplier_name", "supplier_type"],
+    ).set_index("supplier_id")
+    for column in suppliers.columns:
+        offers[column] = offers["supplier_id"].map(suppliers[column])
     offers["score"] = offers["supplier_id"].map(scores).astype("float64")
     minimum = settings.PURCHASING_MIN_SUPPLIER_SCORE
     offers = offers[offers["score"].isna() | (offers["score"] >= minimum)].copy()
@@ -299,8 +316,6 @@ def _eligible_offers(as_of: date, scores: dict[int, float | None]) -> pd.DataFra
     offers["k_preferred"] = (~offers["is_preferred"].astype(bool)).astype("int8")
     offers["k_type"] = offers["supplier_type"].map({t: i for i, t in enumerate(order)})
     offers["k_score"] = (-offers["score"]).fillna(np.inf)
-    # Unit cost in ten-thousandths: exact integers, so equal costs tie exactly.
-    offers["k_cost"] = (offers["unit_cost"] * 10000).astype("int64")
     codes = sorted(offers["supplier_code"].unique())
     offers["k_code"] = offers["supplier_code"].map({c: i for i, c in enumerate(codes)})
     return offers
@@ -386,10 +401,6 @@ def restock(*, as_of: date, warehouse: Warehouse | None = None) -> pd.DataFrame:
     levels = settings.PURCHASING_SERVICE_LEVELS
     df["service_level"] = df["role"].map(levels).fillna(levels[ProductRole.REGULAR])
     df["z"] = df["role"].map(z_for_roles()).fillna(z_for_roles()[ProductRole.REGULAR])
-    tags = pd.Series("", index=df.index, dtype=object)
-    for column, mark in TAG_MARKS:
-        tags = tags + df[column].map({True: mark, False: ""})
-    df["tags"] = tags
 
     scores = selectors.supplier_scores(on=as_of)
     offers = _eligible_offers(as_of, scores)
@@ -406,51 +417,49 @@ def restock(*, as_of: date, warehouse: Warehouse | None = None) -> pd.DataFrame:
     df["lead_time_days"] = offer_column("lead_time_days", 0).astype("int64")
     df["min_order_quantity"] = offer_column("min_order_quantity", 1).astype("int64")
     df["pack_multiple"] = offer_column("pack_multiple", 1).astype("int64")
-    df["unit_cost"] = offer_column("unit_cost", None).astype(object).where(has_offer, None)
+    ten_thousandths = offer_column("k_cost", 0).astype("int64").to_numpy()
+    df["unit_cost"] = [
+        Decimal(int(k)).scaleb(-4) if ok else None
+        for k, ok in zip(ten_thousandths, has_offer.to_numpy(), strict=True)
+    ]
     df["supplier_id"] = offer_column("supplier_id", None)
     code = offer_column("supplier_code", "")
     name = offer_column("supplier_name", "")
     df["supplier"] = (code + " " + name).str.strip()
     df = restock_maths(df)
     df["order_value"] = [
-        (cost * qty).quantize(selectors.CENT) if qty and isinstance(cost, Decimal) else None
+        (cost * qty).quantize(selectors.CENT) if qty and cost is not None else None
         for cost, qty in zip(df["unit_cost"], df["suggested_quantity"], strict=True)
     ]
     df["reason"] = _reasons(df, facts, scores, as_of)
     df["offer_id"] = df["offer_id"].astype(object).where(has_offer, None)
-    return df.drop(
-        columns=[
-            "shipped",
-            "shipped_sq",
-            "z",
-            "runner_up_id",
-            "is_famous",
-            "is_special",
-            "is_quality",
-            "is_new",
-        ]
-    ).reset_index(drop=True)
+    return df.drop(columns=["shipped", "shipped_sq", "z", "runner_up_id"]).reset_index(drop=True)
 
 
-def _facts(facts: pd.DataFrame, offer_id: int, scores) -> selectors.OfferFacts:
-    row = facts.loc[offer_id]
-    return selectors.OfferFacts(
-        int(offer_id),
-        int(row["sku_id"]),
-        int(row["supplier_id"]),
-        row["supplier_code"],
-        row["supplier_name"],
-        row["supplier_type"],
-        bool(row["supplier_active"]),
-        bool(row["is_preferred"]),
-        row["unit_cost"],
-        int(row["min_order_quantity"]),
-        int(row["pack_multiple"]),
-        int(row["lead_time_days"]),
-        row["valid_from"],
-        row["valid_to"],
-        scores.get(int(row["supplier_id"])),
-    )
+def _facts(facts: pd.DataFrame, offer_ids, scores, as_of: date) -> dict:
+    """Return the choice facts of ``offer_ids``, built once each (validity is as of the
+    report: only valid offers are in ``facts``)."""
+    wanted = facts.loc[sorted(set(offer_ids))].reset_index()
+    out = {}
+    for row in wanted.itertuples(index=False):
+        out[int(row.offer_id)] = selectors.OfferFacts(
+            int(row.offer_id),
+            int(row.sku_id),
+            int(row.supplier_id),
+            row.supplier_code,
+            row.supplier_name,
+            row.supplier_type,
+            True,
+            bool(row.is_preferred),
+            Decimal(int(row.k_cost)).scaleb(-4),
+            int(row.min_order_quantity),
+            int(row.pack_multiple),
+            int(row.lead_time_days),
+            as_of,
+            None,
+            scores.get(int(row.supplier_id)),
+        )
+    return out
 
 
 def _reasons(df: pd.DataFrame, facts, scores, as_of: date) -> list[str]:
@@ -458,27 +467,32 @@ def _reasons(df: pd.DataFrame, facts, scores, as_of: date) -> list[str]:
     supplier choice's own words; rows without a suggestion get no reason."""
     from django.utils.translation import gettext
 
-    out = []
+    out = [""] * len(df)
+    suggested = (df["suggested_quantity"] > 0).to_numpy()
+    if not suggested.any():
+        return out
+    rows = df.loc[suggested, ["offer_id", "runner_up_id", "choice_quantity"]]
+    ids = [int(i) for i in (*rows["offer_id"].dropna(), *rows["runner_up_id"].dropna())]
+    known = _facts(facts, ids, scores, as_of) if facts is not None and ids else {}
     no_offer = gettext("No offer can be chosen: add one, or check the excluded offers.")
-    for offer_id, runner_up, quantity, suggested in zip(
-        df["offer_id"],
-        df["runner_up_id"],
-        df["choice_quantity"],
-        df["suggested_quantity"],
-        strict=True,
-    ):
-        if not suggested:
-            out.append("")
-            continue
-        if pd.isna(offer_id):
-            out.append(no_offer)
-            continue
-        chosen = _facts(facts, offer_id, scores)
-        text = selectors._why_chosen(chosen, int(quantity), True)
-        if not pd.isna(runner_up):
-            other = _facts(facts, runner_up, scores)
-            text += "; " + selectors._why_not(other, chosen, int(quantity), True)
-        out.append(text)
+    positions = np.flatnonzero(suggested)
+    with selectors.words_pinned():
+        for position, offer_id, runner_up, quantity in zip(
+            positions,
+            rows["offer_id"].to_numpy(dtype="float64", na_value=np.nan),
+            rows["runner_up_id"].to_numpy(dtype="float64", na_value=np.nan),
+            rows["choice_quantity"].to_numpy(),
+            strict=True,
+        ):
+            if np.isnan(offer_id):
+                out[position] = no_offer
+                continue
+            chosen = known[int(offer_id)]
+            text = selectors._why_chosen(chosen, int(quantity), True)
+            if not np.isnan(runner_up):
+                other = known[int(runner_up)]
+                text += "; " + selectors._why_not(other, chosen, int(quantity), True)
+            out[position] = text
     return out
 
 

@@ -5,8 +5,10 @@ The supplier choice is a pure ranking of offer facts, so the single choice
 loaded in bulk (``offer_facts``), apply the same rules and give the same reasons.
 """
 
+import contextlib
 import datetime as dt
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,14 +32,42 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.formats import number_format
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from catalog.models import SKU
 from purchasing.enums import OPEN_STATUSES, PurchaseOrderStatus, SupplierType
 from purchasing.models import PurchaseOrder, PurchaseOrderLine, ReceiptLine, SupplierOffer
 
 CENT = Decimal("0.01")
+
+
+_words = threading.local()
+
+
+def _(message: str) -> str:
+    """Translate ``message``; inside ``words_pinned()`` each template is translated once."""
+    cache = getattr(_words, "cache", None)
+    if cache is None:
+        return gettext(message)
+    if message not in cache:
+        cache[message] = gettext(message)
+    return cache[message]
+
+
+@contextlib.contextmanager
+def words_pinned():
+    """Translate the choice's templates once for a run of reasons in one language (the
+    restock report words thousands of them; the language does not change meanwhile)."""
+    _words.cache = {}
+    try:
+        yield
+    finally:
+        _words.cache = None
+
+
+def number_format(value, decimals: int) -> str:
+    return f"{value:.{decimals}f}"
+
 
 # --- Scorecards ---------------------------------------------------------------------------
 
@@ -251,10 +281,17 @@ def _type_rank(supplier_type: str) -> int:
 
 
 def _type_label(supplier_type: str) -> str:
+    cache = getattr(_words, "cache", None)
+    key = ("type", supplier_type)
+    if cache is not None and key in cache:
+        return cache[key]
     try:
-        return str(SupplierType(supplier_type).label)
+        label = str(SupplierType(supplier_type).label)
     except ValueError:
-        return supplier_type
+        label = supplier_type
+    if cache is not None:
+        cache[key] = label
+    return label
 
 
 def _money(amount: Decimal) -> str:
