@@ -176,24 +176,14 @@ def _child(runs: int) -> None:
     django.setup()
     from django.conf import settings
     from django.db import connection
+    from django.utils import timezone
 
     from purchasing import reports
-
-    report_times, rows, suggested = [], 0, 0
-    for _run in range(runs):
-        started = time.perf_counter()
-        df = reports.restock(as_of=AS_OF)
-        report_times.append(time.perf_counter() - started)
-        rows, suggested = len(df), int((df["suggested_quantity"] > 0).sum())
-        del df
-    connection.close()
-
-    start_day = AS_OF - timedelta(days=settings.PURCHASING_DEMAND_DAYS - 1)
-    from django.utils import timezone
 
     def _day_start(day):
         return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
+    start_day = AS_OF - timedelta(days=settings.PURCHASING_DEMAND_DAYS - 1)
     params = {
         "end": _day_start(AS_OF + timedelta(days=1)),
         "start": _day_start(start_day),
@@ -208,14 +198,21 @@ def _child(runs: int) -> None:
         cursor.execute(
             "SELECT set_config('work_mem', %s, false)", [settings.INVENTORY_SLOW_WORK_MEM]
         )
-    floor_times, floor_rows = [], 0
+    # Report and floor alternate, so that the load of a shared machine weighs on both alike.
+    report_times, floor_times, rows, suggested, floor_rows = [], [], 0, 0, 0
     for _run in range(runs):
+        started = time.perf_counter()
+        df = reports.restock(as_of=AS_OF)
+        report_times.append(time.perf_counter() - started)
+        rows, suggested = len(df), int((df["suggested_quantity"] > 0).sum())
+        del df
         started = time.perf_counter()
         with floor.cursor() as cursor:
             cursor.execute(FLOOR_SQL, params)
             floor_rows = len(cursor.fetchall())
         floor_times.append(time.perf_counter() - started)
     floor.close()
+    connection.close()
     print(
         json.dumps(
             {
@@ -286,8 +283,8 @@ def main() -> None:
 `{command.strip()}`
 
 commit {commit}; {base._machine()}. The machine's 2 CPUs were shared with two other
-helpers running their test suites, so absolute times vary; both sides ran in the same
-child process, one after the other.
+helpers running their test suites, so absolute times vary; report and floor ran in the
+same child process, alternating run by run.
 
 - Data: {data_line}
 - Report = `purchasing.reports.restock(as_of=…)`: supplier scorecards, the one aggregation
