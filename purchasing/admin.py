@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -220,7 +220,7 @@ class PurchaseOrderAdmin(FieldAccessMixin, admin.ModelAdmin):
             gettext("Printable order"),
         )
 
-    def _run(self, request, queryset, service, done: str):
+    def _run(self, request, queryset, service) -> int:
         changed = 0
         for order in queryset.order_by("pk"):
             try:
@@ -228,29 +228,27 @@ class PurchaseOrderAdmin(FieldAccessMixin, admin.ModelAdmin):
                 changed += 1
             except (PurchasingError, InventoryError) as error:
                 self.message_user(request, error.message, messages.ERROR)
+        return changed
+
+    def _done(self, request, text: str, changed: int) -> None:
         if changed:
-            self.message_user(request, done % {"count": changed}, messages.SUCCESS)
+            self.message_user(request, text % {"count": changed}, messages.SUCCESS)
 
     @admin.action(description=_("Place the selected drafts with the supplier"))
     def place(self, request, queryset):
-        self._run(
-            request, queryset, services.purchase_order_place, gettext("%(count)d orders placed.")
-        )
+        n = self._run(request, queryset, services.purchase_order_place)
+        self._done(request, ngettext("%(count)d order placed.", "%(count)d orders placed.", n), n)
 
     @admin.action(description=_("Cancel the selected orders"))
     def cancel(self, request, queryset):
-        self._run(
-            request,
-            queryset,
-            services.purchase_order_cancel,
-            gettext("%(count)d orders cancelled."),
-        )
+        n = self._run(request, queryset, services.purchase_order_cancel)
+        text = ngettext("%(count)d order cancelled.", "%(count)d orders cancelled.", n)
+        self._done(request, text, n)
 
     @admin.action(description=_("Close the selected orders"))
     def close(self, request, queryset):
-        self._run(
-            request, queryset, services.purchase_order_close, gettext("%(count)d orders closed.")
-        )
+        n = self._run(request, queryset, services.purchase_order_close)
+        self._done(request, ngettext("%(count)d order closed.", "%(count)d orders closed.", n), n)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
