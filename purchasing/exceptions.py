@@ -41,14 +41,3 @@ class OverReceipt(PurchasingError):
         super().__init__(
             _("More than ordered cannot be received: %(lines)s.") % {"lines": "; ".join(lines)}
         )
-
-
-class NoOfferAvailable(PurchasingError):
-    """No offer can supply the SKU; ``excluded`` explains why each offer was left out."""
-
-    def __init__(self, sku, excluded: list[str]):
-        self.sku, self.excluded = sku, excluded
-        text = _("No supplier offer can be chosen for %(sku)s.") % {"sku": sku.code}
-        if excluded:
-            text += " " + "; ".join(excluded) + "."
-        super().__init__(text)

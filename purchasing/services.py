@@ -28,7 +28,6 @@ from purchasing.enums import OPEN_STATUSES, PurchaseOrderStatus
 from purchasing.exceptions import (
     InvalidOrderTransition,
     InvalidPurchaseInput,
-    NoOfferAvailable,
     OverReceipt,
 )
 from purchasing.models import (
@@ -441,11 +440,3 @@ def purchase_orders_from_suggestions(
             )
             orders.append(order)
     return orders
-
-
-def supplier_offer_require(*, sku: SKU, quantity: int) -> SupplierOffer:
-    """Return the chosen offer for ``sku`` or raise ``NoOfferAvailable`` with the reasons."""
-    choice = selectors.supplier_choose(sku=sku, quantity=quantity)
-    if choice.chosen is None:
-        raise NoOfferAvailable(sku, [r for v in choice.excluded for r in v.reasons])
-    return SupplierOffer.objects.get(pk=choice.chosen.facts.offer_id)

@@ -170,3 +170,31 @@ def test_supplier_choose_reads_offers_and_scores_from_the_database():
     assert choice.chosen.facts.unit_cost == Decimal("9.50")
     assert "T1" in choice.others[0].reasons[0]
     assert "expired" in choice.excluded[0].reasons[0]
+
+
+def test_an_offer_keeps_the_history_of_its_unit_cost():
+    sku = SKUFactory()
+    current = offer(sku, supplier("H1"), "10.00")
+    current.unit_cost = Decimal("10.80")
+    current.save()
+    assert [h.unit_cost for h in current.history.order_by("history_id")] == [
+        Decimal("10.00"),
+        Decimal("10.80"),
+    ]
+
+
+def test_the_settings_checks_refuse_weights_that_do_not_add_up_to_100(settings):
+    from purchasing.checks import check_purchasing_settings
+
+    assert check_purchasing_settings() == []
+    settings.PURCHASING_SCORE_WEIGHTS = {"on_time": 50, "fill": 30, "quality": 20, "price": 10}
+    assert [e.id for e in check_purchasing_settings()] == ["purchasing.E002"]
+    settings.PURCHASING_SCORE_WEIGHTS = {"on_time": 100}
+    assert [e.id for e in check_purchasing_settings()] == ["purchasing.E001"]
+    settings.PURCHASING_SUPPLIER_TYPE_ORDER = ["manufacturer", "agent"]
+    settings.PURCHASING_SERVICE_LEVELS = {"traffic": 1.5, "regular": 0.95, "image": 0.9}
+    assert [e.id for e in check_purchasing_settings()] == [
+        "purchasing.E001",
+        "purchasing.E003",
+        "purchasing.E004",
+    ]
