@@ -119,10 +119,13 @@ def _olist_sales(
         for placed_at, order, line, product in items
         if placed_at + shift >= start
     )
-    step = max(1, len(items) // limit) if limit else 1
+    # Evenly spaced over the whole year, up to yesterday: slicing every n-th item and then
+    # cutting at ``limit`` dropped the latest months (the restock report's demand window).
+    if len(items) > limit:
+        items = [items[index * len(items) // limit] for index in range(limit)]
     tz = timezone.get_current_timezone()
     sales = []
-    for placed_at, order, _line, product in items[::step][:limit]:
+    for placed_at, order, _line, product in items:
         sku = skus[_stable(product) % len(skus)]
         options = warehouses[sku]
         warehouse = options[_stable(order) % len(options)]
