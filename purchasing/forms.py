@@ -35,7 +35,21 @@ class ReceiveLineForm(forms.Form):
         )
 
 
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("from"), required=False)
+    end = forms.DateField(label=_("to"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError(_("The period cannot end before it starts."))
+        return data
+
+
 class RestockFilterForm(forms.Form):
+    as_of = forms.DateField(
+        label=_("as of"), required=False, help_text=_("Empty: today. Format YYYY-MM-DD.")
+    )
     warehouse = forms.ModelChoiceField(
         label=_("warehouse"),
         queryset=Warehouse.objects.filter(is_active=True).order_by("code"),

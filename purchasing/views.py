@@ -19,7 +19,7 @@ from inventory.models import Slot
 from purchasing import reports, selectors, services
 from purchasing.enums import OPEN_STATUSES
 from purchasing.exceptions import PurchasingError
-from purchasing.forms import CandidateFilterForm, ReceiveLineForm, RestockFilterForm
+from purchasing.forms import CandidateFilterForm, PeriodForm, ReceiveLineForm, RestockFilterForm
 from purchasing.models import PurchaseOrder, Supplier
 
 VIEW_ORDER = "purchasing.view_purchaseorder"
@@ -123,6 +123,14 @@ def supplier(request, pk: int):
     """The supplier, its scorecard over the score period, its offers and recent orders."""
     supplier_obj = get_object_or_404(Supplier, pk=pk)
     start, end = selectors.score_period()
+    period = PeriodForm(request.GET or None)
+    if period.is_valid():
+        start = period.cleaned_data.get("start") or start
+        end = period.cleaned_data.get("end") or end
+        if start > end:
+            start = end
+    elif period.is_bound:
+        messages.error(request, " ".join(e for errors in period.errors.values() for e in errors))
     card = selectors.supplier_scorecards(start=start, end=end, supplier_ids=[supplier_obj.pk]).get(
         supplier_obj.pk, selectors.Scorecard(supplier_obj.pk, start, end)
     )
@@ -140,6 +148,7 @@ def supplier(request, pk: int):
         {
             "supplier": supplier_obj,
             "card": card,
+            "period": period,
             "rates": [
                 (_("On-time rate"), card.on_time_rate),
                 (_("Fill rate"), card.fill_rate),
@@ -164,8 +173,8 @@ def restock(request):
     if request.method == "POST":
         return _orders_from_selection(request)
     form = RestockFilterForm(request.GET or None)
-    warehouse = form.cleaned_data.get("warehouse") if form.is_valid() else None
-    df = reports.suggestions(warehouse=warehouse)
+    filters = form.cleaned_data if form.is_valid() else {}
+    df = reports.suggestions(as_of=filters.get("as_of"), warehouse=filters.get("warehouse"))
     rows = df.head(RESTOCK_ROWS).to_dict("records") if len(df) else []
     for row in rows:
         row["key"] = f"{row['sku_id']}:{row['warehouse_id']}:{row['offer_id'] or ''}"

@@ -246,3 +246,31 @@ def test_candidates_filter_by_selection_tags_and_high_sales(site, as_role):
     assert "名" in text(page)
     assert as_role("warehouse").get(url).status_code == 403
     assert as_role("finance").get(url).status_code == 403
+
+
+def test_the_scorecard_period_can_be_chosen_and_a_bad_period_is_explained(site, as_role):
+    order = make_order(site, lines=1)
+    (line,) = order.lines.all()
+    post_receipt(as_role("warehouse"), order, {line: (10, 2, site.receiving)})
+    url = reverse("purchasing:supplier", args=[order.supplier.pk])
+    client = as_role("purchaser")
+    old = client.get(url, {"start": "2020-01-01", "end": "2020-12-31"})
+    assert old.context["card"].score is None and "no score yet" in text(old)
+    bad = client.get(url, {"start": "2026-02-01", "end": "2026-01-01"})
+    assert bad.status_code == 200
+    assert "The period cannot end before it starts." in text(bad)
+    garbage = client.get(url, {"start": "yesterday"})
+    assert garbage.status_code == 200 and "Enter a valid date." in text(garbage)
+
+
+def test_the_restock_page_takes_an_as_of_date(site, as_role):
+    sku = SKUFactory(code="LOW", warning_level=10)
+    offer(sku, supplier("M1"), "4.50")
+    from tests.purchasing.support import at, receive_at
+
+    receive_at(at(3), sku, site.receiving, 5)
+    client = as_role("purchaser")
+    assert len(client.get(reverse("purchasing:restock")).context["rows"]) == 1
+    before = client.get(reverse("purchasing:restock"), {"as_of": "2020-01-01"})
+    assert before.context["rows"] == []
+    assert client.get(reverse("purchasing:restock"), {"as_of": "soon"}).status_code == 200
