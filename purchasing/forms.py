@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from catalog.enums import SelectionTag
+from catalog.models import SKU
 from inventory.models import Slot, Warehouse
 from purchasing.models import PurchaseOrderLine
 from purchasing.selectors import CandidateFilter
@@ -33,6 +34,18 @@ class ReceiveLineForm(forms.Form):
             rejected=self.cleaned_data.get("rejected") or 0,
             slot=self.cleaned_data.get("slot"),
         )
+
+
+class ChoiceForm(forms.Form):
+    sku = forms.CharField(label=_("SKU code"), max_length=50)
+    quantity = forms.IntegerField(label=_("quantity"), min_value=1, initial=1)
+
+    def clean_sku(self):
+        code = self.cleaned_data["sku"].strip()
+        sku = SKU.objects.filter(code__iexact=code).first()
+        if sku is None:
+            raise forms.ValidationError(_("No SKU has the code %(code)s.") % {"code": code})
+        return sku
 
 
 class PeriodForm(forms.Form):

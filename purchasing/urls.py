@@ -10,4 +10,5 @@ urlpatterns = [
     path("suppliers/<int:pk>/", views.supplier, name="supplier"),
     path("restock/", views.restock, name="restock"),
     path("candidates/", views.candidates, name="candidates"),
+    path("choice/", views.choice, name="choice"),
 ]

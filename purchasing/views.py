@@ -19,7 +19,13 @@ from inventory.models import Slot
 from purchasing import reports, selectors, services
 from purchasing.enums import OPEN_STATUSES
 from purchasing.exceptions import PurchasingError
-from purchasing.forms import CandidateFilterForm, PeriodForm, ReceiveLineForm, RestockFilterForm
+from purchasing.forms import (
+    CandidateFilterForm,
+    ChoiceForm,
+    PeriodForm,
+    ReceiveLineForm,
+    RestockFilterForm,
+)
 from purchasing.models import PurchaseOrder, Supplier
 
 VIEW_ORDER = "purchasing.view_purchaseorder"
@@ -221,3 +227,19 @@ def candidates(request):
         "purchasing/candidates.html",
         {"form": form, "rows": rows, "thresholds": thresholds},
     )
+
+
+@login_required
+@permission_required(VIEW_OFFER, raise_exception=True)
+def choice(request):
+    """The supplier choice for a SKU and quantity: the chosen offer and why, every other
+    offer and why not, the excluded ones and why."""
+    form = ChoiceForm(request.GET or None)
+    result = None
+    if form.is_valid():
+        result = selectors.supplier_choose(
+            sku=form.cleaned_data["sku"],
+            quantity=form.cleaned_data["quantity"],
+            with_costs=request.user.has_perm(VIEW_COST),
+        )
+    return render(request, "purchasing/choice.html", {"form": form, "choice": result})

@@ -274,3 +274,36 @@ def test_the_restock_page_takes_an_as_of_date(site, as_role):
     before = client.get(reverse("purchasing:restock"), {"as_of": "2020-01-01"})
     assert before.context["rows"] == []
     assert client.get(reverse("purchasing:restock"), {"as_of": "soon"}).status_code == 200
+
+
+def test_the_choice_page_explains_the_choice_for_a_sku_and_quantity(as_role, db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from purchasing.enums import SupplierType
+
+    sku = SKUFactory(code="WHY")
+    offer(sku, supplier("M1", SupplierType.MANUFACTURER), "9.00", min_order_quantity=12)
+    offer(sku, supplier("T1", SupplierType.TRADING_COMPANY), "5.00")
+    offer(
+        sku,
+        supplier("A1", SupplierType.AGENT),
+        "1.00",
+        valid_to=timezone.localdate() - dt.timedelta(days=2),
+    )
+    client = as_role("purchaser")
+    body = text(client.get(reverse("purchasing:choice"), {"sku": "why", "quantity": 5}))
+    assert (
+        "Chosen M1 供应商M1: Manufacturer (制造商), score no scorecard yet, 21.60 per unit" in body
+    )
+    assert "Order 12 units" in body
+    assert "T1 供应商T1: the type Trading company (商贸公司) ranks after Manufacturer" in body
+    assert "A1 供应商A1: the offer expired on" in body
+    finance = text(
+        as_role("finance").get(reverse("purchasing:choice"), {"sku": "WHY", "quantity": 5})
+    )
+    assert "21.60" in finance
+    missing = as_role("purchaser").get(reverse("purchasing:choice"), {"sku": "NOPE", "quantity": 0})
+    assert "No SKU has the code NOPE." in text(missing)
+    assert as_role("warehouse").get(reverse("purchasing:choice")).status_code == 403

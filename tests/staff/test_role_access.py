@@ -486,6 +486,11 @@ def purchasing_pages(world: World, role: str) -> list[Page]:
         ),
         Page("restock", reverse("purchasing:restock"), buyer),
         Page("candidates", reverse("purchasing:candidates"), buyer),
+        Page(
+            "supplier choice",
+            reverse("purchasing:choice") + f"?sku={world.sku.code}&quantity=3",
+            "v" in letters(role, "purchasing.supplieroffer"),
+        ),
         Page("candidates, high", reverse("purchasing:candidates") + "?high_margin=on", buyer),
     ]
 
