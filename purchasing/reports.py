@@ -21,9 +21,9 @@ Definitions (N = ``PURCHASING_DEMAND_DAYS``, the window ends with the as-of day)
 - projected = on hand − reserved − backordered (缺货) + open purchase quantity (采购在途:
   ordered, not yet accepted, on orders placed up to as-of). Reserved and backordered are the
   current stock columns: they have no history.
-- suggested quantity, when d > 0 and projected ≤ reorder point, or when projected ≤ the
-  SKU's warning level (预警值, if set): max(⌈target − projected⌉, minimum order) rounded up to
-  the pack multiple.
+- suggested quantity, when d > 0 and projected ≤ reorder point, when projected ≤ the SKU's
+  warning level (预警值, if set), or when projected < 0 (backorders not covered):
+  max(⌈target − projected⌉, minimum order) rounded up to the pack multiple.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -180,11 +180,18 @@ def _sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
             GROUP BY l.sku_id, o.warehouse_id
         ),
         keyed AS (
-            SELECT COALESCE(lg.sku_id, po.sku_id) AS sku_id, COALESCE(lg.wh, po.wh) AS wh,
+            SELECT COALESCE(lg.sku_id, po.sku_id, bo.sku_id) AS sku_id,
+                COALESCE(lg.wh, po.wh, bo.warehouse_id) AS wh,
                 lg.on_hand, lg.shipped, lg.shipped_sq, lg.in_stock_days, po.open_po
             FROM ledger lg
             FULL JOIN (SELECT * FROM open_po WHERE open_po > 0) po
                 ON po.sku_id = lg.sku_id AND po.wh = lg.wh
+            -- Unmet demand (缺货) of a SKU that never had stock here counts too.
+            FULL JOIN (
+                SELECT sku_id, warehouse_id FROM inventory_warehousestock WHERE backordered > 0
+            ) bo
+                ON bo.sku_id = COALESCE(lg.sku_id, po.sku_id)
+                AND bo.warehouse_id = COALESCE(lg.wh, po.wh)
         )
         SELECT s.id AS sku_id, k.wh AS warehouse_id, s.code AS sku, s.name,
             w.code AS warehouse, pr.role, {tags_sql} AS tags,
@@ -257,8 +264,10 @@ def restock_maths(df: pd.DataFrame, *, review_days: int | None = None) -> pd.Dat
     df["target"] = target.round(2)
     df["projected"] = df["on_hand"] - df["reserved"] - df["backordered"] + df["open_po"]
     warning = df["warning_level"]
-    needed = ((d > 0) & (df["projected"] <= df["reorder_point"])) | (
-        (warning > 0) & (df["projected"] <= warning)
+    needed = (
+        ((d > 0) & (df["projected"] <= df["reorder_point"]))
+        | ((warning > 0) & (df["projected"] <= warning))
+        | (df["projected"] < 0)  # backorders not covered, demand history or not
     )
     # ceil of a float difference: a hair below a whole number stays that number.
     shortfall = np.ceil((target - df["projected"]).round(6)).clip(lower=0)
@@ -377,7 +386,7 @@ def _choose(df: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFrame:
 
 def restock(*, as_of: date, warehouse: Warehouse | None = None) -> pd.DataFrame:
     """Return the restock report as of the end of ``as_of``: one row per SKU × warehouse
-    with stock movement or stock on order (see the module docstring for each column)."""
+    with stock movement, stock on order or backorders (see the module docstring)."""
     sql, params = _sql(as_of, warehouse)
     df = _fetch(sql, params)
     if df.empty:

@@ -183,3 +183,12 @@ def test_the_command_writes_the_workbook_and_refuses_bad_input(ledger, tmp_path)
         call_command("restock_report", "--out", str(tmp_path / "r.csv"))
     with pytest.raises(CommandError, match="folder does not exist"):
         call_command("restock_report", "--out", str(tmp_path / "no" / "r.xlsx"))
+
+
+def test_a_backordered_sku_that_never_had_stock_is_suggested(site):
+    sku = SKUFactory(code="NEVER-STOCKED")
+    offer(sku, supplier("M1"), "3.00", min_order_quantity=6)
+    inventory_services.stock_backorder_change(warehouse=site.warehouse, sku=sku, change=4)
+    row = rows()["NEVER-STOCKED"]
+    assert (row["on_hand"], row["backordered"], row["projected"]) == (0, 4, -4)
+    assert row["suggested_quantity"] == 6  # ⌈0 − (−4)⌉ = 4, below the minimum order of 6
