@@ -280,7 +280,8 @@ def restock_maths(df: pd.DataFrame, *, review_days: int | None = None) -> pd.Dat
 
 OFFERS_SQL = """
     SELECT f.id, f.sku_id, f.supplier_id, f.is_preferred,
-        CAST(ROUND(f.unit_cost * 10000) AS BIGINT), f.min_order_quantity, f.pack_multiple, f.lead_time_days
+        CAST(ROUND(f.unit_cost * 10000) AS BIGINT), f.min_order_quantity, f.pack_multiple,
+        f.lead_time_days
     FROM purchasing_supplieroffer f JOIN purchasing_supplier sp ON sp.id = f.supplier_id
     WHERE sp.is_active AND f.valid_from <= %s AND (f.valid_to IS NULL OR f.valid_to >= %s)
 """
