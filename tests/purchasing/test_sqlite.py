@@ -37,7 +37,8 @@ held = stock.stock_reserve(warehouse=warehouse, lines=[stock.StockLine(sku, 3)])
 stock.stock_pick(reservations=held)
 stock.stock_ship(reservations=held)
 row = reports.restock(as_of=timezone.localdate()).iloc[0]
-print(row["on_hand"], row["open_po"], row["projected"], row["suggested_quantity"], row["supplier"], row["unit_cost"])
+print(row["on_hand"], row["open_po"], row["projected"], row["suggested_quantity"],
+    row["supplier"], row["unit_cost"])
 """
 
 
