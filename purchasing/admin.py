@@ -33,6 +33,27 @@ from purchasing.models import (
 EDITABLE_LINE_STATUSES = (PurchaseOrderStatus.DRAFT, PurchaseOrderStatus.ORDERED)
 
 
+class SupplierOfferInline(FieldAccessMixin, admin.TabularInline):
+    model = SupplierOffer
+    sensitive_fields = {"unit_cost": VIEW_COST}
+    fields = [
+        "sku",
+        "supplier_sku_code",
+        "unit_cost",
+        "min_order_quantity",
+        "pack_multiple",
+        "lead_time_days",
+        "valid_from",
+        "valid_to",
+        "is_preferred",
+    ]
+    autocomplete_fields = ["sku"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("sku")
+
+
 @admin.register(Supplier)
 class SupplierAdmin(admin.ModelAdmin):
     list_display = [
@@ -47,6 +68,7 @@ class SupplierAdmin(admin.ModelAdmin):
     ]
     list_filter = ["supplier_type", "is_active"]
     search_fields = ["code", "name"]
+    inlines = [SupplierOfferInline]
 
     @admin.display(description=_("scorecard"))
     def scorecard(self, supplier):

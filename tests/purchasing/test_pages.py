@@ -307,3 +307,13 @@ def test_the_choice_page_explains_the_choice_for_a_sku_and_quantity(as_role, db)
     missing = as_role("purchaser").get(reverse("purchasing:choice"), {"sku": "NOPE", "quantity": 0})
     assert "No SKU has the code NOPE." in text(missing)
     assert as_role("warehouse").get(reverse("purchasing:choice")).status_code == 403
+
+
+def test_the_supplier_admin_lists_its_offers_with_costs_for_the_purchaser_only(site, as_role):
+    order = make_order(site, lines=1)
+    url = reverse("admin:purchasing_supplier_change", args=[order.supplier.pk])
+    purchaser = as_role("purchaser").get(url)
+    assert purchaser.status_code == 200 and "987.65" in purchaser.content.decode()
+    warehouse = as_role("warehouse").get(url)
+    assert warehouse.status_code == 200 and "987" not in warehouse.content.decode()
+    assert "PO-SKU-0" not in warehouse.content.decode()  # no offers for the warehouse
