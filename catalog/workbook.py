@@ -626,7 +626,12 @@ def workbook_write(
             sheet.append([_cell(c, v) for c, v in zip(spec.columns, row, strict=True)])
     if notes:
         _write_notes(book, [spec for spec, _rows in sheets], bold, wrap)
-    book.save(target)
+    if isinstance(target, str | Path) or hasattr(target, "seek"):
+        book.save(target)
+    else:  # an HttpResponse: the zip is built in memory, then sent
+        buffer = io.BytesIO()
+        book.save(buffer)
+        target.write(buffer.getvalue())
 
 
 def _write_notes(book, specs: Sequence[SheetSpec], bold, wrap) -> None:

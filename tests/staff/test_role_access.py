@@ -465,7 +465,22 @@ def staff_pages(world: World, role: str) -> list[Page]:
         Page("login", reverse("login"), True),
         Page("admin index", reverse("admin:index"), True),
         *inventory_pages(world, role),
+        *workbook_pages(role),
     ]
+
+
+def workbook_pages(role: str) -> list[Page]:
+    """The catalogue workbook's import, template and export pages (SKU and category)."""
+    pages = []
+    for model in ("sku", "category"):
+        access = letters(role, f"catalog.{model}")
+        importer = "a" in access and "c" in access
+        pages += [
+            Page(f"{model} import", reverse(f"admin:catalog_{model}_import"), importer),
+            Page(f"{model} template", reverse(f"admin:catalog_{model}_import_template"), importer),
+            Page(f"{model} export", reverse(f"admin:catalog_{model}_export"), "v" in access),
+        ]
+    return pages
 
 
 def inventory_pages(world: World, role: str) -> list[Page]:
