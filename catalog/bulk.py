@@ -49,94 +49,95 @@ def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def insert(objs: Sequence[models.Model]) -> None:
-    """Insert new model instances of one model; their pks are set afterwards.
+def row_of(obj: models.Model) -> dict:
+    """Return the stored columns of a model instance, by attname."""
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
 
-    Instances whose pk is an auto field get one from the sequence (PostgreSQL) or from
-    ``bulk_create`` (elsewhere).
-    """
-    if not objs:
-        return
-    model = type(objs[0])
-    if not _postgres():
-        model.objects.bulk_create(objs, batch_size=BATCH)
-        return
-    meta = model._meta
-    if isinstance(meta.pk, models.AutoField | models.BigAutoField) and objs[0].pk is None:
-        for obj, pk in zip(objs, _reserve_ids(model, len(objs)), strict=True):
-            obj.pk = pk
-    fields = [f for f in meta.concrete_fields]
+
+def _defaults(model: type[models.Model]) -> dict:
+    return {f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key}
+
+
+def _copy(model: type[models.Model], fields: list, rows: Sequence[dict]) -> None:
     buffer = io.StringIO()
-    for obj in objs:
-        buffer.write(
-            "\t".join(_copy_text(f.get_prep_value(getattr(obj, f.attname))) for f in fields)
-        )
+    names = [f.attname for f in fields]
+    for row in rows:
+        buffer.write("\t".join([_copy_text(row[name]) for name in names]))
         buffer.write("\n")
     buffer.seek(0)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN", buffer
-        )
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = "default"
+        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
 
 
-def _history(objs, *, history_type: str, user, reason: str, date) -> list[models.Model]:
-    historical = type(objs[0]).history.model
+def insert(model: type[models.Model], rows: Sequence[dict]) -> None:
+    """Insert rows (attname → value; missing columns take the field default).
+
+    Each row gets its new ``id``: from the table's sequence before one COPY on PostgreSQL,
+    from ``bulk_create`` elsewhere.
+    """
+    if not rows:
+        return
+    defaults = _defaults(model)
+    full = [defaults | row for row in rows]
+    if not _postgres():
+        objs = model.objects.bulk_create([model(**row) for row in full], batch_size=BATCH)
+        for row, obj in zip(rows, objs, strict=True):
+            row["id"] = obj.pk
+        return
+    pk = model._meta.pk
+    for row, full_row, new_id in zip(rows, full, _reserve_ids(model, len(rows)), strict=True):
+        row["id"] = full_row[pk.attname] = new_id
+    _copy(model, list(model._meta.concrete_fields), full)
+
+
+def _history_rows(model, rows: Sequence[dict], *, history_type: str, user, reason, date):
+    historical = model.history.model
     tracked = [f.attname for f in historical.tracked_fields]
     user_id = getattr(user, "pk", None)
-    return [
-        historical(
-            **{name: getattr(obj, name) for name in tracked},
-            history_date=date,
-            history_type=history_type,
-            history_user_id=user_id,
-            history_change_reason=reason,
-        )
-        for obj in objs
-    ]
+    extra = {
+        "history_date": date,
+        "history_type": history_type,
+        "history_user_id": user_id,
+        "history_change_reason": reason,
+    }
+    return historical, [{**{name: row[name] for name in tracked}, **extra} for row in rows]
 
 
-def _history_insert(history: list[models.Model]) -> None:
-    if not history:
+def _history_insert(model, rows: Sequence[dict], **kwargs) -> None:
+    if not rows:
         return
+    historical, history = _history_rows(model, rows, **kwargs)
     if _postgres():
-        meta = history[0]._meta
+        meta = historical._meta
         # history_id comes from its column default: nothing refers to it.
-        fields = [f for f in meta.concrete_fields if f is not meta.pk]
-        buffer = io.StringIO()
-        for obj in history:
-            buffer.write(
-                "\t".join(_copy_text(f.get_prep_value(getattr(obj, f.attname))) for f in fields)
-            )
-            buffer.write("\n")
-        buffer.seek(0)
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(
-                f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN", buffer
-            )
+        _copy(historical, [f for f in meta.concrete_fields if f is not meta.pk], history)
     else:
-        type(history[0]).objects.bulk_create(history, batch_size=BATCH)
+        historical.objects.bulk_create([historical(**row) for row in history], batch_size=BATCH)
 
 
-def insert_with_history(objs: Sequence[models.Model], *, user, reason: str, date) -> None:
-    """Insert new instances and their "created" history rows."""
-    if not objs:
+def insert_with_history(
+    model: type[models.Model], rows: Sequence[dict], *, user, reason: str, date
+) -> None:
+    """Insert new rows (see ``insert``) and their "created" history rows."""
+    if not rows:
         return
-    insert(objs)
-    _history_insert(_history(objs, history_type="+", user=user, reason=reason, date=date))
+    insert(model, rows)
+    defaults = _defaults(model)
+    _history_insert(
+        model, [defaults | row for row in rows], history_type="+", user=user, reason=reason,
+        date=date,
+    )  # fmt: skip
 
 
 def update_with_history(
-    objs: Sequence[models.Model], fields: Sequence[str], *, user, reason: str, date
+    model: type[models.Model], rows: Sequence[dict], fields: Sequence[str], *, user, reason, date
 ) -> None:
-    """Write ``fields`` of stored instances and their "changed" history rows."""
-    if not objs:
+    """Write ``fields`` of stored rows (full rows, by attname, with ``id``) and their
+    "changed" history rows."""
+    if not rows:
         return
-    model = type(objs[0])
     meta = model._meta
     concrete = [meta.get_field(name) for name in fields]
     if _postgres():
@@ -151,14 +152,12 @@ def update_with_history(
             f"{connection.ops.quote_name(f.column)} = v.c{i}" for i, f in enumerate(concrete)
         )
         with connection.cursor() as cursor:
-            for start in range(0, len(objs), BATCH):
-                batch = objs[start : start + BATCH]
+            for start in range(0, len(rows), BATCH):
+                batch = rows[start : start + BATCH]
                 params = []
-                for obj in batch:
-                    params.append(obj.pk)
-                    params += [
-                        f.get_db_prep_save(getattr(obj, f.attname), connection) for f in concrete
-                    ]
+                for row in batch:
+                    params.append(row[pk.attname])
+                    params += [row[f.attname] for f in concrete]
                 cursor.execute(
                     f"UPDATE {table} SET {assignments} FROM (VALUES "
                     + ", ".join([row_sql] * len(batch))
@@ -166,5 +165,6 @@ def update_with_history(
                     params,
                 )
     else:
-        model.objects.bulk_update(objs, fields, batch_size=BATCH)
-    _history_insert(_history(objs, history_type="~", user=user, reason=reason, date=date))
+        objs = [model(**row) for row in rows]
+        model.objects.bulk_update(objs, list(fields), batch_size=BATCH)
+    _history_insert(model, rows, history_type="~", user=user, reason=reason, date=date)

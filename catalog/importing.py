@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -595,100 +596,92 @@ class _ProductImport:
         # Products: one per code, from its first row.
         firsts = frame[~frame["product"].duplicated()]
         new_products, changed_products, touched = [], [], []
-        changed_product_codes = {frame.at[row, "product"] for row in self.changed_rows} | {
-            frame.at[row, "product"] for row in frame.index[self.is_new_sku]
-        }
-        for row in firsts.itertuples(index=True):
-            record = row._asdict()
+        touched_codes = {frame.at[row, "product"] for row in self.changed_rows} | set(
+            frame["product"][self.is_new_sku]
+        )
+        has = {key: key in frame for key in ("brand", "role", "status")}
+        for record in firsts.to_dict("records"):
             code = record["product"]
-            if code not in changed_product_codes and code in self.products:
+            if code not in touched_codes:
                 continue
-            product = self.products.get(code)
-            adding = product is None
-            if adding:
-                product = Product(code=code, created_at=now)
-            before = (
-                product.name,
-                product.category_id,
-                product.brand_id,
-                product.role,
-                product.status,
-            )
-            product.name = record["name"]
-            product.category_id = self.tree.pk_of[record["category"]]
-            if "brand" in frame:
-                product.brand_id = self.brands.get(record["brand"]) if record["brand"] else None
+            values = {
+                "name": record["name"],
+                "category_id": self.tree.pk_of[record["category"]],
+                "updated_at": now,
+            }
+            if has["brand"]:
+                values["brand_id"] = self.brands.get(record["brand"]) if record["brand"] else None
             for key in ("role", "status"):
-                if key in frame and record[key] is not None:
-                    setattr(product, key, record[key])
-            product.updated_at = now
-            if adding:
-                new_products.append(product)
-                touched.append(product)
-            else:
-                after = (
-                    product.name,
-                    product.category_id,
-                    product.brand_id,
-                    product.role,
-                    product.status,
-                )
-                if after != before:
-                    changed_products.append(product)
-                touched.append(product)
-        bulk.insert_with_history(new_products, user=user, reason=CHANGE_REASON, date=now)
+                if has[key] and record[key] is not None:
+                    values[key] = record[key]
+            product = self.products.get(code)
+            if product is None:
+                row = {"code": code, "created_at": now, **values}
+                new_products.append(row)
+                touched.append(row)
+                continue
+            stored = bulk.row_of(product)
+            row = stored | values
+            touched.append(row)
+            if any(row[k] != stored[k] for k in values if k != "updated_at"):
+                changed_products.append(row)
+        bulk.insert_with_history(Product, new_products, user=user, reason=CHANGE_REASON, date=now)
         bulk.update_with_history(
+            Product,
             changed_products,
             ["name", "category", "brand", "role", "status", "updated_at"],
             user=user,
             reason=CHANGE_REASON,
             date=now,
         )
-        for product in new_products:
-            self.products[product.code] = product
+        for row in new_products:
+            self.products[row["code"]] = SimpleNamespace(pk=row["id"], code=row["code"])
         progress(65, 100, "write")
 
         product_pks = {code: p.pk for code, p in self.products.items()}
         if "selling_points" in frame:
             points_of = dict(zip(firsts["product"], firsts["selling_points"], strict=True))
-            stale = [p for p in touched if (self.points.get(p.pk) or None) != points_of[p.code]]
-            for chunk in _chunks([p.pk for p in stale]):
+            stale = [
+                (row["id"], row["code"])
+                for row in touched
+                if (self.points.get(row["id"]) or None) != points_of[row["code"]]
+            ]
+            for chunk in _chunks([pk for pk, _code in stale]):
                 SellingPoint.objects.filter(product_id__in=chunk).delete()
             bulk.insert(
+                SellingPoint,
                 [
-                    SellingPoint(product_id=p.pk, sort_order=i, text=text)
-                    for p in stale
-                    for i, text in enumerate(points_of[p.code] or ())
-                ]
+                    {"product_id": pk, "sort_order": i, "text": text}
+                    for pk, code in stale
+                    for i, text in enumerate(points_of[code] or ())
+                ],
             )
 
         # SKUs.
         new_skus, changed_skus = [], []
-        for row in frame.itertuples(index=True):
-            record = row._asdict()
-            row_number = record["Index"]
+        for row_number, record in zip(frame.index, frame.to_dict("records"), strict=True):
             sku = self.skus.get(record["sku"])
             if sku is not None and row_number not in self.changed_rows:
                 continue
-            adding = sku is None
-            if adding:
-                sku = SKU(code=record["sku"], created_at=now)
-            sku.product_id = product_pks[record["product"]]
+            values = {"product_id": product_pks[record["product"]], "updated_at": now}
             for key in self.sku_fields:
                 value = record[key]
-                setattr(sku, key, 0 if key == "warning_level" and value is None else value)
-            sku.updated_at = now
-            (new_skus if adding else changed_skus).append(sku)
-        bulk.insert_with_history(new_skus, user=user, reason=CHANGE_REASON, date=now)
+                values[key] = 0 if key == "warning_level" and value is None else value
+            if sku is None:
+                new_skus.append({"code": record["sku"], "created_at": now, **values})
+            else:
+                changed_skus.append(bulk.row_of(sku) | values)
+        bulk.insert_with_history(SKU, new_skus, user=user, reason=CHANGE_REASON, date=now)
         bulk.update_with_history(
+            SKU,
             changed_skus,
             ["product", *self.sku_fields, "updated_at"],
             user=user,
             reason=CHANGE_REASON,
             date=now,
         )
-        for sku in new_skus:
-            self.skus[sku.code] = sku
+        for row in new_skus:
+            self.skus[row["code"]] = SimpleNamespace(pk=row["id"])
         progress(85, 100, "write")
         self._write_values(firsts)
         self._check_listed()
@@ -700,26 +693,28 @@ class _ProductImport:
             ("product", self.product_attrs, firsts, "product", self.products),
             ("sku", self.sku_attrs, frame, "sku", self.skus),
         ]
+        fresh = []
         for owner, keys, rows, code_key, objects in owners:
             for key in keys:
                 attribute = self.attributes[key]
-                stale, fresh = [], []
+                parsed: dict = {}
+                stale = []
                 for code, value in zip(rows[code_key], rows[key], strict=True):
                     pk = objects[code].pk
                     if self.values.get((owner, pk, attribute.pk)) == value:
                         continue
                     stale.append(pk)
-                    if value is not None:
+                    if value is None:
+                        continue
+                    if value not in parsed:
                         raw = list(value) if isinstance(value, tuple) else value
-                        columns = attribute_value_parse(attribute=attribute, raw=raw)
-                        fresh.append(
-                            AttributeValue(attribute=attribute, **{f"{owner}_id": pk}, **columns)
-                        )
+                        parsed[value] = attribute_value_parse(attribute=attribute, raw=raw)
+                    fresh.append({"attribute_id": attribute.pk, f"{owner}_id": pk, **parsed[value]})
                 for chunk in _chunks(stale):
                     AttributeValue.objects.filter(
                         attribute=attribute, **{f"{owner}_id__in": chunk}
                     ).delete()
-                bulk.insert(fresh)
+        bulk.insert(AttributeValue, fresh)
 
     def _check_listed(self) -> None:
         """Refuse products the file lists that are not complete for the web (rolls back)."""
@@ -813,10 +808,9 @@ class _PriceImport:
 
     def apply(self, *, user, progress: Progress) -> None:
         now = timezone.now()
-        for sku in self.changed:
-            sku.updated_at = now
+        rows = [bulk.row_of(sku) | {"updated_at": now} for sku in self.changed]
         bulk.update_with_history(
-            self.changed, [*self.fields, "updated_at"], user=user, reason=CHANGE_REASON, date=now
+            SKU, rows, [*self.fields, "updated_at"], user=user, reason=CHANGE_REASON, date=now
         )
 
 

@@ -32,9 +32,9 @@ class WorkbookUploadForm(forms.Form):
 
 
 class WorkbookExportForm(forms.Form):
-    format = forms.ChoiceField(label=_("format"), choices=[("xlsx", "xlsx")])
+    format = forms.ChoiceField(label=_("format"), choices=[("xlsx", "xlsx")], initial="xlsx")
     headers = forms.ChoiceField(
-        label=_("headers"), choices=[("en", _("English")), ("zh", _("Chinese"))]
+        label=_("headers"), choices=[("en", _("English")), ("zh", _("Chinese"))], initial="en"
     )
 
 

@@ -470,14 +470,14 @@ def staff_pages(world: World, role: str) -> list[Page]:
 
 
 def workbook_pages(role: str) -> list[Page]:
-    """The catalogue workbook's import, template and export pages (SKU and category)."""
+    """The catalogue workbook's import and export pages (SKU and category); the template is
+    a workbook, checked in tests/catalog/test_workbook_admin.py."""
     pages = []
     for model in ("sku", "category"):
         access = letters(role, f"catalog.{model}")
         importer = "a" in access and "c" in access
         pages += [
             Page(f"{model} import", reverse(f"admin:catalog_{model}_import"), importer),
-            Page(f"{model} template", reverse(f"admin:catalog_{model}_import_template"), importer),
             Page(f"{model} export", reverse(f"admin:catalog_{model}_export"), "v" in access),
         ]
     return pages
