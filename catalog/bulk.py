@@ -1,17 +1,15 @@
 """Bulk writes for imports: COPY on PostgreSQL, ``bulk_create`` elsewhere, history included.
 
-Rows get their ids from the table's sequence before they are sent, so one COPY writes
+New rows get their ids from the table's sequence before they are sent, so one COPY writes
 them and the caller still knows every id (for their history rows, selling points and
-attribute values). Changed rows go out as ``UPDATE … FROM (VALUES …)`` a thousand at a
-time. Every write records django-simple-history rows as its save would have: the price
-history stays complete whatever the path.
+attribute values). Changed rows are copied into a scratch table and written by one
+``UPDATE … FROM`` it. Every write records django-simple-history rows as its save would have:
+the price history stays complete whatever the path.
 """
 
-import datetime as dt
 import io
 import json
 from collections.abc import Sequence
-from decimal import Decimal
 
 from django.db import connection, models
 
@@ -20,22 +18,6 @@ BATCH = 1_000
 
 def _postgres() -> bool:
     return connection.vendor == "postgresql"
-
-
-def _copy_text(value) -> str:
-    if value is None:
-        return r"\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, dt.datetime | dt.date):
-        text = value.isoformat()
-    elif isinstance(value, list | dict):
-        text = json.dumps(value, ensure_ascii=False)
-    elif isinstance(value, Decimal):
-        text = format(value, "f")
-    else:
-        text = str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
@@ -58,24 +40,53 @@ def _defaults(model: type[models.Model]) -> dict:
     return {f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key}
 
 
-def _copy(model: type[models.Model], fields: list, rows: Sequence[dict]) -> None:
+def _converter(field):
+    """Return a function writing one value of ``field`` in COPY's text format."""
+
+    def escape(text: str) -> str:
+        if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+            text = (
+                text.replace("\\", "\\\\")
+                .replace("\t", "\\t")
+                .replace("\n", "\\n")
+                .replace("\r", "\\r")
+            )
+        return text
+
+    if isinstance(field, models.BooleanField):
+        return lambda v: r"\N" if v is None else ("t" if v else "f")
+    if isinstance(field, models.JSONField):
+        return lambda v: r"\N" if v is None else escape(json.dumps(v, ensure_ascii=False))
+    if isinstance(field, models.DecimalField):
+        return lambda v: r"\N" if v is None else format(v, "f")
+    if isinstance(field, models.IntegerField | models.ForeignKey | models.AutoField):
+        return lambda v: r"\N" if v is None else str(int(v))
+    if isinstance(field, models.DateField | models.DateTimeField):
+        return lambda v: r"\N" if v is None else v.isoformat()
+    return lambda v: r"\N" if v is None else escape(str(v))
+
+
+def _copy(
+    model: type[models.Model], fields: list, rows: Sequence[dict], table: str | None = None
+) -> None:
     buffer = io.StringIO()
-    names = [f.attname for f in fields]
+    pairs = [(f.attname, _converter(f)) for f in fields]
+    write = buffer.write
     for row in rows:
-        buffer.write("\t".join([_copy_text(row[name]) for name in names]))
-        buffer.write("\n")
+        write("\t".join([convert(row[name]) for name, convert in pairs]))
+        write("\n")
     buffer.seek(0)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
+    table = table or connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
 
 
-def insert(model: type[models.Model], rows: Sequence[dict]) -> None:
+def insert(model: type[models.Model], rows: Sequence[dict], *, ids: bool = True) -> None:
     """Insert rows (attname → value; missing columns take the field default).
 
-    Each row gets its new ``id``: from the table's sequence before one COPY on PostgreSQL,
-    from ``bulk_create`` elsewhere.
+    With ``ids`` each row gets its new ``id``: from the table's sequence before one COPY on
+    PostgreSQL, from ``bulk_create`` elsewhere; without, the database numbers them.
     """
     if not rows:
         return
@@ -86,10 +97,14 @@ def insert(model: type[models.Model], rows: Sequence[dict]) -> None:
         for row, obj in zip(rows, objs, strict=True):
             row["id"] = obj.pk
         return
-    pk = model._meta.pk
+    meta = model._meta
+    if not ids:
+        _copy(model, [f for f in meta.concrete_fields if f is not meta.pk], full)
+        return
+    pk = meta.pk
     for row, full_row, new_id in zip(rows, full, _reserve_ids(model, len(rows)), strict=True):
         row["id"] = full_row[pk.attname] = new_id
-    _copy(model, list(model._meta.concrete_fields), full)
+    _copy(model, list(meta.concrete_fields), full)
 
 
 def _history_rows(model, rows: Sequence[dict], *, history_type: str, user, reason, date):
@@ -141,29 +156,24 @@ def update_with_history(
     meta = model._meta
     concrete = [meta.get_field(name) for name in fields]
     if _postgres():
-        table = connection.ops.quote_name(meta.db_table)
-        pk = meta.pk
-        casts = [f"CAST(%s AS {pk.db_type(connection)})"] + [
-            f"CAST(%s AS {f.db_type(connection)})" for f in concrete
-        ]
-        row_sql = "(" + ", ".join(casts) + ")"
-        names = ["id", *(f"c{i}" for i in range(len(concrete)))]
-        assignments = ", ".join(
-            f"{connection.ops.quote_name(f.column)} = v.c{i}" for i, f in enumerate(concrete)
-        )
+        # One COPY into a scratch table, then one UPDATE … FROM it.
+        quote = connection.ops.quote_name
+        table = quote(meta.db_table)
+        scratch = quote(f"jx_update_{meta.db_table}")
+        columns = [meta.pk, *concrete]
         with connection.cursor() as cursor:
-            for start in range(0, len(rows), BATCH):
-                batch = rows[start : start + BATCH]
-                params = []
-                for row in batch:
-                    params.append(row[pk.attname])
-                    params += [row[f.attname] for f in concrete]
-                cursor.execute(
-                    f"UPDATE {table} SET {assignments} FROM (VALUES "
-                    + ", ".join([row_sql] * len(batch))
-                    + f") AS v ({', '.join(names)}) WHERE {table}.{pk.column} = v.id",
-                    params,
-                )
+            cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT "
+                + ", ".join(quote(f.column) for f in columns)
+                + f" FROM {table} WITH NO DATA"
+            )
+            _copy(model, columns, rows, table=scratch)
+            assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in concrete)
+            pk = quote(meta.pk.column)
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM {scratch} AS s WHERE {table}.{pk} = s.{pk}"
+            )
     else:
         objs = [model(**row) for row in rows]
         model.objects.bulk_update(objs, list(fields), batch_size=BATCH)

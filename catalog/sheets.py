@@ -232,6 +232,18 @@ def attribute_key(attribute: Attribute) -> str:
     return f"{ATTRIBUTE_PREFIX}{attribute.code}"
 
 
+# The AttributeValue column that holds each type of value.
+VALUE_COLUMNS = {
+    AttributeType.INTEGER: "value_integer",
+    AttributeType.DECIMAL: "value_decimal",
+    AttributeType.BOOLEAN: "value_boolean",
+    AttributeType.DATE: "value_date",
+    AttributeType.MULTI_CHOICE: "value_list",
+    AttributeType.TEXT: "value_text",
+    AttributeType.CHOICE: "value_text",
+}
+
+
 def attribute_cell_value(attribute: Attribute, columns: dict):
     """Return the comparable value of parsed columns: None when unset, tuples for lists."""
     match attribute.value_type:
@@ -245,7 +257,7 @@ def attribute_cell_value(attribute: Attribute, columns: dict):
         case AttributeType.DATE:
             return columns["value_date"]
         case AttributeType.MULTI_CHOICE:
-            return tuple(columns["value_list"]) or None
+            return tuple(columns["value_list"] or ()) or None
         case _:
             return columns["value_text"] or None
 

@@ -324,6 +324,7 @@ CELL_REF = re.compile(r'\br="([A-Z]+)(\d+)"')
 ERROR_CELL = re.compile(rb"<c\b([^>]*\bt=\"e\"[^>]*)>(.*?)</c>", re.DOTALL)
 VALUE = re.compile(rb"<v>([^<]*)</v>")
 DIMENSION = re.compile(rb'<dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
+LAST_ROW = re.compile(rb'<row\b[^>]*\br="(\d+)"')
 ROW_WITH_VALUE = re.compile(rb'<c\b[^>]*\br="[A-Z]+(\d+)"[^>]*>(?:<f[^>]*>[^<]*</f>)?<(?:v|is)>')
 
 
@@ -359,8 +360,13 @@ def _xlsx_facts(data: bytes, sheet_name: str, max_rows: int) -> _XlsxFacts | Non
             errors[(row, column)] = value.group(1).decode() if value else "#ERROR"
     last_row = None
     dimension = DIMENSION.search(xml[:4096])
-    if dimension is None or int(dimension.group(1)) > max_rows:
-        # The dimension counts styled empty rows too; find the last row with a value.
+    last_element = LAST_ROW.search(xml, max(0, xml.rfind(b"<row ")))
+    bottom = int(last_element.group(1)) if last_element else 0
+    if dimension is not None:
+        bottom = min(bottom, int(dimension.group(1))) if last_element else int(dimension.group(1))
+    if bottom > max_rows:
+        # Styled empty rows count in the dimension and as row elements; find the last row
+        # that holds a value (rare: the scan reads the whole sheet).
         rows = [int(m.group(1)) for m in ROW_WITH_VALUE.finditer(xml)]
         last_row = max(rows) if rows else 0
     return _XlsxFacts(errors=errors, last_row=last_row)
@@ -436,8 +442,10 @@ def sheet_read(source, spec: SheetSpec, *, max_rows: int | None = None) -> Sheet
 
     body = rows[header_index + 1 :]
     width = len(rows[header_index])
+    if any(len(row) != width for row in body):
+        body = [row + [""] * (width - len(row)) for row in body]
     frame = pd.DataFrame(
-        [row + [""] * (width - len(row)) for row in body],
+        body,
         index=pd.RangeIndex(header_index + 2, header_index + 2 + len(body)),
         dtype=object,
     )
