@@ -20,6 +20,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection
@@ -542,41 +543,44 @@ class _ProductImport:
         product_keys = self.product_fields
         sku_keys = ["product", *self.sku_fields, *self.sku_attrs]
         changed_cells: dict[int, dict[str, tuple]] = defaultdict(dict)
-        products = pd.Series(
-            [self.products.get(c) for c in frame["product"]], index=frame.index, dtype=object
+        product_codes = frame["product"].tolist()
+        has_product = pd.Series(
+            [c in self.products for c in product_codes], index=frame.index, dtype=bool
         )
-        skus = pd.Series([self.skus.get(c) for c in frame["sku"]], index=frame.index, dtype=object)
+        skus = [self.skus.get(c) for c in frame["sku"]]
+        has_sku = ~is_new_sku
+        rows = frame.index.to_numpy()
+
+        def note(key: str, differ: pd.Series, old: pd.Series, new: pd.Series) -> None:
+            positions = np.flatnonzero(differ.to_numpy())
+            header = self.headers[key]
+            old_values, new_values = old.to_numpy(), new.to_numpy()
+            for i in positions:
+                changed_cells[rows[i]][header] = (old_values[i], new_values[i])
+
+        defaults = {"role": ProductRole.REGULAR, "status": ProductStatus.DRAFT}
         for key in product_keys:
-            defaults = {"role": ProductRole.REGULAR, "status": ProductStatus.DRAFT}
+            # Stored values per product, then per row: each product is read once.
+            stored = {
+                code: self._old_product_value(product, key)
+                for code, product in self.products.items()
+            }
+            old = pd.Series([stored.get(c) for c in product_codes], index=frame.index, dtype=object)
             new = frame[key]
-            if key in defaults:
-                new = new.where(new.notna(), None)
-            old = pd.Series(
-                [
-                    self._old_product_value(p, key) if isinstance(p, Product) else None
-                    for p in products
-                ],
-                index=frame.index,
-                dtype=object,
-            )
             if key in defaults:
                 # A blank role or status keeps what is stored (the default for a new product).
                 new = new.where(new.notna(), old)
-            differ = ~_same(new, old) & products.notna()
-            for row in frame.index[differ]:
-                changed_cells[row][self.headers[key]] = (old[row], new[row])
+            note(key, ~_same(new, old) & has_product, old, new)
         for key in sku_keys:
             old = pd.Series(
-                [self._old_sku_value(s, key) if isinstance(s, SKU) else None for s in skus],
+                [self._old_sku_value(s, key) if s is not None else None for s in skus],
                 index=frame.index,
                 dtype=object,
             )
             new = frame[key]
             if key == "warning_level":
                 new = new.where(new.notna(), 0)
-            differ = ~_same(new, old) & skus.notna()
-            for row in frame.index[differ]:
-                changed_cells[row][self.headers[key]] = (old[row], new[row])
+            note(key, ~_same(new, old) & has_sku, old, new)
         for row, code, new_sku in zip(frame.index, frame["sku"], is_new_sku, strict=True):
             if new_sku:
                 report.new += 1

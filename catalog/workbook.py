@@ -352,7 +352,7 @@ def _xlsx_facts(data: bytes, sheet_name: str, max_rows: int) -> _XlsxFacts | Non
             return None
         xml = archive.read(path)
     errors = {}
-    for match in ERROR_CELL.finditer(xml):
+    for match in ERROR_CELL.finditer(xml) if b't="e"' in xml else ():
         ref = CELL_REF.search(match.group(1).decode())
         value = VALUE.search(match.group(2))
         if ref:
@@ -465,7 +465,6 @@ def sheet_read(source, spec: SheetSpec, *, max_rows: int | None = None) -> Sheet
                 frame.at[row + 1, column] = ""
     kept = frame[list(positions)] if positions else frame.iloc[:, :0]
     kept.columns = [positions[c] for c in positions]
-    kept = kept.map(lambda v: v.strip() if isinstance(v, str) else v).astype(object)
     blank = kept.eq("").all(axis=1) if len(kept.columns) else pd.Series(True, index=kept.index)
     kept = kept[~blank]
 
@@ -572,6 +571,8 @@ def _parse_column(cells: pd.Series, column: Column, header: str, errors: list[Ce
     parsed = np.empty(len(uniques), dtype=object)
     bad: dict[int, str] = {}
     for index, raw in enumerate(uniques):
+        if isinstance(raw, str):
+            raw = raw.strip()
         if raw == "" or raw is None:
             parsed[index] = None
             if column.required:
