@@ -107,6 +107,53 @@ def insert(model: type[models.Model], rows: Sequence[dict], *, ids: bool = True)
     _copy(model, list(meta.concrete_fields), full)
 
 
+def insert_grouped(
+    model: type[models.Model], groups: Sequence[tuple[dict, Sequence[dict]]]
+) -> None:
+    """Insert rows given as (shared columns, [varying columns of each row]) groups; ids are
+    left to the database.
+
+    Many rows often share most of their columns (every row of an attribute value but its
+    owner): each group's shared columns are converted once.
+    """
+    if not groups:
+        return
+    if not _postgres():
+        insert(model, [shared | row for shared, rows in groups for row in rows], ids=False)
+        return
+    meta = model._meta
+    defaults = _defaults(model)
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    buffer = io.StringIO()
+    write = buffer.write
+    for shared, rows in groups:
+        if not rows:
+            continue
+        varying = [f for f in fields if f.attname in rows[0]]
+        fixed = defaults | shared
+        text = {f.attname: _converter(f)(fixed[f.attname]) for f in fields if f not in varying}
+        converters = {f.attname: _converter(f) for f in varying}
+        # One template per group, with a slot per varying column.
+        template = "\t".join(
+            "{" + f.attname + "}"
+            if f in varying
+            else text[f.attname].replace("{", "{{").replace("}", "}}")
+            for f in fields
+        )
+        for row in rows:
+            write(
+                template.format(
+                    **{name: convert(row[name]) for name, convert in converters.items()}
+                )
+            )
+            write("\n")
+    buffer.seek(0)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+
+
 def _history_rows(model, rows: Sequence[dict], *, history_type: str, user, reason, date):
     historical = model.history.model
     tracked = [f.attname for f in historical.tracked_fields]

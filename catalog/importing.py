@@ -722,12 +722,14 @@ class _ProductImport:
             ("product", self.product_attrs, firsts, "product", self.products),
             ("sku", self.sku_attrs, frame, "sku", self.skus),
         ]
-        fresh = []
+        # One group per distinct (attribute, value): its columns are written once.
+        groups: dict[tuple, tuple[dict, list[dict]]] = {}
         for owner, keys, rows, code_key, objects in owners:
             for key in keys:
                 attribute = self.attributes[key]
                 parsed: dict = {}
                 stale = []
+                owner_column = f"{owner}_id"
                 for code, value in zip(rows[code_key], rows[key], strict=True):
                     pk = objects[code].pk
                     if self.values.get((owner, pk, attribute.pk)) == value:
@@ -738,13 +740,17 @@ class _ProductImport:
                         continue
                     if value not in parsed:
                         raw = list(value) if isinstance(value, tuple) else value
-                        parsed[value] = attribute_value_parse(attribute=attribute, raw=raw)
-                    fresh.append({"attribute_id": attribute.pk, f"{owner}_id": pk, **parsed[value]})
+                        columns = attribute_value_parse(attribute=attribute, raw=raw)
+                        shared = {"attribute_id": attribute.pk, **columns}
+                        parsed[value] = groups.setdefault(
+                            (attribute.pk, owner, value), (shared, [])
+                        )[1]
+                    parsed[value].append({owner_column: pk})
                 for chunk in _among(stale):
                     AttributeValue.objects.filter(
                         attribute=attribute, **{f"{owner}_id__in": chunk}
                     ).delete()
-        bulk.insert(AttributeValue, fresh, ids=False)
+        bulk.insert_grouped(AttributeValue, list(groups.values()))
 
     def _check_listed(self) -> None:
         """Refuse products the file lists that are not complete for the web (rolls back)."""
