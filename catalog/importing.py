@@ -913,7 +913,8 @@ class _CategoryImport:
             else:
                 report.new += 1
                 report.changes.append(RowChange(int(row), path_to_cell(path), "new"))
-                tree.codes.add(code) if code else None
+                if code:
+                    tree.codes.add(code)
             tree.plan(path, code)
         if errors:
             raise WorkbookInvalid(errors)
