@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from catalog.access import VIEW_COST, attribute_use_permission
 from catalog.exceptions import CatalogError
-from catalog.importing import KINDS, _CategoryTree
+from catalog.importing import KINDS, CategoryPaths
 from catalog.models import SKU, Attribute, AttributeValue, Brand, Product, SellingPoint
 from catalog.sheets import (
     CATEGORIES_SPEC,
@@ -102,7 +102,7 @@ def catalog_template(*, target, kind: str = "products", language: str = "en") ->
 
 
 def _category_rows(spec: SheetSpec) -> list[list]:
-    tree = _CategoryTree()
+    tree = CategoryPaths()
     return [[path, tree.code_of[path]] for path in sorted(tree.pk_of)]
 
 
@@ -131,7 +131,7 @@ def _product_rows(spec: SheetSpec) -> list[list]:
     ]
     attributes = {f"attr:{a.code}": a for a in Attribute.objects.all()}
     shown = [attributes[k] for k in keys if k in attributes]
-    tree = _CategoryTree()
+    tree = CategoryPaths()
     brands = dict(Brand.objects.values_list("pk", "name"))
     products = {
         pk: (code, name, category_id, brand_id, role, status)

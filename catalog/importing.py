@@ -184,7 +184,7 @@ def _same(new: pd.Series, old: pd.Series) -> pd.Series:
     return equal | both_missing
 
 
-class _CategoryTree:
+class CategoryPaths:
     """The stored tree as paths of names, and what the import adds to it."""
 
     def __init__(self):
@@ -254,7 +254,7 @@ class _CategoryTree:
 
 
 def _leaf_errors(
-    tree: _CategoryTree, paths: dict[tuple[str, ...], tuple[int, str]], *, leaf: bool
+    tree: CategoryPaths, paths: dict[tuple[str, ...], tuple[int, str]], *, leaf: bool
 ) -> list[CellError]:
     """Check planned paths (path → first row, header) against the tree rules.
 
@@ -409,7 +409,7 @@ class _ProductImport:
         ) | {pk: p.code for pk, p in self.products_by_pk.items()}
         self.brands = dict(Brand.objects.values_list("name", "pk"))
         self.brand_names = {pk: name for name, pk in self.brands.items()}
-        self.tree = _CategoryTree()
+        self.tree = CategoryPaths()
 
         product_ids = [p.pk for p in self.products.values()]
         self.points: dict[int, tuple[str, ...]] = defaultdict(tuple)
@@ -862,7 +862,7 @@ class _CategoryImport:
         return None
 
     def plan(self) -> ImportReport:
-        self.tree = tree = _CategoryTree()
+        self.tree = tree = CategoryPaths()
         frame = self.frame
         report = ImportReport(kind="categories", rows=len(frame))
         paths = {

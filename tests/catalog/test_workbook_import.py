@@ -451,6 +451,17 @@ def test_a_date_where_a_number_or_code_is_expected_is_refused():
     assert all("Excel stored this cell as a date or time" in e for e in found)
 
 
+def test_a_date_typed_as_text_is_read_year_first_or_refused_clearly():
+    AttributeFactory(code="launch", name="上市日期", value_type="date")
+    headers = [*HEADERS, "attr:launch"]
+    good = [[*row("S-1"), "2026年3月5日"]]
+    assert catalog_import(source=workbook(good, headers), dry_run=True).new == 1
+    bad = [[*row("S-1"), "5/3/26"]]
+    with pytest.raises(WorkbookInvalid) as excinfo:
+        catalog_import(source=workbook(bad, headers))
+    assert errors_of(excinfo) == ["row 2, attr:launch: '5/3/26': Enter a date as YYYY-MM-DD."]
+
+
 def test_a_sheet_that_runs_to_the_last_excel_row_is_refused_without_reading_it():
     book = openpyxl.load_workbook(io.BytesIO(workbook([row("S-1")])))
     book.active.cell(row=1_048_576, column=1, value="S-LAST")
