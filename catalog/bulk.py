@@ -62,7 +62,18 @@ def _converter(field):
     if isinstance(field, models.IntegerField | models.ForeignKey | models.AutoField):
         return lambda v: r"\N" if v is None else str(int(v))
     if isinstance(field, models.DateField | models.DateTimeField):
-        return lambda v: r"\N" if v is None else v.isoformat()
+        # An import stamps every row with the same time: format each value once.
+        seen: dict = {}
+
+        def convert_date(v) -> str:
+            if v is None:
+                return r"\N"
+            text = seen.get(v)
+            if text is None:
+                text = seen[v] = v.isoformat()
+            return text
+
+        return convert_date
     return lambda v: r"\N" if v is None else escape(str(v))
 
 

@@ -730,11 +730,14 @@ class _ProductImport:
                 parsed: dict = {}
                 stale = []
                 owner_column = f"{owner}_id"
+                attribute_pk = attribute.pk
+                stored = self.values
                 for code, value in zip(rows[code_key], rows[key], strict=True):
                     pk = objects[code].pk
-                    if self.values.get((owner, pk, attribute.pk)) == value:
-                        continue
-                    if (owner, pk, attribute.pk) in self.values:
+                    known = (owner, pk, attribute_pk)
+                    if known in stored:
+                        if stored[known] == value:
+                            continue
                         stale.append(pk)
                     if value is None:
                         continue
