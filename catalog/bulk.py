@@ -165,29 +165,65 @@ def insert_grouped(
         cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
 
 
-def _history_rows(model, rows: Sequence[dict], *, history_type: str, user, reason, date):
-    historical = model.history.model
-    tracked = [f.attname for f in historical.tracked_fields]
-    user_id = getattr(user, "pk", None)
-    extra = {
+def _history_extras(model, *, history_type: str, user, reason, date) -> dict:
+    return {
         "history_date": date,
         "history_type": history_type,
-        "history_user_id": user_id,
+        "history_user_id": getattr(user, "pk", None),
         "history_change_reason": reason,
     }
-    return historical, [{**{name: row[name] for name in tracked}, **extra} for row in rows]
 
 
-def _history_insert(model, rows: Sequence[dict], **kwargs) -> None:
-    if not rows:
-        return
-    historical, history = _history_rows(model, rows, **kwargs)
-    if _postgres():
-        meta = historical._meta
-        # history_id comes from its column default: nothing refers to it.
-        _copy(historical, [f for f in meta.concrete_fields if f is not meta.pk], history)
-    else:
-        historical.objects.bulk_create([historical(**row) for row in history], batch_size=BATCH)
+def _copy_with_history(
+    model: type[models.Model],
+    rows: Sequence[dict],
+    fields: list,
+    *,
+    table: str | None = None,
+    **history,
+) -> None:
+    """COPY ``fields`` of full ``rows`` into ``table`` (the model's by default) and their
+    history rows into the historical table, converting each value once for both."""
+    historical = model.history.model
+    hmeta = historical._meta
+    hfields = [f for f in hmeta.concrete_fields if f is not hmeta.pk]
+    every = list(model._meta.concrete_fields)
+    pairs = [(f.attname, _converter(f)) for f in every]
+    position = {f.attname: i for i, f in enumerate(every)}
+    main = [position[f.attname] for f in fields]
+    extras = _history_extras(model, **history)
+    # Each history column: a constant text or the position of the row's converted value.
+    parts = [
+        _converter(f)(extras[f.attname]) if f.attname in extras else position[f.attname]
+        for f in hfields
+    ]
+    main_buffer, history_buffer = io.StringIO(), io.StringIO()
+    for row in rows:
+        values = [convert(row[name]) for name, convert in pairs]
+        main_buffer.write("\t".join([values[i] for i in main]))
+        main_buffer.write("\n")
+        history_buffer.write("\t".join([values[p] if isinstance(p, int) else p for p in parts]))
+        history_buffer.write("\n")
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for target, columns, buffer in (
+            (table or quote(model._meta.db_table), fields, main_buffer),
+            (quote(hmeta.db_table), hfields, history_buffer),
+        ):
+            buffer.seek(0)
+            names = ", ".join(quote(f.column) for f in columns)
+            cursor.cursor.copy_expert(f"COPY {target} ({names}) FROM STDIN", buffer)
+
+
+def _history_insert(model, rows: Sequence[dict], **history) -> None:
+    """Insert history rows on SQLite (PostgreSQL goes through ``_copy_with_history``)."""
+    historical = model.history.model
+    tracked = [f.attname for f in historical.tracked_fields]
+    extras = _history_extras(model, **history)
+    historical.objects.bulk_create(
+        [historical(**{name: row[name] for name in tracked}, **extras) for row in rows],
+        batch_size=BATCH,
+    )
 
 
 def insert_with_history(
@@ -196,12 +232,16 @@ def insert_with_history(
     """Insert new rows (see ``insert``) and their "created" history rows."""
     if not rows:
         return
-    insert(model, rows)
+    history = {"history_type": "+", "user": user, "reason": reason, "date": date}
     defaults = _defaults(model)
-    _history_insert(
-        model, [defaults | row for row in rows], history_type="+", user=user, reason=reason,
-        date=date,
-    )  # fmt: skip
+    if not _postgres():
+        insert(model, rows)
+        _history_insert(model, [defaults | row for row in rows], **history)
+        return
+    full = [defaults | row for row in rows]
+    for row, full_row, new_id in zip(rows, full, _reserve_ids(model, len(rows)), strict=True):
+        row["id"] = full_row["id"] = new_id
+    _copy_with_history(model, full, list(model._meta.concrete_fields), **history)
 
 
 def update_with_history(
@@ -213,26 +253,27 @@ def update_with_history(
         return
     meta = model._meta
     concrete = [meta.get_field(name) for name in fields]
-    if _postgres():
-        # One COPY into a scratch table, then one UPDATE … FROM it.
-        quote = connection.ops.quote_name
-        table = quote(meta.db_table)
-        scratch = quote(f"jx_update_{meta.db_table}")
-        columns = [meta.pk, *concrete]
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT "
-                + ", ".join(quote(f.column) for f in columns)
-                + f" FROM {table} WITH NO DATA"
-            )
-            _copy(model, columns, rows, table=scratch)
-            assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in concrete)
-            pk = quote(meta.pk.column)
-            cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM {scratch} AS s WHERE {table}.{pk} = s.{pk}"
-            )
-    else:
+    history = {"history_type": "~", "user": user, "reason": reason, "date": date}
+    if not _postgres():
         objs = [model(**row) for row in rows]
         model.objects.bulk_update(objs, list(fields), batch_size=BATCH)
-    _history_insert(model, rows, history_type="~", user=user, reason=reason, date=date)
+        _history_insert(model, rows, **history)
+        return
+    # One COPY into a scratch table, then one UPDATE … FROM it.
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    scratch = quote(f"jx_update_{meta.db_table}")
+    columns = [meta.pk, *concrete]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT "
+            + ", ".join(quote(f.column) for f in columns)
+            + f" FROM {table} WITH NO DATA"
+        )
+        _copy_with_history(model, rows, columns, table=scratch, **history)
+        assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in concrete)
+        pk = quote(meta.pk.column)
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM {scratch} AS s WHERE {table}.{pk} = s.{pk}"
+        )
