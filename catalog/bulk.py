@@ -31,9 +31,10 @@ def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def row_of(obj: models.Model) -> dict:
-    """Return the stored columns of a model instance, by attname."""
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+def row_of(obj, model: type[models.Model]) -> dict:
+    """Return the stored columns of ``obj`` (an instance, or any object with the same
+    attributes), by attname."""
+    return {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields}
 
 
 def _defaults(model: type[models.Model]) -> dict:

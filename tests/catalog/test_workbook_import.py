@@ -415,6 +415,18 @@ def test_a_status_change_follows_the_product_lifecycle():
     assert "A new product starts as draft or ready" in errors_of(excinfo)[0]
 
 
+def test_listing_an_incomplete_product_is_refused_and_rolls_everything_back():
+    catalog_import(source=workbook([row("S-1", status="ready")]))
+    with pytest.raises(WorkbookInvalid) as excinfo:
+        catalog_import(source=workbook([row("S-1", status="listed", retail_price=99)]))
+    assert (
+        "row 2, status: 'listed': The product cannot be listed until it is complete."
+        in (errors_of(excinfo)[0])
+    )
+    sku = SKU.objects.get(code="S-1")
+    assert (sku.product.status, sku.retail_price) == ("ready", Decimal("59.00"))
+
+
 def test_formula_errors_are_reported_per_cell():
     book = openpyxl.Workbook()
     ws = book.active
