@@ -99,6 +99,17 @@ class ImportReport:
         }
 
 
+def cell_text(value) -> str:
+    """Return a typed cell value as a person reads it: a path, lines, a plain number."""
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return (
+            path_to_cell(value) if value and all(isinstance(v, str) for v in value) else str(value)
+        )
+    return str(value)
+
+
 def _everything(permission: str) -> bool:
     return True
 

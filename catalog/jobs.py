@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from catalog.exceptions import WorkbookInvalid
-from catalog.importing import ImportReport, catalog_import
+from catalog.importing import ImportReport, catalog_import, cell_text
 
 JOB_TTL = 24 * 3600
 SHOWN_CHANGES = 500
@@ -25,14 +25,6 @@ SHOWN_ERRORS = 1_000
 
 def _key(job_id: str) -> str:
     return f"catalog:import:{job_id}"
-
-
-def _shown(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, tuple):
-        return " > ".join(value) if value and all(isinstance(v, str) for v in value) else str(value)
-    return str(value)
 
 
 def job_create(*, content: bytes, kind: str, dry_run: bool, create_categories: bool, user) -> str:
@@ -109,7 +101,7 @@ def job_run(job_id: str) -> str:
                 {
                     "row": e.row,
                     "column": str(e.column),
-                    "value": _shown(e.value),
+                    "value": cell_text(e.value),
                     "reason": str(e.reason),
                 }
                 for e in invalid.errors[:SHOWN_ERRORS]
@@ -139,7 +131,7 @@ def _report_state(report: ImportReport) -> dict[str, Any]:
                 "key": change.key,
                 "action": change.action,
                 "cells": [
-                    {"column": column, "old": _shown(old), "new": _shown(new)}
+                    {"column": column, "old": cell_text(old), "new": cell_text(new)}
                     for column, (old, new) in change.cells.items()
                 ],
             }

@@ -517,5 +517,12 @@ def test_the_command_reports_and_exits_non_zero_on_bad_input(tmp_path, capsys):
     assert "dry run" in capsys.readouterr().out and not SKU.objects.exists()
     call_command("import_catalog", str(good))
     assert SKU.objects.filter(code="S-1").exists()
+    capsys.readouterr()
+    changed = tmp_path / "changed.xlsx"
+    changed.write_bytes(workbook([row("S-1", retail_price=61)]))
+    call_command("import_catalog", str(changed), dry_run=True, verbosity=2)
+    out = capsys.readouterr().out
+    assert "row 2 S-1 changed retail_price: 59.00 → 61.00" in out
+    assert "0 new, 1 changed, 0 unchanged" in out
     with pytest.raises(CommandError, match="no role named"):
         call_command("export_catalog", str(tmp_path / "x.xlsx"), role="boss")

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.exceptions import WorkbookInvalid
-from catalog.importing import KINDS, catalog_import
+from catalog.importing import KINDS, catalog_import, cell_text
 
 
 class Command(BaseCommand):
@@ -44,7 +44,8 @@ class Command(BaseCommand):
         if verbosity >= 2:
             for change in report.changes:
                 cells = "; ".join(
-                    f"{h}: {old!r} → {new!r}" for h, (old, new) in change.cells.items()
+                    f"{h}: {cell_text(old)} → {cell_text(new)}"
+                    for h, (old, new) in change.cells.items()
                 )
                 self.stdout.write(f"row {change.row} {change.key} {change.action} {cells}".rstrip())
         for path_text in report.created_categories:
