@@ -50,6 +50,23 @@ def job_create(*, content: bytes, kind: str, dry_run: bool, create_categories: b
     return job_id
 
 
+def job_confirm(*, preview_id: str, user) -> str:
+    """Create the import job of a previewed file; the preview keeps a link to it."""
+    preview = job_get(preview_id)
+    with default_storage.open(preview["path"], "rb") as file:
+        content = file.read()
+    job_id = job_create(
+        content=content,
+        kind=preview["kind"],
+        dry_run=False,
+        create_categories=preview["create_categories"],
+        user=user,
+    )
+    _update(preview_id, confirmed_as=job_id)
+    default_storage.delete(preview["path"])
+    return job_id
+
+
 def job_get(job_id: str) -> dict[str, Any] | None:
     return cache.get(_key(job_id))
 

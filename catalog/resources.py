@@ -121,18 +121,9 @@ class WorkbookAdminMixin(ImportExportMixin):
         preview = self._own_job(request, request.POST.get("job", ""))
         if not preview["dry_run"] or preview["status"] != "done":
             raise PermissionDenied
-        from django.core.files.storage import default_storage
-
-        with default_storage.open(preview["path"], "rb") as file:
-            content = file.read()
-        job_id = jobs.job_create(
-            content=content,
-            kind=preview["kind"],
-            dry_run=False,
-            create_categories=preview["create_categories"],
-            user=request.user,
-        )
-        return self._start(request, job_id)
+        if preview.get("confirmed_as"):  # a second click on the same preview
+            return redirect(reverse(self._name("import_job"), args=[preview["confirmed_as"]]))
+        return self._start(request, jobs.job_confirm(preview_id=preview["id"], user=request.user))
 
     def _own_job(self, request, job_id: str) -> dict:
         job = jobs.job_get(job_id)

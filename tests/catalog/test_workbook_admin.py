@@ -62,6 +62,10 @@ def test_an_upload_is_previewed_then_imported_on_confirmation(merchandiser):
     )
     assert done.context["job"]["report"]["applied"] is True
     assert SKU.objects.count() == 2
+    twice = merchandiser.post(
+        reverse("admin:catalog_sku_process_import"), {"job": page.context["job"]["id"]}, follow=True
+    )
+    assert twice.context["job"]["id"] == done.context["job"]["id"]  # not imported again
     again = upload(merchandiser, sheet([row("S-1", retail_price=99), row("S-2")]))
     cells = again.context["job"]["report"]["changes"][0]["cells"]
     assert cells == [{"column": "retail_price", "old": "59.00", "new": "99.00"}]
