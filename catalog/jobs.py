@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from catalog.exceptions import WorkbookInvalid
 from catalog.importing import ImportReport, catalog_import, cell_text
@@ -41,6 +43,7 @@ def job_create(*, content: bytes, kind: str, dry_run: bool, create_categories: b
             "dry_run": dry_run,
             "create_categories": create_categories,
             "user_id": user.pk,
+            "language": translation.get_language(),
             "status": "pending",
             "progress": 0,
             "stage": "",
@@ -89,13 +92,20 @@ def job_run(job_id: str) -> str:
         return state["status"] if state else "missing"
     user = get_user_model().objects.filter(pk=state["user_id"]).first()
     if user is None:
-        _update(job_id, status="failed", errors=["The user who started the import is gone."])
+        message = _("The user who started the import no longer exists.")
+        _update(job_id, status="failed", progress=100, message=message, errors=[])
         return "failed"
     _update(job_id, status="running")
 
     def progress(done: int, total: int, stage: str) -> None:
         _update(job_id, progress=round(100 * done / total), stage=stage)
 
+    # Reasons, labels and the summary are written in the language of who started the job.
+    with translation.override(state.get("language")):
+        return _run(job_id, state, user, progress)
+
+
+def _run(job_id: str, state: dict, user, progress) -> str:
     with default_storage.open(state["path"], "rb") as file:
         content = file.read()
     try:

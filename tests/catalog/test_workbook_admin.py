@@ -158,3 +158,21 @@ def test_a_large_file_runs_as_a_celery_job_with_a_progress_endpoint(redis_worker
         time.sleep(0.2)
     assert state["status"] == "done" and state["progress"] == 100
     assert settings.CATALOG_IMPORT_ASYNC_BYTES == 1
+
+
+def test_a_job_reports_in_the_language_of_who_started_it(merchandiser):
+    """A worker has no request: the job keeps the uploader's language for its reasons."""
+    from django.utils import translation
+
+    from catalog import jobs
+
+    user = User.objects.get(username="m")
+    data = sheet([row("S-1", barcode="6901234567890")])
+    with translation.override("zh-hans"):
+        job_id = jobs.job_create(
+            content=data, kind="products", dry_run=True, create_categories=True, user=user
+        )
+    assert translation.get_language() == "en"
+    assert jobs.job_run(job_id) == "failed"
+    reason = jobs.job_get(job_id)["errors"][0]["reason"]
+    assert reason == "条码 6901234567890 校验位错误：应为 2。"
