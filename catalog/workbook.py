@@ -158,13 +158,21 @@ def parse_text(max_length: int) -> Callable[[Any], str]:
 CURRENCY_MARKS = re.compile(r"^(?:CNY|RMB|¥|￥|元)\s*|\s*(?:CNY|RMB|元)$", re.IGNORECASE)
 
 
+def _from_float(value: float, *, places: int) -> Decimal:
+    """Return a number Excel stored as a float, without the float's noise: a formula such as
+    =A2*1.1 gives 65.89000000000001 for 65.89."""
+    number = Decimal(repr(value))
+    rounded = number.quantize(Decimal(1).scaleb(-places)) if number.is_finite() else number
+    return rounded if number.is_finite() and abs(number - rounded) < Decimal("1e-9") else number
+
+
 def parse_money(raw) -> Decimal:
     """Read a price: a number, or text such as "¥1,299.00", "1299元", "CNY 12.5"."""
     _refuse_date(raw)
     if isinstance(raw, bool):
         raise CellInvalid(_("Enter a price, such as 12.50."))
     if isinstance(raw, int | float):
-        number = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+        number = _from_float(raw, places=2) if isinstance(raw, float) else Decimal(raw)
     else:
         text = CURRENCY_MARKS.sub("", str(raw).replace(",", "").replace("，", "").strip())
         text = CURRENCY_MARKS.sub("", text).strip()
@@ -195,7 +203,7 @@ def parse_whole_number(raw) -> int:
         raise CellInvalid(_("Enter a whole number of 0 or more."))
     text = str(raw).replace(",", "").strip() if isinstance(raw, str) else raw
     try:
-        number = Decimal(repr(text)) if isinstance(text, float) else Decimal(text)
+        number = _from_float(text, places=0) if isinstance(text, float) else Decimal(text)
     except InvalidOperation:
         raise CellInvalid(_("Enter a whole number of 0 or more.")) from None
     if not number.is_finite() or number != number.to_integral_value() or number < 0:

@@ -181,6 +181,18 @@ def test_numbers_stored_as_text_and_blank_rows_are_accepted():
     assert SKU.objects.get(code="S-2").warning_level == 1000
 
 
+def test_a_computed_price_loses_its_float_noise_but_a_third_decimal_is_refused():
+    rows = [row("S-1", retail_price=65.89000000000001, weight_g=250.00000000001), row("S-2")]
+    catalog_import(source=workbook(rows))
+    assert SKU.objects.get(code="S-1").retail_price == Decimal("65.89")
+    assert SKU.objects.get(code="S-1").weight_g == 250
+    with pytest.raises(WorkbookInvalid) as excinfo:
+        catalog_import(source=workbook([row("S-1", retail_price=65.891)]))
+    assert errors_of(excinfo) == [
+        "row 2, retail_price: 65.891: A price has at most two decimal places."
+    ]
+
+
 def test_attribute_columns_are_typed_and_land_on_the_product_or_the_sku():
     colour = AttributeFactory(
         code="colour", value_type="choice", options=["红", "蓝"], use_variant=True
