@@ -59,6 +59,7 @@ from catalog.models import (
     ProductImage,
     SellingPoint,
 )
+from catalog.resources import WorkbookAdminMixin
 
 admin.site.site_header = _("精细 Jingxi")
 admin.site.site_title = _("精细 Jingxi")
@@ -236,9 +237,11 @@ def delete_selected_categories(modeladmin, request, queryset):
 
 
 @admin.register(Category)
-class CategoryAdmin(SaveErrorsAsFormErrorsMixin, MPTTModelAdmin):
-    """The 大类/中类/小类 tree, indented, with product counts from lft/rght ranges."""
+class CategoryAdmin(WorkbookAdminMixin, SaveErrorsAsFormErrorsMixin, MPTTModelAdmin):
+    """The 大类/中类/小类 tree, indented, with product counts from lft/rght ranges; the tree
+    imports and exports as a workbook of paths."""
 
+    workbook_kind = "categories"
     form = CategoryAdminForm
     list_display = [
         "name",
@@ -687,8 +690,14 @@ class BundleComponentInline(FieldAccessMixin, admin.TabularInline):
 
 @admin.register(SKU)
 class SKUAdmin(
-    SaveErrorsAsFormErrorsMixin, FieldAccessMixin, HistoryRevertMixin, SimpleHistoryAdmin
+    WorkbookAdminMixin,
+    SaveErrorsAsFormErrorsMixin,
+    FieldAccessMixin,
+    HistoryRevertMixin,
+    SimpleHistoryAdmin,
 ):
+    """SKUs; the catalogue workbook (one row per SKU) imports and exports here."""
+
     sensitive_fields = {"cost_price": VIEW_COST, "bundle_cost": VIEW_COST}
     list_display = [
         "code",

@@ -11,3 +11,11 @@ def rebuild_category_tree() -> int:
     """Renumber the category tree from its parent links; safe to run twice."""
     services.category_tree_rebuild()
     return Category.objects.count()
+
+
+@shared_task(name="catalog.import_workbook")
+def import_workbook(job_id: str) -> str:
+    """Run the workbook import job ``job_id``; a finished job is left alone."""
+    from catalog.jobs import job_run
+
+    return job_run(job_id)

@@ -178,6 +178,10 @@ CATALOG_IMAGE_MAX_BYTES = env.int("CATALOG_IMAGE_MAX_BYTES", default=5 * 1024 * 
 CATALOG_IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 CATALOG_THUMBNAIL_SIZE = (160, 160)
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="CNY")
+# Catalogue workbooks: the most rows one import may hold, and the file size above which the
+# admin runs an import as a Celery job with a progress bar instead of within the request.
+CATALOG_IMPORT_MAX_ROWS = env.int("CATALOG_IMPORT_MAX_ROWS", default=200_000)
+CATALOG_IMPORT_ASYNC_BYTES = env.int("CATALOG_IMPORT_ASYNC_BYTES", default=512 * 1024)
 
 # Inventory
 # A reservation or lock that is its own transaction commits without waiting for the WAL

@@ -467,6 +467,7 @@ def staff_pages(world: World, role: str) -> list[Page]:
         Page("admin index", reverse("admin:index"), True),
         *inventory_pages(world, role),
         *purchasing_pages(world, role),
+        *workbook_pages(role),
     ]
 
 
@@ -493,6 +494,20 @@ def purchasing_pages(world: World, role: str) -> list[Page]:
         ),
         Page("candidates, high", reverse("purchasing:candidates") + "?high_margin=on", buyer),
     ]
+
+
+def workbook_pages(role: str) -> list[Page]:
+    """The catalogue workbook's import and export pages (SKU and category); the template is
+    a workbook, checked in tests/catalog/test_workbook_admin.py."""
+    pages = []
+    for model in ("sku", "category"):
+        access = letters(role, f"catalog.{model}")
+        importer = "a" in access and "c" in access
+        pages += [
+            Page(f"{model} import", reverse(f"admin:catalog_{model}_import"), importer),
+            Page(f"{model} export", reverse(f"admin:catalog_{model}_export"), "v" in access),
+        ]
+    return pages
 
 
 def inventory_pages(world: World, role: str) -> list[Page]:

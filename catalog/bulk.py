@@ -1,0 +1,280 @@
+"""Bulk writes for imports: COPY on PostgreSQL, ``bulk_create`` elsewhere, history included.
+
+New rows get their ids from the table's sequence before they are sent, so one COPY writes
+them and the caller still knows every id (for their history rows, selling points and
+attribute values). Changed rows are copied into a scratch table and written by one
+``UPDATE … FROM`` it. Every write records django-simple-history rows as its save would have:
+the price history stays complete whatever the path.
+"""
+
+import io
+import json
+from collections.abc import Sequence
+
+from django.db import connection, models
+
+BATCH = 1_000
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def row_of(obj, model: type[models.Model]) -> dict:
+    """Return the stored columns of ``obj`` (an instance, or any object with the same
+    attributes), by attname."""
+    return {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields}
+
+
+def _defaults(model: type[models.Model]) -> dict:
+    return {f.attname: f.get_default() for f in model._meta.concrete_fields if not f.primary_key}
+
+
+def _converter(field):
+    """Return a function writing one value of ``field`` in COPY's text format."""
+
+    def escape(text: str) -> str:
+        if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+            text = (
+                text.replace("\\", "\\\\")
+                .replace("\t", "\\t")
+                .replace("\n", "\\n")
+                .replace("\r", "\\r")
+            )
+        return text
+
+    if isinstance(field, models.BooleanField):
+        return lambda v: r"\N" if v is None else ("t" if v else "f")
+    if isinstance(field, models.JSONField):
+        return lambda v: r"\N" if v is None else escape(json.dumps(v, ensure_ascii=False))
+    if isinstance(field, models.DecimalField):
+        return lambda v: r"\N" if v is None else format(v, "f")
+    if isinstance(field, models.IntegerField | models.ForeignKey | models.AutoField):
+        return lambda v: r"\N" if v is None else str(int(v))
+    if isinstance(field, models.DateField | models.DateTimeField):
+        # An import stamps every row with the same time: format each value once.
+        seen: dict = {}
+
+        def convert_date(v) -> str:
+            if v is None:
+                return r"\N"
+            text = seen.get(v)
+            if text is None:
+                text = seen[v] = v.isoformat()
+            return text
+
+        return convert_date
+    return lambda v: r"\N" if v is None else escape(str(v))
+
+
+def _copy(
+    model: type[models.Model], fields: list, rows: Sequence[dict], table: str | None = None
+) -> None:
+    buffer = io.StringIO()
+    pairs = [(f.attname, _converter(f)) for f in fields]
+    write = buffer.write
+    for row in rows:
+        write("\t".join([convert(row[name]) for name, convert in pairs]))
+        write("\n")
+    buffer.seek(0)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = table or connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+
+
+def insert(model: type[models.Model], rows: Sequence[dict], *, ids: bool = True) -> None:
+    """Insert rows (attname → value; missing columns take the field default).
+
+    With ``ids`` each row gets its new ``id``: from the table's sequence before one COPY on
+    PostgreSQL, from ``bulk_create`` elsewhere; without, the database numbers them.
+    """
+    if not rows:
+        return
+    defaults = _defaults(model)
+    full = [defaults | row for row in rows]
+    if not _postgres():
+        objs = model.objects.bulk_create([model(**row) for row in full], batch_size=BATCH)
+        for row, obj in zip(rows, objs, strict=True):
+            row["id"] = obj.pk
+        return
+    meta = model._meta
+    if not ids:
+        _copy(model, [f for f in meta.concrete_fields if f is not meta.pk], full)
+        return
+    pk = meta.pk
+    for row, full_row, new_id in zip(rows, full, _reserve_ids(model, len(rows)), strict=True):
+        row["id"] = full_row[pk.attname] = new_id
+    _copy(model, list(meta.concrete_fields), full)
+
+
+def insert_grouped(
+    model: type[models.Model], groups: Sequence[tuple[dict, Sequence[dict]]]
+) -> None:
+    """Insert rows given as (shared columns, [varying columns of each row]) groups; ids are
+    left to the database.
+
+    Many rows often share most of their columns (every row of an attribute value but its
+    owner): each group's shared columns are converted once.
+    """
+    if not groups:
+        return
+    if not _postgres():
+        insert(model, [shared | row for shared, rows in groups for row in rows], ids=False)
+        return
+    meta = model._meta
+    defaults = _defaults(model)
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    buffer = io.StringIO()
+    write = buffer.write
+    for shared, rows in groups:
+        if not rows:
+            continue
+        varying = [f for f in fields if f.attname in rows[0]]
+        fixed = defaults | shared
+        text = {f.attname: _converter(f)(fixed[f.attname]) for f in fields if f not in varying}
+        converters = {f.attname: _converter(f) for f in varying}
+        # One template per group, with a slot per varying column.
+        template = "\t".join(
+            "{" + f.attname + "}"
+            if f in varying
+            else text[f.attname].replace("{", "{{").replace("}", "}}")
+            for f in fields
+        )
+        for row in rows:
+            write(
+                template.format(
+                    **{name: convert(row[name]) for name, convert in converters.items()}
+                )
+            )
+            write("\n")
+    buffer.seek(0)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+
+
+def _history_extras(model, *, history_type: str, user, reason, date) -> dict:
+    return {
+        "history_date": date,
+        "history_type": history_type,
+        "history_user_id": getattr(user, "pk", None),
+        "history_change_reason": reason,
+    }
+
+
+def _copy_with_history(
+    model: type[models.Model],
+    rows: Sequence[dict],
+    fields: list,
+    *,
+    table: str | None = None,
+    **history,
+) -> None:
+    """COPY ``fields`` of full ``rows`` into ``table`` (the model's by default) and their
+    history rows into the historical table, converting each value once for both."""
+    historical = model.history.model
+    hmeta = historical._meta
+    hfields = [f for f in hmeta.concrete_fields if f is not hmeta.pk]
+    every = list(model._meta.concrete_fields)
+    pairs = [(f.attname, _converter(f)) for f in every]
+    position = {f.attname: i for i, f in enumerate(every)}
+    main = [position[f.attname] for f in fields]
+    extras = _history_extras(model, **history)
+    # Each history column: a constant text or the position of the row's converted value.
+    parts = [
+        _converter(f)(extras[f.attname]) if f.attname in extras else position[f.attname]
+        for f in hfields
+    ]
+    main_buffer, history_buffer = io.StringIO(), io.StringIO()
+    for row in rows:
+        values = [convert(row[name]) for name, convert in pairs]
+        main_buffer.write("\t".join([values[i] for i in main]))
+        main_buffer.write("\n")
+        history_buffer.write("\t".join([values[p] if isinstance(p, int) else p for p in parts]))
+        history_buffer.write("\n")
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for target, columns, buffer in (
+            (table or quote(model._meta.db_table), fields, main_buffer),
+            (quote(hmeta.db_table), hfields, history_buffer),
+        ):
+            buffer.seek(0)
+            names = ", ".join(quote(f.column) for f in columns)
+            cursor.cursor.copy_expert(f"COPY {target} ({names}) FROM STDIN", buffer)
+
+
+def _history_insert(model, rows: Sequence[dict], **history) -> None:
+    """Insert history rows on SQLite (PostgreSQL goes through ``_copy_with_history``)."""
+    historical = model.history.model
+    tracked = [f.attname for f in historical.tracked_fields]
+    extras = _history_extras(model, **history)
+    historical.objects.bulk_create(
+        [historical(**{name: row[name] for name in tracked}, **extras) for row in rows],
+        batch_size=BATCH,
+    )
+
+
+def insert_with_history(
+    model: type[models.Model], rows: Sequence[dict], *, user, reason: str, date
+) -> None:
+    """Insert new rows (see ``insert``) and their "created" history rows."""
+    if not rows:
+        return
+    history = {"history_type": "+", "user": user, "reason": reason, "date": date}
+    defaults = _defaults(model)
+    if not _postgres():
+        insert(model, rows)
+        _history_insert(model, [defaults | row for row in rows], **history)
+        return
+    full = [defaults | row for row in rows]
+    for row, full_row, new_id in zip(rows, full, _reserve_ids(model, len(rows)), strict=True):
+        row["id"] = full_row["id"] = new_id
+    _copy_with_history(model, full, list(model._meta.concrete_fields), **history)
+
+
+def update_with_history(
+    model: type[models.Model], rows: Sequence[dict], fields: Sequence[str], *, user, reason, date
+) -> None:
+    """Write ``fields`` of stored rows (full rows, by attname, with ``id``) and their
+    "changed" history rows."""
+    if not rows:
+        return
+    meta = model._meta
+    concrete = [meta.get_field(name) for name in fields]
+    history = {"history_type": "~", "user": user, "reason": reason, "date": date}
+    if not _postgres():
+        objs = [model(**row) for row in rows]
+        model.objects.bulk_update(objs, list(fields), batch_size=BATCH)
+        _history_insert(model, rows, **history)
+        return
+    # One COPY into a scratch table, then one UPDATE … FROM it.
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    scratch = quote(f"jx_update_{meta.db_table}")
+    columns = [meta.pk, *concrete]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT "
+            + ", ".join(quote(f.column) for f in columns)
+            + f" FROM {table} WITH NO DATA"
+        )
+        _copy_with_history(model, rows, columns, table=scratch, **history)
+        assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in concrete)
+        pk = quote(meta.pk.column)
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM {scratch} AS s WHERE {table}.{pk} = s.{pk}"
+        )

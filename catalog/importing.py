@@ -1,0 +1,944 @@
+"""Catalogue import: a workbook applied whole or not at all.
+
+``catalog_import`` reads a sheet with ``catalog.workbook``, checks every row against the
+catalogue (unknown SKUs in a price update, barcodes of other SKUs, rows of one product that
+disagree, categories that are not leaves, status changes the lifecycle refuses, columns the
+user may not write), compares it with what is stored and returns an ``ImportReport``: rows
+new, changed and unchanged, and the changed cells. Unless it is a dry run, it then writes in
+bulk, in one transaction under the category tree lock: missing categories and brands first
+(the tree renumbered once), then products, selling points, SKUs and attribute values, with
+their price history. Every problem is collected first and raised as one ``WorkbookInvalid``,
+so nothing is written from a file that has any.
+"""
+
+import contextlib
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import connection
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog import bulk
+from catalog.access import VIEW_COST, attribute_use_permission
+from catalog.enums import ProductRole, ProductStatus
+from catalog.exceptions import WorkbookInvalid
+from catalog.models import (
+    SKU,
+    Attribute,
+    AttributeValue,
+    Brand,
+    Category,
+    Product,
+    SellingPoint,
+)
+from catalog.selectors import product_completeness
+from catalog.services import (
+    STATUS_TRANSITIONS,
+    attribute_value_parse,
+    category_tree_lock,
+    category_tree_rebuild,
+)
+from catalog.sheets import (
+    CATEGORIES_SPEC,
+    PRICE_FIELDS,
+    PRICES_SPEC,
+    PRODUCT_FIELDS,
+    SKU_FIELDS,
+    VALUE_COLUMNS,
+    attribute_cell_value,
+    attribute_key,
+    path_to_cell,
+    products_spec,
+)
+from catalog.workbook import CellError, SheetRows, sheet_read
+
+KINDS = ("products", "categories", "prices")
+CHANGE_REASON = "catalogue import"
+CHUNK = 10_000
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class RowChange:
+    """What importing one row does: ``cells`` maps each changed header to (old, new)."""
+
+    row: int
+    key: str
+    action: str  # "new", "changed" or "unchanged"
+    cells: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    changes: list[RowChange] = field(default_factory=list)  # new and changed rows only
+    created_categories: list[str] = field(default_factory=list)
+    created_brands: list[str] = field(default_factory=list)
+    applied: bool = False
+
+    def summary(self) -> str:
+        return _("%(rows)d rows: %(new)d new, %(changed)d changed, %(unchanged)d unchanged.") % {
+            "rows": self.rows,
+            "new": self.new,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+        }
+
+
+def cell_text(value) -> str:
+    """Return a typed cell value as a person reads it: a path, lines, a plain number."""
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return (
+            path_to_cell(value) if value and all(isinstance(v, str) for v in value) else str(value)
+        )
+    return str(value)
+
+
+def _everything(permission: str) -> bool:
+    return True
+
+
+def _no_progress(done: int, total: int, stage: str) -> None:
+    pass
+
+
+def catalog_import(
+    *,
+    source,
+    kind: str = "products",
+    dry_run: bool = False,
+    create_categories: bool = True,
+    can: Callable[[str], bool] = _everything,
+    user=None,
+    progress: Progress = _no_progress,
+) -> ImportReport:
+    """Import the ``kind`` sheet of ``source`` (path, bytes or file); see the module doc.
+
+    ``can`` answers whether the importing user holds a permission (cost prices and attribute
+    uses are checked); ``user`` is recorded in the price history.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}")
+    progress(0, 100, "read")
+    if kind == "products":
+        attributes = list(Attribute.objects.all())
+        rows = sheet_read(source, products_spec(attributes))
+        importer = _ProductImport(rows, attributes, create_categories=create_categories)
+    elif kind == "prices":
+        importer = _PriceImport(sheet_read(source, PRICES_SPEC))
+    else:
+        importer = _CategoryImport(sheet_read(source, CATEGORIES_SPEC))
+    progress(20, 100, "check")
+    importer.check_columns(can)
+    writing = contextlib.nullcontext() if dry_run else category_tree_lock()
+    with writing:
+        report = importer.plan()
+        progress(40, 100, "write")
+        if not dry_run:
+            importer.apply(user=user, progress=progress)
+            report.applied = True
+    progress(100, 100, "done")
+    return report
+
+
+# --- Shared helpers ---------------------------------------------------------------------------
+
+
+def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _among(values: list) -> Iterable:
+    """Yield the right-hand sides of ``__in`` lookups covering ``values``.
+
+    On PostgreSQL one array parameter (``unnest``) instead of a placeholder per value, which
+    Django takes a second per ten thousand values to build.
+    """
+    if connection.vendor == "postgresql":
+        if values:
+            yield RawSQL("SELECT unnest(%s)", [list(values)])
+        return
+    yield from _chunks(values)
+
+
+def _stored(queryset) -> list[SimpleNamespace]:
+    """Return stored rows as light objects with the model's attnames and ``pk``: reading
+    50,000 model instances costs a second, and imports only read their columns."""
+    pk = queryset.model._meta.pk.attname
+    return [SimpleNamespace(pk=row[pk], **row) for row in queryset.values()]
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Return the rows of ``frame`` as dicts of the values as they are (no numpy boxing)."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, row, strict=True)) for row in frame.to_numpy(dtype=object).tolist()]
+
+
+def _same(new: pd.Series, old: pd.Series) -> pd.Series:
+    """Elementwise equality where None equals a missing value."""
+    both_missing = new.isna() & old.isna()
+    equal = pd.Series(
+        [a == b for a, b in zip(new.to_numpy(), old.to_numpy(), strict=True)],
+        index=new.index,
+        dtype=bool,
+    )
+    return equal | both_missing
+
+
+class CategoryPaths:
+    """The stored tree as paths of names, and what the import adds to it."""
+
+    def __init__(self):
+        nodes = list(Category.objects.values_list("pk", "parent_id", "name", "code"))
+        by_pk = {pk: (parent, name) for pk, parent, name, _code in nodes}
+        self.codes = {code for *_rest, code in nodes}
+        self.code_of: dict[tuple[str, ...], str] = {}
+        self.pk_of: dict[tuple[str, ...], int] = {}
+        self.path_of: dict[int, tuple[str, ...]] = {}
+        for pk, _parent, _name, code in nodes:
+            path, node = [], pk
+            while node is not None:
+                parent, name = by_pk[node]
+                path.append(name)
+                node = parent
+            self.path_of[pk] = tuple(reversed(path))
+            self.pk_of[self.path_of[pk]] = pk
+            self.code_of[self.path_of[pk]] = code
+        self.with_children = {parent for _pk, parent, *_rest in nodes if parent is not None}
+        self.with_products = set(
+            Product.objects.order_by().values_list("category_id", flat=True).distinct()
+        )
+        self.to_create: dict[tuple[str, ...], str] = {}  # path → code, parents first
+
+    def plan(self, path: tuple[str, ...], code: str | None = None) -> None:
+        for depth in range(1, len(path) + 1):
+            prefix = path[:depth]
+            if prefix not in self.pk_of and prefix not in self.to_create:
+                self.to_create[prefix] = code if depth == len(path) and code else ""
+
+    def new_code(self, path: tuple[str, ...]) -> str:
+        digest = hashlib.blake2s("\x1f".join(path).encode(), digest_size=5).hexdigest().upper()
+        code = f"C-{digest}"
+        suffix = 1
+        while code in self.codes:
+            suffix += 1
+            code = f"C-{digest}-{suffix}"
+        self.codes.add(code)
+        return code
+
+    def create(self) -> list[str]:
+        """Create the planned categories level by level; renumber the tree once."""
+        if not self.to_create:
+            return []
+        for path, code in self.to_create.items():
+            self.to_create[path] = code or self.new_code(path)
+        for depth in sorted({len(p) for p in self.to_create}):
+            level = [p for p in self.to_create if len(p) == depth]
+            created = Category.objects.bulk_create(
+                [
+                    Category(
+                        name=path[-1],
+                        code=self.to_create[path],
+                        parent_id=self.pk_of.get(path[:-1]),
+                        lft=0,
+                        rght=0,
+                        tree_id=0,
+                        level=depth - 1,
+                    )
+                    for path in level
+                ]
+            )
+            for path, category in zip(level, created, strict=True):
+                self.pk_of[path] = category.pk
+        category_tree_rebuild()
+        return [path_to_cell(p) for p in self.to_create]
+
+
+def _leaf_errors(
+    tree: CategoryPaths, paths: dict[tuple[str, ...], tuple[int, str]], *, leaf: bool
+) -> list[CellError]:
+    """Check planned paths (path → first row, header) against the tree rules.
+
+    Depth is limited; a category with products gets no sub-category; with ``leaf``, each path
+    must end on a leaf (products hang on leaves only).
+    """
+    errors = []
+    max_depth = settings.CATALOG_MAX_DEPTH
+    prefixes = {p[:depth] for p in paths for depth in range(1, len(p))}
+    for path, (row, header) in paths.items():
+        shown = path_to_cell(path)
+        if len(path) > max_depth:
+            errors.append(
+                CellError(
+                    row,
+                    header,
+                    shown,
+                    _("The category tree is limited to %(depth)d levels.") % {"depth": max_depth},
+                )
+            )
+            continue
+        for depth in range(1, len(path)):
+            prefix = path[:depth]
+            pk = tree.pk_of.get(prefix)
+            if pk in tree.with_products and path[: depth + 1] not in tree.pk_of:
+                errors.append(
+                    CellError(
+                        row,
+                        header,
+                        shown,
+                        _(
+                            "%(parent)s has products; products hang on leaf categories only, "
+                            "so it cannot get sub-categories."
+                        )
+                        % {"parent": prefix[-1]},
+                    )
+                )
+                break
+        if leaf and path in tree.pk_of and tree.pk_of[path] in tree.with_children:
+            errors.append(
+                CellError(
+                    row,
+                    header,
+                    shown,
+                    _("%(category)s has sub-categories; choose a leaf category (小类).")
+                    % {"category": path[-1]},
+                )
+            )
+        elif leaf and path in prefixes:
+            errors.append(
+                CellError(
+                    row,
+                    header,
+                    shown,
+                    _("Other rows put sub-categories under %(category)s; choose a leaf category.")
+                    % {"category": path[-1]},
+                )
+            )
+    return errors
+
+
+# --- Products sheet ------------------------------------------------------------------------------
+
+
+class _ProductImport:
+    def __init__(self, rows: SheetRows, attributes: list[Attribute], *, create_categories: bool):
+        self.rows = rows
+        self.frame = rows.frame
+        self.headers = rows.headers
+        self.create_categories = create_categories
+        keys = set(self.frame.columns)
+        self.attributes = {attribute_key(a): a for a in attributes if attribute_key(a) in keys}
+        self.product_attrs = [k for k, a in self.attributes.items() if not a.use_variant]
+        self.sku_attrs = [k for k, a in self.attributes.items() if a.use_variant]
+        self.product_fields = [f for f in PRODUCT_FIELDS if f in keys] + self.product_attrs
+        self.sku_fields = [f for f in SKU_FIELDS if f in keys]
+        self.errors: list[CellError] = []
+
+    def check_columns(self, can: Callable[[str], bool]) -> None:
+        errors = []
+        if "cost_price" in self.headers and not can(VIEW_COST):
+            errors.append(
+                CellError(
+                    None,
+                    self.headers["cost_price"],
+                    None,
+                    _("You may not change cost prices; remove this column."),
+                )
+            )
+        for key, attribute in self.attributes.items():
+            if attribute.uses and not any(
+                can(attribute_use_permission(use)) for use in attribute.uses
+            ):
+                errors.append(
+                    CellError(
+                        None,
+                        self.headers[key],
+                        None,
+                        _("You may not change this attribute; remove this column."),
+                    )
+                )
+        if errors:
+            raise WorkbookInvalid(errors)
+
+    # Checks --------------------------------------------------------------------------------
+
+    def _error(self, row, key, value, reason) -> None:
+        shown = path_to_cell(value) if key == "category" and value else value
+        if isinstance(shown, tuple):
+            shown = "\n".join(shown)
+        self.errors.append(CellError(int(row), self.headers.get(key, key), shown, reason))
+
+    def _check_products_agree(self) -> None:
+        frame = self.frame
+        first_rows = (
+            frame.index.to_series().groupby(frame["product"], sort=False).transform("first")
+        )
+        for key in self.product_fields:
+            first = pd.Series(frame[key].loc[first_rows.to_numpy()].to_numpy(), index=frame.index)
+            differ = ~_same(frame[key], first)
+            for row in frame.index[differ]:
+                self._error(
+                    row,
+                    key,
+                    frame.at[row, key],
+                    _(
+                        "Row %(row)d gives product %(product)s another value; every row of a "
+                        "product must agree on %(column)s."
+                    )
+                    % {
+                        "row": first_rows[row],
+                        "product": frame.at[row, "product"],
+                        "column": self.headers[key],
+                    },
+                )
+
+    def _load(self) -> None:
+        codes = self.frame["sku"].tolist()
+        self.skus: dict[str, SimpleNamespace] = {}
+        for chunk in _among(codes):
+            self.skus |= {s.code: s for s in _stored(SKU.objects.filter(code__in=chunk))}
+        product_codes = list(dict.fromkeys(self.frame["product"]))
+        self.products: dict[str, Product] = {}
+        for chunk in _among(product_codes):
+            self.products |= {p.code: p for p in _stored(Product.objects.filter(code__in=chunk))}
+        # Products the SKUs hang on now, for SKUs that move to another product.
+        self.products_by_pk = {p.pk: p for p in self.products.values()}
+        self.old_status = {code: p.status for code, p in self.products.items()}
+        missing = {s.product_id for s in self.skus.values()} - set(self.products_by_pk)
+        self.sku_product_code = dict(
+            Product.objects.filter(pk__in=missing).values_list("pk", "code")
+        ) | {pk: p.code for pk, p in self.products_by_pk.items()}
+        self.brands = dict(Brand.objects.values_list("name", "pk"))
+        self.brand_names = {pk: name for name, pk in self.brands.items()}
+        self.tree = CategoryPaths()
+
+        product_ids = [p.pk for p in self.products.values()]
+        self.points: dict[int, tuple[str, ...]] = defaultdict(tuple)
+        if "selling_points" in self.frame:
+            for chunk in _among(product_ids):
+                for product_id, text in (
+                    SellingPoint.objects.filter(product_id__in=chunk)
+                    .order_by("product_id", "sort_order", "id")
+                    .values_list("product_id", "text")
+                ):
+                    self.points[product_id] += (text,)
+        self.values: dict[tuple[str, int, int], Any] = {}  # (owner, owner pk, attribute pk)
+        for owner, keys, ids in (
+            ("product", self.product_attrs, product_ids),
+            ("sku", self.sku_attrs, [s.pk for s in self.skus.values()]),
+        ):
+            attributes = [self.attributes[k] for k in keys]
+            if not attributes:
+                continue
+            for attribute in attributes:
+                column = VALUE_COLUMNS[attribute.value_type]
+                for chunk in _among(ids):
+                    stored = AttributeValue.objects.filter(
+                        attribute=attribute, **{f"{owner}_id__in": chunk}
+                    ).values_list(f"{owner}_id", column)
+                    for owner_pk, value in stored:
+                        self.values[(owner, owner_pk, attribute.pk)] = attribute_cell_value(
+                            attribute, {column: value}
+                        )
+
+    def _check_catalogue(self) -> None:
+        frame = self.frame
+        tree = self.tree
+        # Categories: planned paths with the first row that names each.
+        paths: dict[tuple[str, ...], tuple[int, str]] = {}
+        for row, path in frame["category"].items():
+            if path in paths:
+                continue
+            paths[path] = (int(row), self.headers["category"])
+            if path not in tree.pk_of and not self.create_categories:
+                self._error(row, "category", path, _("No such category; create it first."))
+        self.errors += _leaf_errors(tree, paths, leaf=True)
+        for path in paths:
+            tree.plan(path)
+        # Barcodes of other SKUs.
+        if "barcode" in frame:
+            barcodes = [b for b in frame["barcode"] if b]
+            holders = {}
+            for chunk in _among(barcodes):
+                holders |= dict(
+                    SKU.objects.filter(barcode__in=chunk).values_list("barcode", "code")
+                )
+            seen: dict[str, int] = {}
+            for row, barcode, code in zip(frame.index, frame["barcode"], frame["sku"], strict=True):
+                if not barcode:
+                    continue
+                if barcode in seen:
+                    self._error(
+                        row,
+                        "barcode",
+                        barcode,
+                        _("Also on row %(row)d; a barcode belongs to one SKU.")
+                        % {"row": seen[barcode]},
+                    )
+                seen.setdefault(barcode, int(row))
+                holder = holders.get(barcode)
+                if holder is not None and holder != code:
+                    self._error(
+                        row,
+                        "barcode",
+                        barcode,
+                        _("This barcode belongs to SKU %(sku)s.") % {"sku": holder},
+                    )
+        # Status: new products start as draft or ready; others follow the lifecycle.
+        if "status" in frame:
+            for row, code, status in zip(
+                frame.index, frame["product"], frame["status"], strict=True
+            ):
+                if status is None:
+                    continue
+                product = self.products.get(code)
+                if product is None:
+                    if status not in (ProductStatus.DRAFT, ProductStatus.READY):
+                        self._error(
+                            row,
+                            "status",
+                            status,
+                            _("A new product starts as draft or ready; list it once complete."),
+                        )
+                elif status != product.status and status not in STATUS_TRANSITIONS[product.status]:
+                    self._error(
+                        row,
+                        "status",
+                        status,
+                        _("A product cannot go from %(current)s to %(target)s.")
+                        % {
+                            "current": ProductStatus(product.status).label,
+                            "target": ProductStatus(status).label,
+                        },
+                    )
+
+    # Diff ------------------------------------------------------------------------------------
+
+    def _old_product_value(self, product: Product, key: str):
+        if key == "name":
+            return product.name
+        if key == "category":
+            return self.tree.path_of.get(product.category_id)
+        if key == "brand":
+            return self.brand_names.get(product.brand_id)
+        if key in ("role", "status"):
+            return getattr(product, key)
+        if key == "selling_points":
+            return self.points.get(product.pk) or None
+        return self.values.get(("product", product.pk, self.attributes[key].pk))
+
+    def _old_sku_value(self, sku: SKU, key: str):
+        if key == "product":
+            return self.sku_product_code.get(sku.product_id)
+        if key in self.attributes:
+            return self.values.get(("sku", sku.pk, self.attributes[key].pk))
+        value = getattr(sku, key)
+        if key in ("retail_price", "distribution_price", "cost_price") and value is not None:
+            return value.quantize(Decimal("0.01"))
+        return value
+
+    def _diff(self) -> ImportReport:
+        frame = self.frame
+        report = ImportReport(kind="products", rows=len(frame))
+        is_new_sku = ~frame["sku"].isin(self.skus.keys())
+        product_keys = self.product_fields
+        sku_keys = ["product", *self.sku_fields, *self.sku_attrs]
+        changed_cells: dict[int, dict[str, tuple]] = defaultdict(dict)
+        product_codes = frame["product"].tolist()
+        has_product = pd.Series(
+            [c in self.products for c in product_codes], index=frame.index, dtype=bool
+        )
+        skus = [self.skus.get(c) for c in frame["sku"]]
+        has_sku = ~is_new_sku
+        rows = frame.index.to_numpy()
+
+        def note(key: str, differ: pd.Series, old: pd.Series, new: pd.Series) -> None:
+            positions = np.flatnonzero(differ.to_numpy())
+            header = self.headers[key]
+            old_values, new_values = old.to_numpy(), new.to_numpy()
+            for i in positions:
+                changed_cells[rows[i]][header] = (old_values[i], new_values[i])
+
+        defaults = {"role": ProductRole.REGULAR, "status": ProductStatus.DRAFT}
+        for key in product_keys:
+            # Stored values per product, then per row: each product is read once.
+            stored = {
+                code: self._old_product_value(product, key)
+                for code, product in self.products.items()
+            }
+            old = pd.Series([stored.get(c) for c in product_codes], index=frame.index, dtype=object)
+            new = frame[key]
+            if key in defaults:
+                # A blank role or status keeps what is stored (the default for a new product).
+                new = new.where(new.notna(), old)
+            note(key, ~_same(new, old) & has_product, old, new)
+        for key in sku_keys:
+            old = pd.Series(
+                [self._old_sku_value(s, key) if s is not None else None for s in skus],
+                index=frame.index,
+                dtype=object,
+            )
+            new = frame[key]
+            if key == "warning_level":
+                new = new.where(new.notna(), 0)
+            note(key, ~_same(new, old) & has_sku, old, new)
+        for row, code, new_sku in zip(frame.index, frame["sku"], is_new_sku, strict=True):
+            if new_sku:
+                report.new += 1
+                report.changes.append(RowChange(int(row), code, "new"))
+            elif row in changed_cells:
+                report.changed += 1
+                report.changes.append(RowChange(int(row), code, "changed", changed_cells[row]))
+            else:
+                report.unchanged += 1
+        self.changed_rows = set(changed_cells)
+        self.is_new_sku = is_new_sku
+        return report
+
+    def plan(self) -> ImportReport:
+        self._check_products_agree()
+        self._load()
+        self._check_catalogue()
+        if self.errors:
+            raise WorkbookInvalid(self.errors)
+        self.report = self._diff()
+        self.report.created_categories = [path_to_cell(p) for p in self.tree.to_create]
+        self.report.created_brands = sorted(
+            {b for b in self.frame.get("brand", []) if b and b not in self.brands}
+        )
+        return self.report
+
+    # Writes ------------------------------------------------------------------------------------
+
+    def apply(self, *, user, progress: Progress) -> None:
+        if not self.report.new and not self.report.changed:
+            return
+        frame = self.frame
+        now = timezone.now()
+        self.tree.create()
+        progress(50, 100, "write")
+        if "brand" in frame:
+            missing = self.report.created_brands
+            for brand in Brand.objects.bulk_create([Brand(name=name) for name in missing]):
+                self.brands[brand.name] = brand.pk
+
+        # Products: one per code, from its first row.
+        firsts = frame[~frame["product"].duplicated()]
+        new_products, changed_products, touched = [], [], []
+        touched_codes = {frame.at[row, "product"] for row in self.changed_rows} | set(
+            frame["product"][self.is_new_sku]
+        )
+        has = {key: key in frame for key in ("brand", "role", "status")}
+        for record in _records(firsts):
+            code = record["product"]
+            if code not in touched_codes:
+                continue
+            values = {
+                "name": record["name"],
+                "category_id": self.tree.pk_of[record["category"]],
+                "updated_at": now,
+            }
+            if has["brand"]:
+                values["brand_id"] = self.brands.get(record["brand"]) if record["brand"] else None
+            for key in ("role", "status"):
+                if has[key] and record[key] is not None:
+                    values[key] = record[key]
+            product = self.products.get(code)
+            if product is None:
+                row = {"code": code, "created_at": now, **values}
+                new_products.append(row)
+                touched.append(row)
+                continue
+            stored = bulk.row_of(product, Product)
+            row = stored | values
+            touched.append(row)
+            if any(row[k] != stored[k] for k in values if k != "updated_at"):
+                changed_products.append(row)
+        bulk.insert_with_history(Product, new_products, user=user, reason=CHANGE_REASON, date=now)
+        bulk.update_with_history(
+            Product,
+            changed_products,
+            ["name", "category", "brand", "role", "status", "updated_at"],
+            user=user,
+            reason=CHANGE_REASON,
+            date=now,
+        )
+        for row in new_products:
+            self.products[row["code"]] = SimpleNamespace(pk=row["id"], code=row["code"])
+        progress(65, 100, "write")
+
+        product_pks = {code: p.pk for code, p in self.products.items()}
+        if "selling_points" in frame:
+            points_of = dict(zip(firsts["product"], firsts["selling_points"], strict=True))
+            stale = [
+                (row["id"], row["code"])
+                for row in touched
+                if (self.points.get(row["id"]) or None) != points_of[row["code"]]
+            ]
+            for chunk in _among([pk for pk, _code in stale if pk in self.points]):
+                SellingPoint.objects.filter(product_id__in=chunk).delete()
+            bulk.insert(
+                SellingPoint,
+                ids=False,
+                rows=[
+                    {"product_id": pk, "sort_order": i, "text": text}
+                    for pk, code in stale
+                    for i, text in enumerate(points_of[code] or ())
+                ],
+            )
+
+        # SKUs.
+        new_skus, changed_skus = [], []
+        for row_number, record in zip(frame.index, _records(frame), strict=True):
+            sku = self.skus.get(record["sku"])
+            if sku is not None and row_number not in self.changed_rows:
+                continue
+            values = {"product_id": product_pks[record["product"]], "updated_at": now}
+            for key in self.sku_fields:
+                value = record[key]
+                values[key] = 0 if key == "warning_level" and value is None else value
+            if sku is None:
+                new_skus.append({"code": record["sku"], "created_at": now, **values})
+            else:
+                changed_skus.append(bulk.row_of(sku, SKU) | values)
+        bulk.insert_with_history(SKU, new_skus, user=user, reason=CHANGE_REASON, date=now)
+        bulk.update_with_history(
+            SKU,
+            changed_skus,
+            ["product", *self.sku_fields, "updated_at"],
+            user=user,
+            reason=CHANGE_REASON,
+            date=now,
+        )
+        for row in new_skus:
+            self.skus[row["code"]] = SimpleNamespace(pk=row["id"])
+        progress(85, 100, "write")
+        self._write_values(firsts)
+        self._check_listed()
+
+    def _write_values(self, firsts: pd.DataFrame) -> None:
+        """Replace the attribute values that differ from the file's."""
+        frame = self.frame
+        owners = [
+            ("product", self.product_attrs, firsts, "product", self.products),
+            ("sku", self.sku_attrs, frame, "sku", self.skus),
+        ]
+        # One group per distinct (attribute, value): its columns are written once.
+        groups: dict[tuple, tuple[dict, list[dict]]] = {}
+        for owner, keys, rows, code_key, objects in owners:
+            for key in keys:
+                attribute = self.attributes[key]
+                parsed: dict = {}
+                stale = []
+                owner_column = f"{owner}_id"
+                attribute_pk = attribute.pk
+                stored = self.values
+                for code, value in zip(rows[code_key], rows[key], strict=True):
+                    pk = objects[code].pk
+                    known = (owner, pk, attribute_pk)
+                    if known in stored:
+                        if stored[known] == value:
+                            continue
+                        stale.append(pk)
+                    if value is None:
+                        continue
+                    if value not in parsed:
+                        raw = list(value) if isinstance(value, tuple) else value
+                        columns = attribute_value_parse(attribute=attribute, raw=raw)
+                        shared = {"attribute_id": attribute.pk, **columns}
+                        parsed[value] = groups.setdefault(
+                            (attribute.pk, owner, value), (shared, [])
+                        )[1]
+                    parsed[value].append({owner_column: pk})
+                for chunk in _among(stale):
+                    AttributeValue.objects.filter(
+                        attribute=attribute, **{f"{owner}_id__in": chunk}
+                    ).delete()
+        bulk.insert_grouped(AttributeValue, list(groups.values()))
+
+    def _check_listed(self) -> None:
+        """Refuse products the file lists that are not complete for the web (rolls back)."""
+        if "status" not in self.frame:
+            return
+        errors = []
+        for row, code, status in zip(
+            self.frame.index, self.frame["product"], self.frame["status"], strict=True
+        ):
+            if status != ProductStatus.LISTED:
+                continue
+            if self.old_status.get(code) == ProductStatus.LISTED:
+                continue
+            product = Product.objects.get(code=code)
+            missing = product_completeness(product=product)["web"].missing
+            if missing:
+                errors.append(
+                    CellError(
+                        int(row),
+                        self.headers["status"],
+                        status,
+                        _("The product cannot be listed until it is complete. Missing: %(m)s.")
+                        % {"m": "; ".join(missing)},
+                    )
+                )
+        if errors:
+            raise WorkbookInvalid(errors)
+
+
+# --- Prices sheet --------------------------------------------------------------------------------
+
+
+class _PriceImport:
+    def __init__(self, rows: SheetRows):
+        self.rows = rows
+        self.frame = rows.frame
+        self.headers = rows.headers
+        self.fields = [f for f in PRICE_FIELDS if f in self.frame]
+
+    def check_columns(self, can: Callable[[str], bool]) -> None:
+        errors = []
+        if not self.fields:
+            errors.append(CellError(None, "", None, _("Give at least one price column to update.")))
+        if "cost_price" in self.headers and not can(VIEW_COST):
+            errors.append(
+                CellError(
+                    None,
+                    self.headers["cost_price"],
+                    None,
+                    _("You may not change cost prices; remove this column."),
+                )
+            )
+        if errors:
+            raise WorkbookInvalid(errors)
+
+    def plan(self) -> ImportReport:
+        frame = self.frame
+        self.skus: dict[str, SKU] = {}
+        for chunk in _chunks(frame["sku"].tolist()):
+            self.skus |= {s.code: s for s in SKU.objects.filter(code__in=chunk)}
+        errors = [
+            CellError(int(row), self.headers["sku"], code, _("No SKU has this code."))
+            for row, code in frame["sku"].items()
+            if code not in self.skus
+        ]
+        if errors:
+            raise WorkbookInvalid(errors)
+        report = ImportReport(kind="prices", rows=len(frame))
+        self.changed: list[SKU] = []
+        for row in frame.itertuples(index=True):
+            record = row._asdict()
+            sku = self.skus[record["sku"]]
+            cells = {}
+            for key in self.fields:
+                old = getattr(sku, key)
+                old = old.quantize(Decimal("0.01")) if old is not None else None
+                if old != record[key]:
+                    cells[self.headers[key]] = (old, record[key])
+                    setattr(sku, key, record[key])
+            if cells:
+                report.changed += 1
+                report.changes.append(RowChange(record["Index"], sku.code, "changed", cells))
+                self.changed.append(sku)
+            else:
+                report.unchanged += 1
+        return report
+
+    def apply(self, *, user, progress: Progress) -> None:
+        now = timezone.now()
+        rows = [bulk.row_of(sku, SKU) | {"updated_at": now} for sku in self.changed]
+        bulk.update_with_history(
+            SKU, rows, [*self.fields, "updated_at"], user=user, reason=CHANGE_REASON, date=now
+        )
+
+
+# --- Categories sheet ----------------------------------------------------------------------------
+
+
+class _CategoryImport:
+    def __init__(self, rows: SheetRows):
+        self.frame = rows.frame
+        self.headers = rows.headers
+
+    def check_columns(self, can: Callable[[str], bool]) -> None:
+        return None
+
+    def plan(self) -> ImportReport:
+        self.tree = tree = CategoryPaths()
+        frame = self.frame
+        report = ImportReport(kind="categories", rows=len(frame))
+        paths = {
+            path: (int(row), self.headers["category"]) for row, path in frame["category"].items()
+        }
+        errors = _leaf_errors(tree, paths, leaf=False)
+        codes = frame["code"] if "code" in frame else pd.Series(None, index=frame.index)
+        self.recode: dict[int, str] = {}
+        seen_codes: dict[str, int] = {}
+        for row, path, code in zip(frame.index, frame["category"], codes, strict=True):
+            if code:
+                if code in seen_codes:
+                    errors.append(
+                        CellError(
+                            int(row),
+                            self.headers["code"],
+                            code,
+                            _("Also on row %(row)d; a code belongs to one category.")
+                            % {"row": seen_codes[code]},
+                        )
+                    )
+                seen_codes.setdefault(code, int(row))
+                owner = next((p for p, c in tree.code_of.items() if c == code), None)
+                if owner is not None and owner != path:
+                    errors.append(
+                        CellError(
+                            int(row),
+                            self.headers["code"],
+                            code,
+                            _("The category %(path)s already has this code.")
+                            % {"path": path_to_cell(owner)},
+                        )
+                    )
+            if path in tree.pk_of:
+                if code and tree.code_of[path] != code:
+                    self.recode[tree.pk_of[path]] = code
+                    report.changed += 1
+                    report.changes.append(
+                        RowChange(
+                            int(row),
+                            path_to_cell(path),
+                            "changed",
+                            {self.headers["code"]: (tree.code_of[path], code)},
+                        )
+                    )
+                else:
+                    report.unchanged += 1
+            else:
+                report.new += 1
+                report.changes.append(RowChange(int(row), path_to_cell(path), "new"))
+                if code:
+                    tree.codes.add(code)
+            tree.plan(path, code)
+        if errors:
+            raise WorkbookInvalid(errors)
+        report.created_categories = [path_to_cell(p) for p in tree.to_create]
+        return report
+
+    def apply(self, *, user, progress: Progress) -> None:
+        for pk, code in self.recode.items():
+            Category.objects.filter(pk=pk).update(code=code)
+        self.tree.create()
