@@ -216,4 +216,11 @@ INVENTORY_SLOW_ABC_B = env.float("INVENTORY_SLOW_ABC_B", default=0.95)
 INVENTORY_SLOW_WORK_MEM = env.str("INVENTORY_SLOW_WORK_MEM", default="64MB")
 
 DEMO_PASSWORD = env.str("JINGXI_DEMO_PASSWORD", default="jingxi-demo")
+# Orders
+# Placing an order commits without waiting for the WAL flush (PostgreSQL
+# synchronous_commit off for that transaction only): a crash can lose the last fraction of a
+# second of placed orders, never corrupt or half-apply one. Channel orders are re-imported
+# idempotently from the platform; set false to make every placed order durable at once.
+ORDERS_PLACE_ASYNC_COMMIT = env.bool("ORDERS_PLACE_ASYNC_COMMIT", default=True)
+
 DATA_DIR = env.path("JINGXI_DATA_DIR", default=BASE_DIR.parent / "shared" / "data")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Q
@@ -382,16 +383,30 @@ def order_place(
     if source == OrderSource.CHANNEL and not number:
         problems.append(_("A channel order needs the channel's order number."))
     _raise(problems)
+    relax = (
+        settings.ORDERS_PLACE_ASYNC_COMMIT
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
     with transaction.atomic():
+        if relax:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         built = _build_lines(shop=shop, customer=customer, inputs=lines)
         now = timezone.now()
+        # Written as allocated when it will be, so the usual order needs no second UPDATE;
+        # ``_allocate`` sets it back to paid when a line has to wait.
+        matched = all(line.sku_id is not None for line in built)
+        status = OrderStatus.PENDING_PAYMENT
+        if paid_at:
+            status = OrderStatus.ALLOCATED if matched else OrderStatus.PAID
         order = SalesOrder.objects.create(
             shop=shop,
             number=number or f"~{uuid.uuid4().hex}",
             source=source,
             customer=customer,
             warehouse=warehouse or shop.warehouse,
-            status=OrderStatus.PAID if paid_at else OrderStatus.PENDING_PAYMENT,
+            status=status,
             placed_at=placed_at or now,
             paid_at=paid_at,
             note=note,
@@ -460,26 +475,25 @@ def _backorder(order: SalesOrder, line: SalesOrderLine, components, change: int)
 def _allocate(
     order: SalesOrder, lines: Sequence[SalesOrderLine], *, refuse: bool, user: User
 ) -> None:
-    """Reserve the matched lines of a paid order; backorder the short ones, or refuse."""
+    """Reserve the matched lines of a paid order; backorder the short ones, or refuse.
+
+    ``stock_reserve`` holds nothing when it raises (its own savepoint), so a short line
+    leaves the transaction usable.
+    """
     wanted = [line for line in lines if line.sku_id is not None and line.backordered == 0]
-    if not wanted:
-        return
-    components = _components([line.sku for line in wanted])
-    try:
-        with transaction.atomic():
-            _reserve(order, wanted, components, user)
-        return
-    except InsufficientStock:
-        pass
-    # Something is short: line by line, to know which lines wait (or are refused).
     short: list[tuple[SalesOrderLine, InsufficientStock]] = []
-    for line in wanted:
+    if wanted:
+        components = _components([line.sku for line in wanted])
         try:
-            with transaction.atomic():
-                _reserve(order, [line], components, user)
-        except InsufficientStock as error:
-            short.append((line, error))
-    if refuse:
+            _reserve(order, wanted, components, user)
+        except InsufficientStock:
+            # Something is short: line by line, to know which lines wait (or are refused).
+            for line in wanted:
+                try:
+                    _reserve(order, [line], components, user)
+                except InsufficientStock as error:
+                    short.append((line, error))
+    if short and refuse:
         raise OrderRefused([_short_line(line, error, components) for line, error in short])
     for line, _error in short:
         line.backordered = line.quantity
@@ -488,16 +502,18 @@ def _allocate(
 
 
 def _settle_status(order: SalesOrder, lines: Sequence[SalesOrderLine] | None = None) -> None:
-    """Move a paid order to allocated once every line is matched and reserved."""
-    if order.status != OrderStatus.PAID:
+    """Make a paid order allocated once every line is matched and reserved, and an
+    allocated one paid again while a line waits."""
+    if order.status not in (OrderStatus.PAID, OrderStatus.ALLOCATED):
         return
     if lines is None:
         waiting = order.lines.filter(Q(sku__isnull=True) | Q(backordered__gt=0)).exists()
     else:
         waiting = any(line.sku_id is None or line.backordered for line in lines)
-    if not waiting:
-        order.status = OrderStatus.ALLOCATED
-        SalesOrder.objects.filter(pk=order.pk).update(status=order.status)
+    status = OrderStatus.PAID if waiting else OrderStatus.ALLOCATED
+    if status != order.status:
+        order.status = status
+        SalesOrder.objects.filter(pk=order.pk).update(status=status)
 
 
 def backorders_allocate(
@@ -551,8 +567,7 @@ def backorders_allocate(
             if order.status != OrderStatus.PAID or not line.backordered:
                 continue
             try:
-                with transaction.atomic():
-                    _reserve(order, [line], components, user)
+                _reserve(order, [line], components, user)
             except InsufficientStock:
                 blocked |= needs
                 continue
