@@ -250,7 +250,7 @@ class SalesOrderLine(models.Model):
     unit_price = models.DecimalField(_("unit price"), **MONEY)
     discount = models.DecimalField(_("discount"), default=0, **MONEY)
     backordered = models.PositiveIntegerField(_("backordered (缺货)"), default=0)
-    shipped_quantity = models.PositiveIntegerField(_("shipped"), default=0)
+    shipped_quantity = models.PositiveIntegerField(_("shipped quantity"), default=0)
     cost_of_goods = models.DecimalField(
         _("COGS"),
         null=True,
