@@ -56,7 +56,11 @@ class _Row:
     discount: Decimal
 
 
-def read_rows(path: Path) -> list[dict[str, object]]:
+LISTING_REQUIRED = ("channel", "shop", "platform_sku_code")
+LISTING_OPTIONAL = ("platform_item_code", "merchant_code", "title", "sku")
+
+
+def read_rows(path: Path, required: tuple[str, ...] = REQUIRED) -> list[dict[str, object]]:
     """Return the data rows of a CSV or xlsx file as dicts keyed by lower-case header."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
@@ -72,7 +76,7 @@ def read_rows(path: Path) -> list[dict[str, object]]:
     if not table:
         raise ImportRejected([RowError(1, "", "", _("The file is empty."))])
     header = [str(cell or "").strip().lower() for cell in table[0]]
-    missing = [name for name in REQUIRED if name not in header]
+    missing = [name for name in required if name not in header]
     if missing:
         raise ImportRejected(
             [
@@ -285,3 +289,91 @@ def _customers(codes: set[str]) -> dict[str, Customer]:
     if new:
         found |= {c.code: c for c in Customer.objects.filter(code__in=codes)}
     return found
+
+
+def listings_import(*, raw_rows: list[dict[str, object]], user=None) -> dict[str, int]:
+    """Create or update channel listings from rows, all or nothing (多店铺商品对应).
+
+    Columns: ``channel``, ``shop``, ``platform_sku_code``; optional ``platform_item_code``,
+    ``merchant_code``, ``title`` and ``sku`` (our SKU code: maps the listing, and the order
+    lines waiting for it take the SKU). A listing matches on its merchant code otherwise.
+    """
+    from catalog.models import SKU
+
+    shops = {
+        (shop.channel.code.lower(), shop.code.lower()): shop
+        for shop in Shop.objects.select_related("channel")
+    }
+    wanted_skus = {_text(raw.get("sku")) for raw in raw_rows} - {""}
+    skus = {sku.code: sku for sku in SKU.objects.filter(code__in=wanted_skus)}
+    errors, rows, seen = [], [], {}
+    for index, raw in enumerate(raw_rows, start=2):
+        values = {name: _text(raw.get(name)) for name in LISTING_REQUIRED + LISTING_OPTIONAL}
+        if not any(values.values()):
+            continue
+        shop = shops.get((values["channel"].lower(), values["shop"].lower()))
+        if shop is None:
+            errors.append(
+                RowError(index, "shop", values["shop"], _("No shop of this channel has this code."))
+            )
+        if not values["platform_sku_code"] or len(values["platform_sku_code"]) > 64:
+            errors.append(
+                RowError(
+                    index,
+                    "platform_sku_code",
+                    values["platform_sku_code"],
+                    _("Give the platform SKU code (at most 64 characters)."),
+                )
+            )
+        if values["sku"] and values["sku"] not in skus:
+            errors.append(RowError(index, "sku", values["sku"], _("No SKU has this code.")))
+        key = (values["channel"].lower(), values["shop"].lower(), values["platform_sku_code"])
+        if key in seen:
+            errors.append(
+                RowError(
+                    index,
+                    "platform_sku_code",
+                    values["platform_sku_code"],
+                    _("Row %(row)d has this code already.") % {"row": seen[key]},
+                )
+            )
+        seen[key] = index
+        rows.append((shop, values))
+    if errors:
+        raise ImportRejected(errors)
+    counts = {"listings": 0, "matched": 0, "waiting lines": 0}
+    with transaction.atomic():
+        for shop, values in rows:
+            listing = services.listing_upsert(
+                shop=shop,
+                platform_sku_code=values["platform_sku_code"],
+                merchant_code=values["merchant_code"],
+                platform_item_code=values["platform_item_code"],
+                title=values["title"],
+            )
+            counts["listings"] += 1
+            if values["sku"] and listing.sku_id is None:
+                counts["waiting lines"] += services.listing_resolve(
+                    listing=listing, sku=skus[values["sku"]], user=user
+                )
+            elif values["sku"] and listing.sku_id != skus[values["sku"]].pk:
+                raise ImportRejected(
+                    [
+                        RowError(
+                            seen[
+                                (
+                                    values["channel"].lower(),
+                                    values["shop"].lower(),
+                                    values["platform_sku_code"],
+                                )
+                            ],
+                            "sku",
+                            values["sku"],
+                            _("The listing is matched to %(sku)s already.")
+                            % {"sku": listing.sku.code},
+                        )
+                    ]
+                )
+            if listing.sku_id is not None or values["sku"]:
+                counts["matched"] += 1
+    return counts

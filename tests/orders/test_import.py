@@ -94,3 +94,41 @@ def test_a_missing_column_is_named(shops, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_orders", str(path), stdout=StringIO(), stderr=(err := StringIO()))
     assert "column order_number" in err.getvalue()
+
+
+def test_listings_imported_from_a_file_resolve_the_waiting_order_lines(shops, tmp_path):
+    from decimal import Decimal
+
+    from orders.enums import ListingStatus
+    from tests.orders.support import channel_order, line
+
+    mug, tea = SKUFactory(code="MUG"), SKUFactory(code="TEA-9")
+    receive(mug, shops.site.pick_a, 5)
+    order = channel_order(shops.tmall, line(None, 1, platform_code="111", unit_price=Decimal("9")))
+    path = tmp_path / "listings.csv"
+    path.write_text(
+        "channel,shop,platform_sku_code,merchant_code,title,sku\n"
+        "TMALL,TM1,111,,马克杯,MUG\n"
+        "TMALL,TM1,222,TEA-9,好茶,\n"
+        "TMALL,TM1,333,,未知,\n",
+        encoding="utf-8",
+    )
+    out = StringIO()
+    call_command("import_listings", str(path), stdout=out)
+    assert "3 listings imported, 2 matched; 1 waiting order lines took their SKU." in out.getvalue()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ALLOCATED
+    assert ChannelListing.objects.get(platform_sku_code="222").sku == tea
+    assert ChannelListing.objects.get(platform_sku_code="333").status == ListingStatus.UNMATCHED
+
+
+def test_a_bad_listings_file_imports_nothing(shops, tmp_path):
+    path = tmp_path / "listings.csv"
+    path.write_text(
+        "channel,shop,platform_sku_code,sku\nTMALL,TM1,111,NOPE\nTMALL,XX,222,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match="2 errors"):
+        call_command("import_listings", str(path), stdout=StringIO(), stderr=(err := StringIO()))
+    assert "row 2, column sku, value 'NOPE': No SKU has this code." in err.getvalue()
+    assert not ChannelListing.objects.exists()

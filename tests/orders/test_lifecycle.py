@@ -177,3 +177,13 @@ def test_a_bundle_line_keeps_the_bundle_and_reserves_and_ships_its_components(sh
     assert columns(a, shops.site.warehouse)["on_hand"] == 6
     assert columns(b, shops.site.warehouse)["on_hand"] == 8
     assert_ledger_agrees()
+
+
+def test_a_customer_with_orders_is_never_deleted(shops):
+    from django.db.models import ProtectedError
+
+    sku = SKUFactory()
+    receive(sku, shops.site.pick_a, 1)
+    staff_order(shops.desk, line(sku, 1), customer=shops.customer)
+    with pytest.raises(ProtectedError):
+        shops.customer.delete()

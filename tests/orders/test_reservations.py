@@ -108,7 +108,7 @@ def test_the_beat_task_allocates_backorders(shops):
     sku = SKUFactory()
     order = channel_order(shops.tmall, line(sku, 1))
     receive(sku, shops.site.pick_a, 1)
-    assert backorders_allocate.delay().get() == 1
+    assert backorders_allocate() == 1  # the task body, as beat runs it
     order.refresh_from_db()
     assert order.status == OrderStatus.ALLOCATED
 
