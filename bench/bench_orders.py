@@ -280,7 +280,9 @@ def http_load(workers, cookies, world, count, tag, queue_out) -> None:
     queue_out.put((outcomes, max(f for _c, _x, f, _l in outcomes) - began))
 
 
-def run_http(*, workers: int, gunicorn_workers: int, world: dict, count: int, url: str):
+def run_http(
+    *, workers: int, gunicorn_workers: int, threads: int, world: dict, count: int, url: str
+):
     from django.db import connections
 
     cookies = [session_cookie("support") for _w in range(workers)]
@@ -295,11 +297,12 @@ def run_http(*, workers: int, gunicorn_workers: int, world: dict, count: int, ur
             "--workers",
             str(gunicorn_workers),
             "--worker-class",
-            "gthread",
+            "gthread" if threads > 1 else "sync",
             "--threads",
-            "4",
+            str(threads),
             "--log-level",
             "warning",
+            "--preload",
         ],
         cwd=ROOT,
         env=env,
@@ -376,6 +379,7 @@ def main() -> None:
     parser.add_argument("--skus", type=int, default=500)
     parser.add_argument("--runs", type=int, default=3, help="service runs (processes)")
     parser.add_argument("--gunicorn-workers", type=int, default=4)
+    parser.add_argument("--gunicorn-threads", type=int, default=4, help="1: sync workers")
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
     args = parser.parse_args()
@@ -430,12 +434,14 @@ def main() -> None:
         outcomes, seconds = run_http(
             workers=args.workers,
             gunicorn_workers=args.gunicorn_workers,
+            threads=args.gunicorn_threads,
             world=world,
             count=max(args.orders // 3, 20),
             url=url,
         )
         text, http_rate = row(
-            f"HTTP: staff order form, gunicorn {args.gunicorn_workers} × 4 gthread, "
+            f"HTTP: staff order form, gunicorn {args.gunicorn_workers} workers × "
+            f"{args.gunicorn_threads} threads, "
             f"{args.workers} clients",
             outcomes,
             seconds,
@@ -452,7 +458,8 @@ def main() -> None:
     command = (
         f"DATABASE_URL=postgres://…/{urlsplit(url).hostname} .venv/bin/python "
         f"bench/bench_orders.py --workers {args.workers} --orders {args.orders} "
-        f"--skus {args.skus} --runs {args.runs} --gunicorn-workers {args.gunicorn_workers}"
+        f"--skus {args.skus} --runs {args.runs} --gunicorn-workers {args.gunicorn_workers} "
+        f"--gunicorn-threads {args.gunicorn_threads}"
     )
     table = "\n".join(
         [
