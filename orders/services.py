@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,6 +62,7 @@ RETURN_REFERENCE = "sales_return"
 ZERO = Decimal("0")
 # Serialises backorder allocation runs (the beat task and returns) on PostgreSQL.
 BACKORDER_LOCK = 0x4A58_0006
+DEADLOCK_DETECTED = "40P01"
 
 DISPOSITIONS = {
     ReturnDisposition.RESTOCK: StockDisposition.RESTOCK,
@@ -355,6 +356,9 @@ def _build_lines(
     return lines
 
 
+DEADLOCK_RETRIES = 3
+
+
 def order_place(
     *,
     shop: Shop,
@@ -375,7 +379,49 @@ def order_place(
     lines whose channel code has no matched listing wait for it. A staff order that cannot be
     served whole is refused (``OrderRefused`` names every short line; nothing is saved)
     unless ``backorder`` is chosen.
+
+    Reservations lock stock rows in SKU order, but a short line's backorder locks its row
+    after others are held, so two orders short of each other's SKUs can deadlock;
+    PostgreSQL then aborts one, and an order placed in its own transaction is tried again.
     """
+    kwargs = {
+        "shop": shop,
+        "lines": lines,
+        "source": source,
+        "number": number,
+        "customer": customer,
+        "warehouse": warehouse,
+        "placed_at": placed_at,
+        "paid_at": paid_at,
+        "backorder": backorder,
+        "note": note,
+        "user": user,
+    }
+    for attempt in range(DEADLOCK_RETRIES):
+        standalone = not connection.in_atomic_block
+        try:
+            return _order_place(**kwargs)
+        except OperationalError as error:
+            deadlock = getattr(error.__cause__, "pgcode", None) == DEADLOCK_DETECTED
+            if not (standalone and deadlock) or attempt == DEADLOCK_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _order_place(
+    *,
+    shop: Shop,
+    lines: Sequence[OrderLineInput],
+    source: str = OrderSource.STAFF,
+    number: str = "",
+    customer: Customer | None = None,
+    warehouse: Warehouse | None = None,
+    placed_at: datetime | None = None,
+    paid_at: datetime | None = None,
+    backorder: bool = False,
+    note: str = "",
+    user: User = None,
+) -> SalesOrder:
     problems: list[str] = []
     if source not in OrderSource.values:
         problems.append(_("%(value)s is not an order source.") % {"value": source})
@@ -383,11 +429,8 @@ def order_place(
     if source == OrderSource.CHANNEL and not number:
         problems.append(_("A channel order needs the channel's order number."))
     _raise(problems)
-    relax = (
-        settings.ORDERS_PLACE_ASYNC_COMMIT
-        and connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-    )
+    relax = settings.ORDERS_PLACE_ASYNC_COMMIT and connection.vendor == "postgresql"
+    relax = relax and not connection.in_atomic_block
     with transaction.atomic():
         if relax:
             with connection.cursor() as cursor:
@@ -467,6 +510,21 @@ def _short_line(line: SalesOrderLine, error: InsufficientStock, components) -> S
     return ShortLine(line.line_no, line.sku.code, line.quantity, max(0, available))
 
 
+def _lock_rows(warehouse: Warehouse, sku_ids: set[int]) -> None:
+    """Lock the stock rows of ``sku_ids`` in ``warehouse`` in SKU order (creating missing
+    ones), the order inventory's services lock them in."""
+    WarehouseStock.objects.bulk_create(
+        [WarehouseStock(warehouse=warehouse, sku_id=sku_id) for sku_id in sorted(sku_ids)],
+        ignore_conflicts=True,
+    )
+    list(
+        WarehouseStock.objects.filter(warehouse=warehouse, sku_id__in=sku_ids)
+        .order_by("sku_id")
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )
+
+
 def _backorder(order: SalesOrder, line: SalesOrderLine, components, change: int) -> None:
     for sku, quantity in components[line.sku_id]:
         stock.stock_backorder_change(warehouse=order.warehouse, sku=sku, change=change * quantity)
@@ -488,11 +546,22 @@ def _allocate(
             _reserve(order, wanted, components, user)
         except InsufficientStock:
             # Something is short: line by line, to know which lines wait (or are refused).
-            for line in wanted:
+            # Lock every stock row involved first, in SKU order: reserving a line and
+            # backordering another then takes no new lock out of order (no deadlock).
+            _lock_rows(
+                order.warehouse,
+                {sku.pk for each in wanted for sku, _q in components[each.sku_id]},
+            )
+
+            def first_sku(line: SalesOrderLine) -> tuple[int, int]:
+                return min(sku.pk for sku, _q in components[line.sku_id]), line.line_no
+
+            for line in sorted(wanted, key=first_sku):
                 try:
                     _reserve(order, [line], components, user)
                 except InsufficientStock as error:
                     short.append((line, error))
+    short.sort(key=lambda item: item[0].line_no)
     if short and refuse:
         raise OrderRefused([_short_line(line, error, components) for line, error in short])
     for line, _error in short:
@@ -555,6 +624,16 @@ def backorders_allocate(
             .order_by("order__paid_at", "order_id", "line_no")
         )
         components = _components([line.sku for line in candidates])
+        # Lines are served in paid-time order, not SKU order: lock the rows they may take
+        # first, in SKU order, as order placement does.
+        for warehouse_id in sorted({w for w, _s in pairs}):
+            needed = {
+                sku.pk
+                for line in candidates
+                if line.order.warehouse_id == warehouse_id
+                for sku, _q in components[line.sku_id]
+            }
+            _lock_rows(Warehouse(pk=warehouse_id), needed)
         blocked: set[tuple[int, int]] = set()
         served = 0
         for candidate in candidates:

@@ -71,3 +71,54 @@ def test_staff_orders_racing_for_the_last_units_are_refused_once_they_are_gone(s
     assert columns(sku, shops.site.warehouse)["reserved"] == UNITS
     assert WarehouseStock.objects.get(sku=sku).backordered == 0
     assert_ledger_agrees()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_orders_short_of_each_others_skus_neither_fail_nor_drift(shops):
+    """Lines in both orders of two scarce SKUs: reservations, backorders and retries after
+    a deadlock leave every order placed and the stock columns agreeing with the orders."""
+    from django.db.models import Sum
+
+    from orders.models import SalesOrderLine
+
+    a, b = SKUFactory(code="RACE-A"), SKUFactory(code="RACE-B")
+    receive(a, shops.site.pick_a, 6)
+    receive(b, shops.site.pick_b, 6)
+
+    def place(n: int):
+        first, second = (a, b) if n % 2 else (b, a)
+        return channel_order(shops.tmall, line(first, 1), line(second, 1), number=f"X-{n}")
+
+    outcomes = race(place)
+    assert not [o for o in outcomes if o not in (OrderStatus.ALLOCATED, OrderStatus.PAID)]
+    for sku, site_sku in ((a, "RACE-A"), (b, "RACE-B")):
+        lines = SalesOrderLine.objects.filter(sku=sku)
+        waiting = lines.aggregate(n=Sum("backordered"))["n"]
+        assert columns(sku, shops.site.warehouse)["reserved"] == BUYERS - waiting, site_sku
+        assert WarehouseStock.objects.get(sku=sku).backordered == waiting
+        assert columns(sku, shops.site.warehouse)["reserved"] == 6
+    assert_ledger_agrees()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_aborted_by_a_deadlock_is_placed_again(shops, monkeypatch):
+    from django.db import OperationalError
+
+    from orders import services
+
+    sku = SKUFactory()
+    receive(sku, shops.site.pick_a, 5)
+    real, calls = services._order_place, []
+
+    class Deadlock(Exception):
+        pgcode = "40P01"  # what psycopg2 reports for PostgreSQL's deadlock_detected
+
+    def deadlocks_once(**kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("deadlock detected") from Deadlock()
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "_order_place", deadlocks_once)
+    order = channel_order(shops.tmall, line(sku, 1))
+    assert len(calls) == 2 and order.status == OrderStatus.ALLOCATED
