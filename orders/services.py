@@ -824,6 +824,13 @@ def order_cancel(*, order: SalesOrder, reason: str = "", user: User = None) -> S
     with transaction.atomic():
         order = _transition(order, CANCELLABLE, _("cancelled"))
         reservations = _open_reservations([order])
+        waiting = list(order.lines.filter(backordered__gt=0).select_related("sku"))
+        components = _components([line.sku for line in waiting])
+        _lock_rows(
+            order.warehouse,
+            {r.sku_id for r in reservations}
+            | {sku.pk for line in waiting for sku, _q in components[line.sku_id]},
+        )
         actor = user if user is not None and user.is_authenticated else None
         if reservations:
             stock.stock_unpick(
@@ -832,9 +839,7 @@ def order_cancel(*, order: SalesOrder, reason: str = "", user: User = None) -> S
                 user=actor,
             )
             stock.stock_release(reservations=reservations, user=actor)
-        waiting = list(order.lines.filter(backordered__gt=0).select_related("sku"))
         if waiting:
-            components = _components([line.sku for line in waiting])
             for line in waiting:
                 _backorder(order, line, components, -line.backordered)
             order.lines.filter(backordered__gt=0).update(backordered=0)
@@ -923,6 +928,10 @@ def return_create(
             for given in lines
         )
         components = _components([line.sku for line in order_lines.values()])
+        _lock_rows(
+            order.warehouse,
+            {sku.pk for line in order_lines.values() for sku, _q in components[line.sku_id]},
+        )
         lots = _shipped_lots(order)
         restocked: set[SKU] = set()
         try:
