@@ -3,7 +3,8 @@
 In a fresh PostgreSQL database (``jingxi_bench_orders``: dropped, created, migrated), a
 warehouse holds ``--skus`` SKUs with plenty of stock. Then:
 
-* **service** — ``--workers`` concurrent workers (threads, and one run of processes), each
+* **service** — ``--workers`` concurrent workers (``--split``: 2 processes of 8 threads,
+  one process per CPU; then 16 threads of one process and 16 processes), each
   with its own connection, place paid channel orders of 1–3 lines (1–2 units of random
   SKUs) through ``orders.services.order_place``: listing resolution, price capture, order
   and line rows, reservations and their links, all in one transaction per order.
@@ -18,7 +19,7 @@ at least 500 orders/s through the service. It prints a markdown section and appe
 replaced)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jingxi .venv/bin/python \\
-        bench/bench_orders.py [--workers 16] [--orders 300] [--gunicorn-workers 4]
+        bench/bench_orders.py [--workers 16] [--orders 300] [--split 2x8]
 """
 
 import argparse
@@ -171,11 +172,39 @@ def process_service_worker(*args) -> None:
     service_worker(*args)
 
 
+def process_threads_worker(ids, tag, world, count, start, results) -> None:
+    """One process running a thread per worker id (as gunicorn's gthread workers do)."""
+    import django
+
+    django.setup()
+    pool = [
+        threading.Thread(target=service_worker, args=(w, tag, world, count, start, results))
+        for w in ids
+    ]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+
+
 def run_service(*, workers: int, mode: str, tag: str, world: dict, count: int):
+    """``mode``: ``threads`` (one process), ``processes`` (one per worker) or ``PxT``
+    (P processes of T threads)."""
     from django.db import connections
 
     connections.close_all()
-    if mode == "threads":
+    if "x" in mode:
+        processes = int(mode.split("x")[0])
+        context = multiprocessing.get_context("fork")
+        results, start = context.Queue(), context.Barrier(workers + 1)
+        pool = [
+            context.Process(
+                target=process_threads_worker,
+                args=(range(p, workers, processes), tag, world, count, start, results),
+            )
+            for p in range(processes)
+        ]
+    elif mode == "threads":
         import queue
 
         results, start = queue.Queue(), threading.Barrier(workers + 1)
@@ -377,9 +406,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--orders", type=int, default=300, help="orders per worker per run")
     parser.add_argument("--skus", type=int, default=500)
-    parser.add_argument("--runs", type=int, default=3, help="service runs (processes)")
-    parser.add_argument("--gunicorn-workers", type=int, default=4)
-    parser.add_argument("--gunicorn-threads", type=int, default=4, help="1: sync workers")
+    parser.add_argument("--runs", type=int, default=3, help="service runs of the split")
+    parser.add_argument(
+        "--split",
+        default="2x8",
+        help="the workers as PxT: P processes of T threads (2x8: one process per CPU)",
+    )
+    parser.add_argument("--gunicorn-workers", type=int, default=2)
+    parser.add_argument("--gunicorn-threads", type=int, default=8, help="1: sync workers")
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
     args = parser.parse_args()
@@ -407,10 +441,13 @@ def main() -> None:
     rows, rates = [], []
     from django.conf import settings
 
-    # Runs with the default asynchronous commit, one with every order durable at once
-    # (ORDERS_PLACE_ASYNC_COMMIT=false), and one with processes instead of threads.
-    plan = [("threads", n, True) for n in range(args.runs)]
-    plan += [("threads", args.runs, False), ("processes", args.runs + 1, True)]
+    # Runs of the headline split (processes × threads) with the default asynchronous
+    # commit, one with every order durable at once (ORDERS_PLACE_ASYNC_COMMIT=false), and
+    # the 16 workers as 16 threads of one process, then as 16 processes.
+    split = args.split
+    plan = [(split, n, True) for n in range(args.runs)]
+    plan += [(split, args.runs, False), ("threads", args.runs + 1, True)]
+    plan += [("processes", args.runs + 2, True)]
     for mode, number, relaxed in plan:
         settings.ORDERS_PLACE_ASYNC_COMMIT = relaxed
         time.sleep(3)
@@ -419,10 +456,14 @@ def main() -> None:
             workers=args.workers, mode=mode, tag=f"S{number}", world=world, count=args.orders
         )
         commit = "async commit" if relaxed else "durable commit"
-        label = f"service, {args.workers} {mode}, {commit}, run {number + 1}"
+        shape = {
+            "threads": "1 process × 16 threads",
+            "processes": "16 processes",
+        }.get(mode, "{} processes × {} threads".format(*mode.split("x")))
+        label = f"service, {shape}, {commit}, run {number + 1}"
         text, rate = row(label, outcomes, seconds, load)
         rows.append(text)
-        if mode == "threads" and relaxed:
+        if mode == split and relaxed:
             rates.append(rate)
         if not relaxed:
             durable_rate = rate
@@ -458,7 +499,8 @@ def main() -> None:
     command = (
         f"DATABASE_URL=postgres://…/{urlsplit(url).hostname} .venv/bin/python "
         f"bench/bench_orders.py --workers {args.workers} --orders {args.orders} "
-        f"--skus {args.skus} --runs {args.runs} --gunicorn-workers {args.gunicorn_workers} "
+        f"--skus {args.skus} --runs {args.runs} --split {args.split} "
+        f"--gunicorn-workers {args.gunicorn_workers} "
         f"--gunicorn-threads {args.gunicorn_threads}"
     )
     table = "\n".join(
@@ -476,7 +518,8 @@ def main() -> None:
             *rows,
             "",
             f"Median {rate:,.0f} orders/s through `orders.services.order_place` with "
-            f"{args.workers} worker threads (goal ≥ {GOAL_PER_SECOND}), "
+            f"{args.workers} workers ({split.replace('x', ' processes × ')} threads; goal ≥ "
+            f"{GOAL_PER_SECOND}), "
             f"{durable_rate:,.0f} orders/s with every order durable at commit; "
             + (f"{http_rate:,.0f} orders/s through HTTP. " if http_rate else "")
             + f"After all runs: {checks['orders']:,} orders, every one allocated: "
