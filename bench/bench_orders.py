@@ -456,10 +456,12 @@ def main() -> None:
             workers=args.workers, mode=mode, tag=f"S{number}", world=world, count=args.orders
         )
         commit = "async commit" if relaxed else "durable commit"
-        shape = {
-            "threads": "1 process × 16 threads",
-            "processes": "16 processes",
-        }.get(mode, "{} processes × {} threads".format(*mode.split("x")))
+        if mode == "threads":
+            shape = f"1 process × {args.workers} threads"
+        elif mode == "processes":
+            shape = f"{args.workers} processes"
+        else:
+            shape = "{} processes × {} threads".format(*mode.split("x"))
         label = f"service, {shape}, {commit}, run {number + 1}"
         text, rate = row(label, outcomes, seconds, load)
         rows.append(text)
