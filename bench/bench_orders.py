@@ -225,7 +225,7 @@ def run_service(*, workers: int, mode: str, tag: str, world: dict, count: int):
         worker.start()
     start.wait()
     began = time.perf_counter()
-    outcomes = [results.get() for _ in pool]
+    outcomes = [results.get() for _ in range(workers)]
     for worker in pool:
         worker.join()
     return outcomes, max(finished for _c, _f, finished, _l in outcomes) - began
