@@ -187,3 +187,22 @@ def test_a_customer_with_orders_is_never_deleted(shops):
     staff_order(shops.desk, line(sku, 1), customer=shops.customer)
     with pytest.raises(ProtectedError):
         shops.customer.delete()
+
+
+def test_a_wave_of_allocated_orders_gives_a_pick_list_in_slot_order(shops):
+    far, near = SKUFactory(code="FAR"), SKUFactory(code="NEAR")
+    receive(far, shops.site.pick_c, 5)  # pick sequence 30
+    receive(near, shops.site.pick_a, 5)  # pick sequence 10
+    first = channel_order(shops.tmall, line(far, 1), paid_minutes_ago=20)
+    second = channel_order(shops.tmall, line(near, 2), line(far, 1), paid_minutes_ago=10)
+    pending = services.order_place(shop=shops.desk, lines=[line(near, 1)])
+    pick_list, wave = services.wave_pick(warehouse=shops.site.warehouse)
+    assert [o.number for o in wave] == [first.number, second.number]
+    assert [(pl.slot.code, pl.sku.code, pl.quantity) for pl in pick_list.lines] == [
+        ("A-01-01-1", "NEAR", 2),
+        ("A-02-01-1", "FAR", 2),
+    ]
+    pending.refresh_from_db()
+    assert pending.status == OrderStatus.PENDING_PAYMENT
+    with pytest.raises(InvalidOrderInput, match="No allocated orders to pick"):
+        services.wave_pick(warehouse=shops.site.warehouse)

@@ -13,7 +13,7 @@ from orders.enums import OrderStatus
 from orders.models import ChannelListing, SalesOrder
 from staff import services as staff_services
 from tests.factories import SKUFactory
-from tests.inventory.support import receive
+from tests.inventory.support import columns, receive
 from tests.orders.support import channel_order, line
 
 
@@ -195,3 +195,33 @@ def test_order_pages_keep_a_constant_query_count(
         assert client.get(reverse("orders:logistics_errors")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("orders:listings_unmatched")).status_code == 200
+
+
+def test_the_admin_cancels_orders_through_the_service(shops, as_role):
+    sku = SKUFactory()
+    receive(sku, shops.site.pick_a, 5)
+    order = channel_order(shops.tmall, line(sku, 2))
+    response = as_role("support").post(
+        reverse("admin:orders_salesorder_changelist"),
+        {"action": "cancel", "_selected_action": [order.pk]},
+        follow=True,
+    )
+    assert "1 orders cancelled." in text(response)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert columns(sku, shops.site.warehouse)["reserved"] == 0
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_waves_and_pack_pages_keep_a_constant_query_count(
+    shops, as_role, count, django_assert_max_num_queries
+):
+    sku = SKUFactory()
+    receive(sku, shops.site.pick_a, 100)
+    orders = [channel_order(shops.tmall, line(sku, 1), line(sku, 2)) for _n in range(count)]
+    services.wave_pick(warehouse=shops.site.warehouse)
+    client = as_role("warehouse")
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("orders:waves")).status_code == 200
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("orders:pack", args=[orders[-1].pk])).status_code == 200
