@@ -118,6 +118,7 @@ def setup(skus: int) -> dict:
     staff_services.demo_users_create(password="bench-Pw-4711-x")
     return {
         "shop": shop.pk,
+        "warehouse": warehouse.pk,
         "desk": desk_shop.pk,
         "skus": [sku.pk for sku in rows],
         "codes": [sku.code for sku in rows],
@@ -228,6 +229,86 @@ def run_service(*, workers: int, mode: str, tag: str, world: dict, count: int):
     outcomes = [results.get() for _ in range(workers)]
     for worker in pool:
         worker.join()
+    return outcomes, max(finished for _c, _f, finished, _l in outcomes) - began
+
+
+# --- Floor: the same statements from bare psycopg2 ------------------------------------------
+
+FLOOR_ORDER = (
+    "INSERT INTO orders_salesorder (shop_id, number, source, customer_id, warehouse_id, "
+    "status, currency, placed_at, paid_at, carrier, tracking_number, note) VALUES "
+    "(%s, %s, 'channel', NULL, %s, 'allocated', 'CNY', now(), now(), '', '', '') RETURNING id"
+)
+FLOOR_LINE = "(%s, %s, %s, '', %s, 'retail', 19.90, 0, 0, 0)"
+FLOOR_HOLD = "(%s, %s, NULL, %s, 'sales_order', %s, NULL, now(), 0, 0, 0)"
+FLOOR_TAKE = (
+    "UPDATE inventory_warehousestock SET reserved = reserved + %s WHERE warehouse_id = %s "
+    "AND sku_id = %s AND on_hand - reserved - locked - defective >= %s"
+)
+
+
+def floor_worker(worker, dsn, tag, world, count, start, results) -> None:
+    """Send an order's statements (order, lines, reservations with their conditional
+    updates in a savepoint, links) without Django: what the machine allows at best."""
+    import psycopg2
+
+    db = psycopg2.connect(dsn)
+    cursor = db.cursor()
+    rng = random.Random(worker)
+    latencies = []
+    start.wait()
+    for n in range(count):
+        lines = sorted(order_lines(rng, world["skus"]))
+        began = time.perf_counter()
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute(FLOOR_ORDER, [world["shop"], f"{tag}-{worker}-{n}", world["warehouse"]])
+        order_id = cursor.fetchone()[0]
+        values = ", ".join([FLOOR_LINE] * len(lines))
+        cursor.execute(
+            "INSERT INTO orders_salesorderline (order_id, line_no, sku_id, platform_code, "
+            "quantity, price_type, unit_price, discount, backordered, shipped_quantity) "
+            f"VALUES {values} RETURNING id",
+            [v for i, (sku, q) in enumerate(lines, 1) for v in (order_id, i, sku, q)],
+        )
+        line_ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SAVEPOINT hold")
+        values = ", ".join([FLOOR_HOLD] * len(lines))
+        cursor.execute(
+            "INSERT INTO inventory_reservation (warehouse_id, sku_id, bundle_id, quantity, "
+            "reference_type, reference_id, user_id, created_at, released, picked, shipped) "
+            f"VALUES {values} RETURNING id",
+            [v for sku, q in lines for v in (world["warehouse"], sku, q, f"{tag}-{worker}-{n}")],
+        )
+        hold_ids = [row[0] for row in cursor.fetchall()]
+        for sku, quantity in lines:
+            cursor.execute(FLOOR_TAKE, [quantity, world["warehouse"], sku, quantity])
+        cursor.execute("RELEASE SAVEPOINT hold")
+        cursor.execute(
+            "INSERT INTO orders_linereservation (line_id, reservation_id) VALUES "
+            + ", ".join(["(%s, %s)"] * len(lines)),
+            [v for pair in zip(line_ids, hold_ids, strict=True) for v in pair],
+        )
+        db.commit()
+        latencies.append(time.perf_counter() - began)
+    db.close()
+    results.put((count, 0, time.perf_counter(), latencies))
+
+
+def run_floor(*, workers: int, dsn: str, tag: str, world: dict, count: int):
+    import queue
+
+    results, start = queue.Queue(), threading.Barrier(workers + 1)
+    pool = [
+        threading.Thread(target=floor_worker, args=(w, dsn, tag, world, count, start, results))
+        for w in range(workers)
+    ]
+    for thread in pool:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    outcomes = [results.get() for _ in range(workers)]
+    for thread in pool:
+        thread.join()
     return outcomes, max(finished for _c, _f, finished, _l in outcomes) - began
 
 
@@ -470,6 +551,18 @@ def main() -> None:
         if not relaxed:
             durable_rate = rate
     settings.ORDERS_PLACE_ASYNC_COMMIT = True
+    time.sleep(3)
+    load = os.getloadavg()[0]
+    outcomes, seconds = run_floor(
+        workers=args.workers, dsn=url, tag="F", world=world, count=args.orders
+    )
+    text, floor_rate = row(
+        f"floor: the same statements from bare psycopg2, {args.workers} threads",
+        outcomes,
+        seconds,
+        load,
+    )
+    rows.append(text)
     http_rate = None
     if not args.no_http:
         time.sleep(3)
@@ -523,6 +616,8 @@ def main() -> None:
             f"{args.workers} workers ({split.replace('x', ' processes × ')} threads; goal ≥ "
             f"{GOAL_PER_SECOND}), "
             f"{durable_rate:,.0f} orders/s with every order durable at commit; "
+            + f"{floor_rate:,.0f} orders/s for the same SQL from bare psycopg2 (the ceiling of "
+            "this machine for the work, as loaded); "
             + (f"{http_rate:,.0f} orders/s through HTTP. " if http_rate else "")
             + f"After all runs: {checks['orders']:,} orders, every one allocated: "
             f"{'yes' if checks['not_allocated'] == 0 else 'NO'}; reserved units "
