@@ -258,6 +258,7 @@ def listing_resolve(*, listing: ChannelListing, sku: SKU, user: User = None) -> 
 
 
 def _lines_waiting_for(listing: ChannelListing, *, user: User = None) -> int:
+    _serialise_allocation()
     waiting = list(
         SalesOrderLine.objects.filter(
             order__shop_id=listing.shop_id,
@@ -625,6 +626,18 @@ def _settle_status(order: SalesOrder, lines: Sequence[SalesOrderLine] | None = N
         SalesOrder.objects.filter(pk=order.pk).update(status=status)
 
 
+def _serialise_allocation() -> None:
+    """Take the transaction's lock on backorder allocation (PostgreSQL advisory lock).
+
+    Allocation locks the waiting orders, then their stock rows; resolving a listing and
+    receiving a return lock orders and stock too, in another order, so they take this lock
+    first and never deadlock with an allocation run.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BACKORDER_LOCK])
+
+
 def backorders_allocate(
     *, warehouse: Warehouse | None = None, skus: Sequence[SKU] | None = None, user: User = None
 ) -> int:
@@ -634,9 +647,7 @@ def backorders_allocate(
     needing that SKU wait too, so a small late order never overtakes an early one.
     """
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BACKORDER_LOCK])
+        _serialise_allocation()
         rows = WarehouseStock.objects.annotate_available().filter(
             backordered__gt=0, available__gt=0
         )
@@ -664,8 +675,14 @@ def backorders_allocate(
             .order_by("order__paid_at", "order_id", "line_no")
         )
         components = _components([line.sku for line in candidates])
-        # Lines are served in paid-time order, not SKU order: lock the rows they may take
-        # first, in SKU order, as order placement does.
+        # Lines are served in paid-time order, not SKU order: lock their orders (by id), then
+        # the stock rows they may take (in SKU order, as order placement does), first.
+        list(
+            SalesOrder.objects.filter(pk__in={line.order_id for line in candidates})
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
         for warehouse_id in sorted({w for w, _s in pairs}):
             needed = {
                 sku.pk
@@ -912,6 +929,7 @@ def return_create(
     """Receive returned goods (RMA) per order line: restock, scrap or hold them for the
     supplier through inventory; restocked goods serve waiting backorders."""
     with transaction.atomic():
+        _serialise_allocation()
         order = _transition(order, RETURNABLE, _("returned"))
         problems: list[str] = []
         if not lines:
