@@ -154,6 +154,16 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 30 * 60}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Entries here are copied into django-celery-beat's tables when beat starts (editable in
+# the admin afterwards). Backorders wait for stock that inventory receives without calling
+# orders: a periodic run serves them in paid-time order.
+ORDERS_BACKORDER_EVERY_SECONDS = env.int("ORDERS_BACKORDER_EVERY_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE = {
+    "orders.backorders_allocate": {
+        "task": "orders.backorders_allocate",
+        "schedule": float(ORDERS_BACKORDER_EVERY_SECONDS),
+    },
+}
 
 # Session cookies are HttpOnly (Django's default); behind TLS set SECURE_COOKIES=true so
 # session and CSRF cookies never travel over plain HTTP.
@@ -236,4 +246,11 @@ PURCHASING_DEMAND_DAYS = env.int("PURCHASING_DEMAND_DAYS", default=90)
 PURCHASING_REVIEW_DAYS = env.int("PURCHASING_REVIEW_DAYS", default=14)
 
 DEMO_PASSWORD = env.str("JINGXI_DEMO_PASSWORD", default="jingxi-demo")
+# Orders
+# Placing an order commits without waiting for the WAL flush (PostgreSQL
+# synchronous_commit off for that transaction only): a crash can lose the last fraction of a
+# second of placed orders, never corrupt or half-apply one. Channel orders are re-imported
+# idempotently from the platform; set false to make every placed order durable at once.
+ORDERS_PLACE_ASYNC_COMMIT = env.bool("ORDERS_PLACE_ASYNC_COMMIT", default=True)
+
 DATA_DIR = env.path("JINGXI_DATA_DIR", default=BASE_DIR.parent / "shared" / "data")

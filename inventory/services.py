@@ -1080,6 +1080,56 @@ def stock_pick(
     return plan.pick_list
 
 
+def stock_unpick(
+    *, reservations: Sequence[Reservation], reason: str = "", user: User = None
+) -> int:
+    """Put picked, unshipped units back into the slots they were picked from and release
+    them (an order cancelled after picking); return the units put back."""
+    now = timezone.now()
+    with transaction.atomic():
+        stock, fresh = _relock_holds(Reservation, reservations)
+        picks = list(
+            ReservationPick.objects.filter(reservation__in=fresh, shipped__lt=F("quantity"))
+            .select_related("lot", "from_slot", "to_slot", "reservation")
+            .order_by("pk")
+        )
+        moves = []
+        released: dict[Pair, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        per_reservation: dict[int, int] = defaultdict(int)
+        for pick in picks:
+            units = pick.quantity - pick.shipped
+            reservation = pick.reservation
+            moves.append(
+                _move(
+                    MoveKind.TRANSFER,
+                    lot=pick.lot,
+                    quantity=units,
+                    now=now,
+                    user=user,
+                    from_slot=pick.to_slot,
+                    to_slot=pick.from_slot,
+                    reason=reason or _("put back after picking"),
+                    reference_type=reservation.reference_type,
+                    reference_id=reservation.reference_id,
+                )
+            )
+            released[reservation.warehouse_id, reservation.sku_id]["reserved"] -= units
+            per_reservation[reservation.pk] += units
+        if not moves:
+            return 0
+        _post(moves, stock, released)
+        for pick in picks:
+            if pick.shipped:
+                ReservationPick.objects.filter(pk=pick.pk).update(quantity=F("shipped"))
+            else:
+                ReservationPick.objects.filter(pk=pick.pk).delete()
+        for reservation_id, units in per_reservation.items():
+            Reservation.objects.filter(pk=reservation_id).update(
+                picked=F("picked") - units, released=F("released") + units
+            )
+    return sum(per_reservation.values())
+
+
 def stock_ship(*, reservations: Sequence[Reservation], user: User = None) -> Shipment:
     """Ship everything picked for the reservations; return the cost consumed per lot (COGS).
 

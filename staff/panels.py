@@ -16,6 +16,7 @@ from catalog.access import VIEW_COST, VIEW_MARGIN
 from catalog.enums import ProductRole, ProductStatus
 from catalog.models import SKU, Category, Product
 from inventory import selectors as inventory_selectors
+from orders import selectors as order_selectors
 from purchasing import reports as purchasing_reports
 from purchasing import selectors as purchasing_selectors
 from staff.roles import (
@@ -145,6 +146,17 @@ def pick_waves(request) -> dict:
     return {"rows": inventory_selectors.waves_to_pick()}
 
 
+def logistics_errors(request) -> dict:
+    """The last two weeks of packing-check catches and wrong-shipment returns per order."""
+    days = order_selectors.logistics_error_rate(days=14)
+    return {"days": list(reversed(days))}
+
+
+def unmatched_listings(request) -> dict:
+    rows = order_selectors.unmatched_listings()
+    return {"count": rows.count(), "rows": list(rows[:PANEL_ROWS])}
+
+
 def skus_without_cost(request) -> dict:
     queryset = SKU.objects.filter(is_active=True, cost_price__isnull=True)
     return {
@@ -238,6 +250,20 @@ PANELS: list[Panel] = [
         late_purchase_orders,
     ),
     Panel(
+        "logistics_errors",
+        _("Logistics error rate"),
+        frozenset({WAREHOUSE, MANAGER}),
+        ("orders.view_packingcheck",),
+        logistics_errors,
+    ),
+    Panel(
+        "unmatched_listings",
+        _("Channel listings waiting for their SKU"),
+        frozenset({MERCHANDISER}),
+        ("orders.view_channellisting",),
+        unmatched_listings,
+    ),
+    Panel(
         "skus_without_cost",
         _("Active SKUs without a cost price"),
         frozenset({FINANCE, PURCHASER}),
@@ -260,4 +286,9 @@ MANAGER_LINKS = [
     ("inventory.view_warehousestock", "inventory:low_stock", _("Low stock")),
     ("inventory.view_reservation", "inventory:pick_list", _("Pick list")),
     ("purchasing.add_purchaseorder", "purchasing:restock", _("Restock suggestions")),
+    ("orders.view_salesorder", "orders:order_list", _("Orders")),
+    ("orders.add_salesorder", "orders:order_new", _("New order")),
+    ("orders.view_channellisting", "orders:listings_unmatched", _("Unmatched listings")),
+    ("orders.change_salesorder", "orders:waves", _("Waves and packing")),
+    ("orders.view_packingcheck", "orders:logistics_errors", _("Logistics error rate")),
 ]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.access import VIEW_COST, VIEW_MARGIN, attribute_use_permission
 from catalog.enums import AttributeUse
+from orders.access import VIEW_CUSTOMER_CREDIT
 
 
 class Role(models.TextChoices):
@@ -97,6 +98,43 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
     "purchasing.historicalpurchaseorderline": {PURCHASER: "v", FINANCE: "v", MANAGER: "v"},
     "purchasing.receipt": {WAREHOUSE: "va", PURCHASER: "v", FINANCE: "v", MANAGER: "va"},
     "purchasing.receiptline": {WAREHOUSE: "va", PURCHASER: "v", FINANCE: "v", MANAGER: "va"},
+    # orders: support takes orders and returns, the warehouse fulfils them, merchandisers
+    # keep the channel listings; everyone who answers for sales reads them.
+    "orders.channel": _everyone(manager="vacd", merchandiser="vac"),
+    "orders.shop": _everyone(manager="vacd", merchandiser="vac"),
+    "orders.customer": {
+        SUPPORT: "vac",
+        FINANCE: "vac",
+        MARKETER: "v",
+        MANAGER: "vac",
+    },
+    "orders.channellisting": {
+        MERCHANDISER: "vacd",
+        SUPPORT: "v",
+        WAREHOUSE: "v",
+        MANAGER: "vacd",
+    },
+    "orders.salesorder": {
+        SUPPORT: "vac",
+        WAREHOUSE: "vc",
+        FINANCE: "v",
+        MERCHANDISER: "v",
+        MARKETER: "v",
+        MANAGER: "vac",
+    },
+    "orders.salesorderline": {
+        SUPPORT: "vac",
+        WAREHOUSE: "v",
+        FINANCE: "v",
+        MERCHANDISER: "v",
+        MARKETER: "v",
+        MANAGER: "vac",
+    },
+    "orders.linereservation": {WAREHOUSE: "v", SUPPORT: "v", MANAGER: "v"},
+    "orders.packingcheck": {WAREHOUSE: "va", SUPPORT: "v", MANAGER: "v"},
+    "orders.packingscan": {WAREHOUSE: "v", SUPPORT: "v", MANAGER: "v"},
+    "orders.return": {SUPPORT: "va", WAREHOUSE: "va", FINANCE: "v", MANAGER: "va"},
+    "orders.returnline": {SUPPORT: "va", WAREHOUSE: "va", FINANCE: "v", MANAGER: "va"},
     # staff: role membership and its audit trail.
     "auth.user": {MANAGER: "vac"},
     "auth.group": {MANAGER: "v"},
@@ -140,6 +178,7 @@ SENSITIVE: list[Sensitive] = [
         VIEW_COST, _("cost prices, unit costs, COGS"), frozenset({FINANCE, PURCHASER, MANAGER})
     ),
     Sensitive(VIEW_MARGIN, _("margins"), frozenset({FINANCE, PURCHASER, MANAGER})),
+    Sensitive(VIEW_CUSTOMER_CREDIT, _("customers' credit terms"), frozenset({FINANCE, MANAGER})),
 ]
 
 WEB_USES = {AttributeUse.WEB_FILTER, AttributeUse.WEB_DISPLAY}

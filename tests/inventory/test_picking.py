@@ -139,3 +139,15 @@ def test_releasing_a_picked_reservation_keeps_the_picked_units_reserved(site):
 
     assert services.stock_release(reservations=[reservation]) == 0
     assert columns(sku, site.warehouse)["reserved"] == 3
+
+
+def test_unpick_puts_picked_goods_back_where_they_came_from_and_releases_them(site):
+    sku = SKUFactory()
+    receive(sku, site.pick_a, 5)
+    held = services.stock_reserve(warehouse=site.warehouse, lines=[services.StockLine(sku, 3)])
+    services.stock_pick(reservations=held, to_slot=site.packing)
+    assert services.stock_unpick(reservations=held, reason="取消") == 3
+    assert in_slot(sku, site.packing) == 0 and in_slot(sku, site.pick_a) == 5
+    assert columns(sku, site.warehouse)["reserved"] == 0
+    assert services.stock_unpick(reservations=held) == 0  # safe to run twice
+    assert_ledger_agrees()

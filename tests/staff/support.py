@@ -24,6 +24,10 @@ from catalog import services as catalog_services
 from catalog.enums import AttributeUse
 from catalog.models import SKU, Product
 from inventory import services as inventory_services
+from inventory.enums import SlotType
+from orders import services as order_services
+from orders.enums import ChannelKind, OrderSource, ReturnDisposition, ReturnReason
+from orders.models import Channel, Customer, Shop
 from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
@@ -123,6 +127,7 @@ def build_world() -> World:
     line = inventory_services.StockLine(sku=sku, quantity=1, reference_type="order")
     inventory_services.stock_reserve(warehouse=warehouse, lines=[line])
     inventory_services.stock_lock(warehouse=warehouse, lines=[line], reason="大促")
+    world_orders(warehouse=warehouse, sku=sku, user=users[MANAGER])
 
     interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.MINUTES)
     CrontabSchedule.objects.create(minute="0", hour="3")
@@ -171,6 +176,44 @@ def build_world() -> World:
         preferred = {Product: product, SKU: sku}.get(model)
         world.objects[model] = preferred or model._default_manager.order_by("pk").first()
     return world
+
+
+def world_orders(*, warehouse, sku, user) -> None:
+    """A shipped and returned channel order of the SKU: its line's COGS is 987.65."""
+    SlotFactory(warehouse=warehouse, code="P-01-01-1", zone="P", slot_type=SlotType.PACKING)
+    SlotFactory(warehouse=warehouse, code="T-01-01-1", zone="T", slot_type=SlotType.RETURNS)
+    channel = Channel.objects.create(code="WORLD", name="世界渠道", kind=ChannelKind.TMALL)
+    shop = Shop.objects.create(channel=channel, code="W1", name="世界店", warehouse=warehouse)
+    customer = Customer.objects.create(
+        code="C-WORLD", name="世界客户", credit_limit=Decimal("50000.00"), payment_days=30
+    )
+    order = order_services.order_place(
+        shop=shop,
+        number="TB-WORLD-1",
+        source=OrderSource.CHANNEL,
+        customer=customer,
+        paid_at=timezone.now(),
+        lines=[order_services.OrderLineInput(quantity=1, sku=sku)],
+        user=user,
+    )
+    order_services.wave_pick(warehouse=warehouse, orders=[order])
+    order_services.packing_check(order=order, barcodes=["0000000000000"])  # a catch
+    order_services.packing_check(order=order, barcodes=[sku.barcode])
+    order_services.order_ship(order=order, carrier="顺丰", tracking_number="SF-WORLD")
+    order_services.return_create(
+        order=order,
+        lines=[
+            order_services.ReturnLineInput(
+                order_line=order.lines.get(),
+                quantity=1,
+                reason=ReturnReason.WRONG_ITEM,
+                disposition=ReturnDisposition.RESTOCK,
+                refund_amount=Decimal("1199.00"),
+            )
+        ],
+        user=user,
+    )
+    order_services.listing_upsert(shop=shop, platform_sku_code="WORLD-UNMATCHED", title="未对应")
 
 
 def admin_form_data(response) -> dict:

@@ -24,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.enums import AttributeUse
 from inventory.models import Warehouse
+from orders.models import SalesOrder
 from purchasing.models import PurchaseOrder, Supplier
 from staff.roles import ATTRIBUTE_USE_ACCESS, MODEL_ACCESS, Role
 from tests.staff.support import (
@@ -468,6 +469,7 @@ def staff_pages(world: World, role: str) -> list[Page]:
         *inventory_pages(world, role),
         *purchasing_pages(world, role),
         *workbook_pages(role),
+        *order_pages(world, role),
     ]
 
 
@@ -523,6 +525,31 @@ def inventory_pages(world: World, role: str) -> list[Page]:
         Page("low stock", reverse("inventory:low_stock"), stock),
         Page("pick list form", pick_list, picking),
         Page("pick list", f"{pick_list}?warehouse={warehouse}", picking),
+    ]
+
+
+def order_pages(world: World, role: str) -> list[Page]:
+    order = world.objects[SalesOrder].pk
+    orders = "v" in letters(role, "orders.salesorder")
+    checks = "v" in letters(role, "orders.packingcheck")
+    return [
+        Page("orders", reverse("orders:order_list"), orders),
+        Page("order search", reverse("orders:order_list") + "?q=987.6&status=shipped", orders),
+        Page("order", reverse("orders:order_detail", args=[order]), orders),
+        Page("new order", reverse("orders:order_new"), "a" in letters(role, "orders.salesorder")),
+        Page(
+            "unmatched listings",
+            reverse("orders:listings_unmatched"),
+            "v" in letters(role, "orders.channellisting"),
+        ),
+        Page("waves", reverse("orders:waves"), "c" in letters(role, "orders.salesorder")),
+        Page("pack", reverse("orders:pack", args=[order]), checks),
+        Page(
+            "return",
+            reverse("orders:order_return", args=[order]),
+            "a" in letters(role, "orders.return"),
+        ),
+        Page("logistics errors", reverse("orders:logistics_errors"), checks),
     ]
 
 

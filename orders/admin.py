@@ -1,0 +1,226 @@
+"""Admin of orders. Channels, shops, customers and listings are edited here; orders change
+only through ``orders.services`` (admin actions call them), and the admin's "add order" page
+is the staff order form. Credit terms and COGS are sensitive (``FieldAccessMixin``)."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from catalog.access import VIEW_COST, FieldAccessMixin
+from orders import services
+from orders.access import VIEW_CUSTOMER_CREDIT
+from orders.exceptions import OrderError
+from orders.models import (
+    Channel,
+    ChannelListing,
+    Customer,
+    PackingCheck,
+    PackingScan,
+    Return,
+    ReturnLine,
+    SalesOrder,
+    SalesOrderLine,
+    Shop,
+)
+from orders.views import order_new
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Shop)
+class ShopAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "channel", "warehouse", "is_active"]
+    list_filter = ["channel", "is_active"]
+    list_select_related = ["channel", "warehouse"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(FieldAccessMixin, admin.ModelAdmin):
+    sensitive_fields = {
+        "credit_limit": VIEW_CUSTOMER_CREDIT,
+        "payment_days": VIEW_CUSTOMER_CREDIT,
+    }
+    list_display = ["code", "name", "kind", "price_tier", "credit_limit", "payment_days"]
+    list_filter = ["kind", "price_tier"]
+    search_fields = ["code", "name", "phone", "contact_name"]
+
+
+@admin.register(ChannelListing)
+class ChannelListingAdmin(admin.ModelAdmin):
+    """Listings are added and edited here; a listing matches on its merchant code when
+    saved. Unmatched ones are resolved on the unmatched-listings page."""
+
+    list_display = ["platform_sku_code", "shop", "merchant_code", "title", "sku", "status"]
+    list_filter = ["status", "shop"]
+    list_select_related = ["shop__channel", "sku"]
+    search_fields = ["platform_sku_code", "platform_item_code", "merchant_code", "title"]
+    fields = ["shop", "platform_item_code", "platform_sku_code", "merchant_code", "title"]
+    readonly_fields = ["sku", "status"]
+
+    def get_fields(self, request, obj=None):
+        return [*self.fields, *(["sku", "status"] if obj else [])]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["sku", "status", *(["shop", "platform_sku_code"] if obj else [])]
+
+    def save_model(self, request, obj, form, change):
+        listing = services.listing_upsert(
+            shop=obj.shop,
+            platform_sku_code=obj.platform_sku_code,
+            merchant_code=obj.merchant_code,
+            platform_item_code=obj.platform_item_code,
+            title=obj.title,
+        )
+        obj.pk, obj.sku, obj.status = listing.pk, listing.sku, listing.status
+
+
+class SalesOrderLineInline(FieldAccessMixin, admin.TabularInline):
+    model = SalesOrderLine
+    sensitive_fields = {"cost_of_goods": VIEW_COST}
+    fields = [
+        "line_no",
+        "sku",
+        "platform_code",
+        "quantity",
+        "price_type",
+        "unit_price",
+        "discount",
+        "backordered",
+        "shipped_quantity",
+        "cost_of_goods",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _run(modeladmin, request, queryset, service, done):
+    count = 0
+    for order in queryset:
+        try:
+            service(order=order, user=request.user)
+        except OrderError as error:
+            modeladmin.message_user(request, str(error), messages.ERROR)
+        else:
+            count += 1
+    if count:
+        modeladmin.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(SalesOrder)
+class SalesOrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "shop",
+        "customer",
+        "source",
+        "status",
+        "placed_at",
+        "paid_at",
+        "shipped_at",
+    ]
+    list_filter = ["status", "source", "shop__channel"]
+    list_select_related = ["shop__channel", "customer"]
+    search_fields = ["number", "customer__code", "customer__name", "tracking_number"]
+    date_hierarchy = "placed_at"
+    inlines = [SalesOrderLineInline]
+    readonly_fields = [
+        "shop",
+        "number",
+        "source",
+        "customer",
+        "warehouse",
+        "status",
+        "currency",
+        "placed_at",
+        "paid_at",
+        "shipped_at",
+        "delivered_at",
+        "completed_at",
+        "cancelled_at",
+        "carrier",
+        "tracking_number",
+        "created_by",
+    ]
+    fields = [*readonly_fields, "note"]
+    actions = ["pay", "cancel", "deliver", "complete"]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """The staff order form: orders are placed through the service, lines and all."""
+        return order_new(request)
+
+    @admin.action(description=_("Mark the selected orders paid"), permissions=["change"])
+    def pay(self, request, queryset):
+        _run(self, request, queryset, services.order_pay, _("%(count)d orders paid."))
+
+    @admin.action(description=_("Cancel the selected orders"), permissions=["change"])
+    def cancel(self, request, queryset):
+        _run(self, request, queryset, services.order_cancel, _("%(count)d orders cancelled."))
+
+    @admin.action(description=_("Mark the selected orders delivered"), permissions=["change"])
+    def deliver(self, request, queryset):
+        _run(self, request, queryset, services.order_deliver, _("%(count)d orders delivered."))
+
+    @admin.action(description=_("Mark the selected orders completed"), permissions=["change"])
+    def complete(self, request, queryset):
+        _run(self, request, queryset, services.order_complete, _("%(count)d orders completed."))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PackingScanInline(admin.TabularInline):
+    model = PackingScan
+    fields = ["barcode", "sku", "result"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PackingCheck)
+class PackingCheckAdmin(ReadOnlyAdmin):
+    list_display = ["order", "checked_at", "passed", "user"]
+    list_filter = ["passed"]
+    list_select_related = ["order", "user"]
+    search_fields = ["order__number"]
+    date_hierarchy = "checked_at"
+    inlines = [PackingScanInline]
+
+
+class ReturnLineInline(admin.TabularInline):
+    model = ReturnLine
+    fields = ["order_line", "quantity", "reason", "disposition", "refund_amount"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Return)
+class ReturnAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "order", "created_at", "user"]
+    list_select_related = ["order", "user"]
+    search_fields = ["order__number"]
+    date_hierarchy = "created_at"
+    inlines = [ReturnLineInline]

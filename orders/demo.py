@@ -1,0 +1,517 @@
+"""Demo orders (``seed_demo`` hook): the olist order history that inventory's demo shipped,
+as sales orders across channels, plus open orders in every state for the pages.
+
+Inventory's demo already shipped the olist order lines as stock moves (a year of
+shipments, reserved under ``sales_order`` / the olist order id). To count that demand once,
+this demo does not post it again: it builds one completed sales order per olist order from
+those reservations, links each line to its reservations and fills its COGS from the ship
+moves already in the ledger, with the olist purchase time, quantities and prices. Today's
+reserved-but-unpicked demo orders become allocated orders, and the demo backorders get the
+channel orders that wait for them. Then a few fresh orders go through the services: pending
+payment, waiting for a listing, picking, packed, a failed packing check, cancelled and
+returned. Deterministic for a seed.
+"""
+
+import csv
+import datetime as dt
+import hashlib
+import random
+import time
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import SKU
+from inventory.demo import OLIST_ITEMS, OLIST_ORDERS, ORDER_REFERENCE
+from inventory.enums import MoveKind
+from inventory.models import Reservation, StockMove, Warehouse, WarehouseStock
+from orders import services
+from orders.enums import (
+    ChannelKind,
+    CustomerKind,
+    OrderSource,
+    OrderStatus,
+    PriceType,
+    ReturnDisposition,
+    ReturnReason,
+    ScanResult,
+)
+from orders.models import (
+    Channel,
+    ChannelListing,
+    Customer,
+    LineReservation,
+    PackingCheck,
+    PackingScan,
+    Return,
+    ReturnLine,
+    SalesOrder,
+    SalesOrderLine,
+    Shop,
+)
+
+OLIST_CUSTOMERS = Path("olist-sample") / "olist_customers_dataset.csv"
+# code, name, kind, shop code, shop name, share of the orders (out of 100)
+CHANNELS = (
+    ("TMALL", "天猫", ChannelKind.TMALL, "TM-FLAG", "精细天猫旗舰店", 35),
+    ("JD", "京东", ChannelKind.JD, "JD-SELF", "精细京东自营店", 20),
+    ("PDD", "拼多多", ChannelKind.PINDUODUO, "PDD-1", "精细拼多多店", 15),
+    ("DOUYIN", "抖音", ChannelKind.DOUYIN, "DY-LIVE", "精细抖音直播间", 15),
+    ("WEB", "官网商城", ChannelKind.OWN_WEB, "WEB", "精细官网", 10),
+    ("DIST", "分销", ChannelKind.DISTRIBUTOR, "DIST-DESK", "分销客服台", 5),
+)
+DISTRIBUTORS = (
+    ("D-HZ01", "杭州优品商贸有限公司", Decimal("200000.00"), 30),
+    ("D-CD02", "成都锦程供应链有限公司", Decimal("120000.00"), 45),
+    ("D-WH03", "武汉九通百货批发部", Decimal("50000.00"), 15),
+)
+CARRIERS = ("顺丰", "中通", "圆通", "京东物流", "韵达")
+# Share of shipped orders whose packing check caught a wrong parcel first; higher in the
+# busiest week, as after a big promotion.
+CATCH_RATE, PEAK_CATCH_RATE = 0.01, 0.05
+ZERO = Decimal("0")
+
+
+def _say(stdout, message: str) -> None:
+    if stdout is not None:
+        stdout.write(message)
+
+
+def _stable(text: str) -> int:
+    return int.from_bytes(hashlib.sha1(text.encode()).digest()[:8], "big")
+
+
+class _OrderLoader:
+    def __init__(self, *, seed: int, stdout):
+        self.rng = random.Random(seed)
+        self.stdout = stdout
+        self.counts: dict[str, int] = defaultdict(int)
+        self.now = timezone.now()
+        self.tz = timezone.get_current_timezone()
+
+    # --- Reference data -------------------------------------------------------------------
+
+    def build_channels(self, warehouse: Warehouse) -> None:
+        channels = Channel.objects.bulk_create(
+            [Channel(code=c, name=n, kind=k) for c, n, k, *_rest in CHANNELS]
+        )
+        self.shops = Shop.objects.bulk_create(
+            [
+                Shop(channel=channel, code=row[3], name=row[4], warehouse=warehouse)
+                for channel, row in zip(channels, CHANNELS, strict=True)
+            ]
+        )
+        self.weights = [row[5] for row in CHANNELS]
+        self.distributors = Customer.objects.bulk_create(
+            [
+                Customer(
+                    code=code,
+                    name=name,
+                    kind=CustomerKind.DISTRIBUTOR,
+                    price_tier=PriceType.DISTRIBUTION,
+                    credit_limit=limit,
+                    payment_days=days,
+                    contact_name="王经理",
+                    phone="0571-8888" + code[-2:],
+                )
+                for code, name, limit, days in DISTRIBUTORS
+            ]
+        )
+        self.counts["channels"] += len(channels)
+
+    def shop_for(self, order_id: str) -> Shop:
+        pick = _stable(order_id) % sum(self.weights)
+        for shop, weight in zip(self.shops, self.weights, strict=True):
+            if pick < weight:
+                return shop
+            pick -= weight
+        return self.shops[0]
+
+    # --- The olist data -------------------------------------------------------------------
+
+    def read_olist(self) -> None:
+        """Index the olist orders by the 12-character id inventory's demo referenced."""
+        data = Path(settings.DATA_DIR)
+        with (data / OLIST_ORDERS).open(encoding="utf-8", newline="") as handle:
+            orders = {row["order_id"]: row for row in csv.DictReader(handle)}
+        with (data / OLIST_CUSTOMERS).open(encoding="utf-8", newline="") as handle:
+            self.customer_of = {
+                row["customer_id"]: (row["customer_unique_id"], row["customer_city"])
+                for row in csv.DictReader(handle)
+            }
+        self.items: dict[str, list[Decimal]] = defaultdict(list)
+        placed_items = []
+        with (data / OLIST_ITEMS).open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                order = orders.get(row["order_id"])
+                if order is None or not order["order_purchase_timestamp"]:
+                    continue
+                self.items[row["order_id"][:12]].append(Decimal(row["price"]))
+                if order["order_status"] != "canceled":
+                    placed_items.append(
+                        dt.datetime.fromisoformat(order["order_purchase_timestamp"])
+                    )
+        self.orders = {order_id[:12]: row for order_id, row in orders.items()}
+        # The same shift inventory's demo applied: the latest sale ends yesterday.
+        latest = max(placed_items) if placed_items else dt.datetime(2018, 1, 1)
+        today = timezone.localdate()
+        self.shift = dt.datetime.combine(today - dt.timedelta(days=1), latest.time()) - latest
+
+    def placed_at(self, order_id: str, fallback: dt.datetime) -> dt.datetime:
+        row = self.orders.get(order_id)
+        if row is None or not row["order_purchase_timestamp"]:
+            return fallback
+        moment = dt.datetime.fromisoformat(row["order_purchase_timestamp"]) + self.shift
+        return min(moment.replace(tzinfo=self.tz), fallback)
+
+    def customer_for(self, order_id: str, shop: Shop, cache: dict[str, Customer]):
+        if shop.channel.kind == ChannelKind.DISTRIBUTOR:
+            return self.distributors[_stable(order_id) % len(self.distributors)]
+        row = self.orders.get(order_id)
+        unique = self.customer_of.get(row["customer_id"]) if row else None
+        if unique is None:
+            return None
+        code = f"OL-{unique[0][:12]}"
+        if code not in cache:
+            cache[code] = Customer(code=code, name=unique[1].title(), kind=CustomerKind.RETAIL)
+        return cache[code]
+
+    # --- History from inventory's reservations ---------------------------------------------
+
+    def build_history(self) -> None:
+        """One sales order per olist order that inventory reserved (and mostly shipped)."""
+        reservations = list(
+            Reservation.objects.filter(reference_type=ORDER_REFERENCE)
+            .select_related("sku")
+            .order_by("reference_id", "pk")
+        )
+        cost = defaultdict(Decimal)
+        shipped_at: dict[str, dt.datetime] = {}
+        for reference, sku_id, quantity, unit_cost, created in StockMove.objects.filter(
+            kind=MoveKind.SHIP, reference_type=ORDER_REFERENCE
+        ).values_list("reference_id", "sku_id", "quantity", "unit_cost", "created_at"):
+            cost[reference, sku_id] += quantity * unit_cost
+            shipped_at[reference] = created
+        by_order: dict[str, list[Reservation]] = defaultdict(list)
+        for reservation in reservations:
+            by_order[reservation.reference_id].append(reservation)
+
+        customers: dict[str, Customer] = {}
+        orders, lines_of, holds_of = [], {}, {}
+        peak = self.busiest_week(shipped_at)
+        for reference, held in by_order.items():
+            shop = self.shop_for(reference)
+            reserved_at = held[0].created_at
+            placed = self.placed_at(reference, reserved_at)
+            shipped = shipped_at.get(reference)
+            status = OrderStatus.ALLOCATED
+            delivered = completed = None
+            if shipped is not None:
+                age = (self.now - shipped).days
+                delivered = shipped + dt.timedelta(days=2 + _stable(reference) % 4)
+                completed = delivered + dt.timedelta(days=7)
+                if age < 2:
+                    status, delivered, completed = OrderStatus.SHIPPED, None, None
+                elif age < 9:
+                    status, completed = OrderStatus.DELIVERED, None
+                else:
+                    status = OrderStatus.COMPLETED
+            customer = self.customer_for(reference, shop, customers)
+            order = SalesOrder(
+                shop=shop,
+                number=reference,
+                source=OrderSource.CHANNEL,
+                customer=customer,
+                warehouse_id=held[0].warehouse_id,
+                status=status,
+                placed_at=placed,
+                paid_at=placed + dt.timedelta(minutes=1 + _stable(reference) % 30),
+                shipped_at=shipped,
+                delivered_at=delivered,
+                completed_at=completed,
+                carrier=CARRIERS[_stable(reference) % len(CARRIERS)] if shipped else "",
+                tracking_number=f"JX{_stable(reference) % 10**12:012d}" if shipped else "",
+            )
+            prices = self.items.get(reference) or [None]
+            price_type = (
+                PriceType.DISTRIBUTION
+                if shop.channel.kind == ChannelKind.DISTRIBUTOR
+                else PriceType.RETAIL
+            )
+            per_sku: dict[int, list[Reservation]] = defaultdict(list)
+            for reservation in held:
+                per_sku[reservation.sku_id].append(reservation)
+            lines = []
+            for number, (sku_id, group) in enumerate(sorted(per_sku.items()), start=1):
+                units = sum(r.quantity for r in group)
+                price = prices[(number - 1) % len(prices)] or group[0].sku.retail_price or ZERO
+                lines.append(
+                    SalesOrderLine(
+                        line_no=number,
+                        sku_id=sku_id,
+                        platform_code=group[0].sku.code,
+                        quantity=units,
+                        price_type=price_type,
+                        unit_price=price,
+                        shipped_quantity=units if shipped else 0,
+                        cost_of_goods=cost.get((reference, sku_id)) if shipped else None,
+                    )
+                )
+            orders.append(order)
+            lines_of[reference] = lines
+            holds_of[reference] = per_sku
+            if shipped is not None:
+                rate = PEAK_CATCH_RATE if peak and shipped.date() in peak else CATCH_RATE
+                if self.rng.random() < rate:
+                    self.catches.append((reference, shipped - dt.timedelta(hours=1)))
+
+        Customer.objects.bulk_create(list(customers.values()), batch_size=1000)
+        for order in orders:
+            if order.customer is not None and order.customer.pk is None:
+                order.customer = customers[order.customer.code]
+        SalesOrder.objects.bulk_create(orders, batch_size=1000)
+        self.history = {order.number: order for order in orders}
+        all_lines, links = [], []
+        for order in orders:
+            for line in lines_of[order.number]:
+                line.order = order
+                all_lines.append(line)
+        SalesOrderLine.objects.bulk_create(all_lines, batch_size=2000)
+        for order in orders:
+            for line in lines_of[order.number]:
+                links += [
+                    LineReservation(line=line, reservation=r)
+                    for r in holds_of[order.number][line.sku_id]
+                ]
+        LineReservation.objects.bulk_create(links, batch_size=2000)
+        self.counts["sales orders"] += len(orders)
+        self.counts["order lines"] += len(all_lines)
+        self.counts["customers"] += len(customers) + len(self.distributors)
+
+    @staticmethod
+    def busiest_week(shipped_at: dict[str, dt.datetime]) -> set[dt.date]:
+        days: dict[dt.date, int] = defaultdict(int)
+        for moment in shipped_at.values():
+            days[timezone.localtime(moment).date()] += 1
+        if not days:
+            return set()
+        top = max(days, key=lambda day: (days[day], day))
+        return {top + dt.timedelta(days=n) for n in range(-3, 4)}
+
+    def record_catches(self) -> None:
+        """Packing checks that caught a wrong parcel before it shipped, on the ship day."""
+        checks = [
+            PackingCheck(
+                order=self.history[reference],
+                passed=False,
+                problems=_("%(code)s is not in this order") % {"code": "6900000000000"},
+                checked_at=when,
+            )
+            for reference, when in self.catches
+        ]
+        PackingCheck.objects.bulk_create(checks)
+        PackingScan.objects.bulk_create(
+            PackingScan(packing_check=check, barcode="6900000000000", result=ScanResult.WRONG_ITEM)
+            for check in checks
+        )
+        self.counts["packing catches"] += len(checks)
+
+    def backorders(self) -> None:
+        """Channel orders for the backordered quantities inventory's demo recorded."""
+        rows = (
+            WarehouseStock.objects.filter(backordered__gt=0)
+            .select_related("sku", "warehouse")
+            .order_by("warehouse__code", "sku__code")
+        )
+        for number, row in enumerate(rows, start=1):
+            shop = self.shops[number % (len(self.shops) - 1)]
+            paid = self.now - dt.timedelta(hours=number * 5)
+            order = SalesOrder.objects.create(
+                shop=shop,
+                number=f"BO{paid:%m%d}{number:04d}",
+                source=OrderSource.CHANNEL,
+                warehouse=row.warehouse,
+                status=OrderStatus.PAID,
+                placed_at=paid,
+                paid_at=paid,
+            )
+            SalesOrderLine.objects.create(
+                order=order,
+                line_no=1,
+                sku=row.sku,
+                platform_code=row.sku.code,
+                quantity=row.backordered,
+                unit_price=row.sku.retail_price or ZERO,
+                backordered=row.backordered,  # already counted in the stock column
+            )
+            self.counts["backordered orders"] += 1
+
+    # --- Open orders through the services ---------------------------------------------------
+
+    def open_orders(self) -> None:
+        """Fresh orders in every state, placed through the services."""
+        allocated = list(SalesOrder.objects.filter(status=OrderStatus.ALLOCATED).order_by("number"))
+        if not allocated:
+            return
+        warehouse = allocated[0].warehouse
+        in_stock = list(
+            WarehouseStock.objects.annotate_available()
+            .filter(warehouse=warehouse, available__gte=5, sku__is_bundle=False)
+            .select_related("sku")
+            .order_by("sku__code")[:6]
+        )
+        tmall = self.shops[0]
+        # A wave of three allocated orders being picked: one packed, one caught wrong.
+        wave = allocated[:3]
+        services.wave_pick(warehouse=warehouse, orders=wave)
+        if wave:
+            expected = services.expected_items(wave[0])
+            skus = SKU.objects.in_bulk(list(expected))
+            barcodes = [
+                skus[sku_id].barcode or skus[sku_id].code
+                for sku_id, units in sorted(expected.items())
+                for _n in range(units)
+            ]
+            services.packing_check(order=wave[0], barcodes=barcodes)
+        if len(wave) > 1:
+            services.packing_check(order=wave[1], barcodes=["6900000000000"])
+        # Pending payment, a staff order for a distributor, one cancelled.
+        if in_stock:
+            first = in_stock[0].sku
+            services.order_place(
+                shop=tmall,
+                number="TB-DEMO-PENDING-1",
+                source=OrderSource.CHANNEL,
+                lines=[services.OrderLineInput(quantity=1, sku=first)],
+            )
+            services.order_place(
+                shop=self.shops[-1],
+                customer=self.distributors[0],
+                source=OrderSource.STAFF,
+                paid_at=self.now,
+                lines=[services.OrderLineInput(quantity=2, sku=first)],
+                note=_("Weekly replenishment"),
+            )
+            cancelled = services.order_place(
+                shop=tmall,
+                number="TB-DEMO-CANCEL-1",
+                source=OrderSource.CHANNEL,
+                paid_at=self.now,
+                lines=[services.OrderLineInput(quantity=1, sku=in_stock[-1].sku)],
+            )
+            services.order_cancel(order=cancelled, reason=_("Buyer cancelled"))
+        # A channel order naming a code no listing answers to: it waits in the queue.
+        services.order_place(
+            shop=tmall,
+            number="TB-DEMO-UNMATCHED-1",
+            source=OrderSource.CHANNEL,
+            paid_at=self.now,
+            lines=[
+                services.OrderLineInput(
+                    quantity=1, platform_code="5566778899", unit_price=Decimal("129.00")
+                )
+            ],
+        )
+        ChannelListing.objects.filter(platform_sku_code="5566778899").update(
+            title="精细 新款保温杯 500ml 星空蓝"
+        )
+        # Returns of two completed orders: one wrong item restocked, one damaged scrapped.
+        completed = list(
+            SalesOrder.objects.filter(status=OrderStatus.COMPLETED, warehouse=warehouse).order_by(
+                "-shipped_at", "number"
+            )[:2]
+        )
+        for order, reason, disposition in zip(
+            completed,
+            (ReturnReason.WRONG_ITEM, ReturnReason.DAMAGED),
+            (ReturnDisposition.RESTOCK, ReturnDisposition.SCRAP),
+            strict=False,
+        ):
+            line = order.lines.first()
+            services.return_create(
+                order=order,
+                lines=[
+                    services.ReturnLineInput(
+                        order_line=line,
+                        quantity=1,
+                        reason=reason,
+                        disposition=disposition,
+                        refund_amount=line.unit_price,
+                    )
+                ],
+            )
+            self.counts["returns"] += 1
+
+
+def seed_orders(*, scale: str, seed: int = 42, stdout=None) -> dict[str, int]:
+    """Load the demo orders unless orders exist; return the rows created per kind."""
+    if SalesOrder.objects.exists() or Channel.objects.exists():
+        _say(stdout, _("Orders exist already: demo orders skipped."))
+        return {}
+    warehouse = Warehouse.objects.order_by("code").filter(code="SH1").first()
+    warehouse = warehouse or Warehouse.objects.order_by("code").first()
+    if warehouse is None:
+        _say(stdout, _("No warehouse: demo orders skipped."))
+        return {}
+    started = time.monotonic()
+    loader = _OrderLoader(seed=seed, stdout=stdout)
+    loader.catches = []
+    with transaction.atomic():
+        loader.build_channels(warehouse)
+        loader.read_olist()
+        loader.build_history()
+        loader.record_catches()
+        loader.backorders()
+        loader.open_orders()
+    shipped = SalesOrderLine.objects.filter(shipped_quantity__gt=0).aggregate(
+        units=Sum("shipped_quantity"), amount=Sum(F("unit_price") * F("quantity"))
+    )
+    _say(
+        stdout,
+        "  "
+        + _("%(orders)d orders, %(units)d units shipped (%(seconds).1f s)")
+        % {
+            "orders": loader.counts["sales orders"],
+            "units": shipped["units"] or 0,
+            "seconds": time.monotonic() - started,
+        },
+    )
+    return dict(loader.counts)
+
+
+# The orders tables, children first.
+ORDER_MODELS = (
+    ReturnLine,
+    Return,
+    PackingScan,
+    PackingCheck,
+    LineReservation,
+    SalesOrderLine,
+    SalesOrder,
+    ChannelListing,
+    Customer,
+    Shop,
+    Channel,
+)
+
+
+def orders_reset() -> None:
+    """Delete all orders data (the stock it held is inventory's to reset)."""
+    with transaction.atomic():
+        for model in ORDER_MODELS:
+            queryset = model.objects.all()
+            queryset._raw_delete(queryset.db)
+
+
+def demo_seed(*, scale: str, seed: int, stdout=None) -> dict[str, int]:
+    return seed_orders(scale=scale, seed=seed, stdout=stdout)
+
+
+def demo_reset() -> None:
+    orders_reset()

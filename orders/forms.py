@@ -1,0 +1,163 @@
+"""Forms of the order pages. They check input shape; the services decide the rest."""
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import SKU
+from inventory.models import Warehouse
+from orders.enums import OrderStatus, PriceType, ReturnDisposition, ReturnReason
+from orders.models import Customer, Shop
+
+LINES = 6
+
+
+class OrderForm(forms.Form):
+    shop = forms.ModelChoiceField(
+        label=_("Shop"),
+        queryset=Shop.objects.filter(is_active=True).select_related("channel"),
+        empty_label=_("Choose a shop"),
+    )
+    customer = forms.CharField(
+        label=_("Customer code"),
+        required=False,
+        max_length=30,
+        help_text=_("Optional; the customer's price tier is the default price type."),
+    )
+    warehouse = forms.ModelChoiceField(
+        label=_("Ship from"),
+        queryset=Warehouse.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("The shop's warehouse"),
+    )
+    paid = forms.BooleanField(label=_("Paid"), required=False, initial=True)
+    backorder = forms.BooleanField(
+        label=_("Backorder what is short (缺货) instead of refusing the order"), required=False
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def clean_customer(self):
+        code = self.cleaned_data["customer"].strip()
+        if not code:
+            return None
+        customer = Customer.objects.filter(code=code).first()
+        if customer is None:
+            raise forms.ValidationError(_("No customer has the code %(code)s.") % {"code": code})
+        return customer
+
+
+class LineForm(forms.Form):
+    sku = forms.CharField(
+        label=_("SKU code or barcode"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=100_000)
+    price_type = forms.ChoiceField(
+        label=_("Price type"),
+        choices=[("", _("Customer's tier")), *PriceType.choices],
+        required=False,
+    )
+    unit_price = forms.DecimalField(
+        label=_("Unit price"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    discount = forms.DecimalField(
+        label=_("Discount"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        filled = [f for f in self.forms if f.cleaned_data and f.cleaned_data.get("sku")]
+        if not filled:
+            raise forms.ValidationError(_("Give at least one line."))
+        codes = {f.cleaned_data["sku"].strip() for f in filled}
+        found = {}
+        for sku in SKU.objects.filter(Q(code__in=codes) | Q(barcode__in=codes)):
+            found[sku.code] = sku
+            if sku.barcode:
+                found.setdefault(sku.barcode, sku)
+        for form in filled:
+            code = form.cleaned_data["sku"].strip()
+            if code not in found:
+                form.add_error(
+                    "sku", _("No SKU has the code or barcode %(code)s.") % {"code": code}
+                )
+            else:
+                form.cleaned_data["sku_object"] = found[code]
+
+    def lines(self) -> list[dict]:
+        return [f.cleaned_data for f in self.forms if f.cleaned_data.get("sku_object")]
+
+
+LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=LINES, max_num=50)
+
+
+class OrderFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *OrderStatus.choices], required=False
+    )
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"placeholder": _("Order number, customer or tracking")}),
+    )
+
+
+class ResolveListingForm(forms.Form):
+    sku = forms.CharField(label=_("SKU code"), max_length=50)
+
+    def clean_sku(self):
+        code = self.cleaned_data["sku"].strip()
+        sku = SKU.objects.filter(code=code).first()
+        if sku is None:
+            raise forms.ValidationError(_("No SKU has the code %(code)s.") % {"code": code})
+        return sku
+
+
+class WaveForm(forms.Form):
+    warehouse = forms.ModelChoiceField(
+        label=_("Warehouse"),
+        queryset=Warehouse.objects.filter(is_active=True),
+        empty_label=_("Choose a warehouse"),
+    )
+    limit = forms.IntegerField(
+        label=_("Orders in the wave"), min_value=1, max_value=500, initial=50
+    )
+
+
+class PackForm(forms.Form):
+    barcodes = forms.CharField(
+        label=_("Scanned barcodes"),
+        widget=forms.Textarea(attrs={"rows": 8, "autofocus": True, "autocomplete": "off"}),
+        help_text=_("Scan every item into the box; one barcode per line."),
+        max_length=20_000,
+    )
+
+    def clean_barcodes(self) -> list[str]:
+        return [code.strip() for code in self.cleaned_data["barcodes"].splitlines() if code.strip()]
+
+
+class ShipForm(forms.Form):
+    carrier = forms.CharField(label=_("Carrier"), max_length=50)
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=64)
+
+
+class ReturnLineForm(forms.Form):
+    line_id = forms.IntegerField(widget=forms.HiddenInput)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=0, initial=0)
+    reason = forms.ChoiceField(label=_("Reason"), choices=ReturnReason.choices)
+    disposition = forms.ChoiceField(label=_("Disposition"), choices=ReturnDisposition.choices)
+    refund_amount = forms.DecimalField(
+        label=_("Refund"), min_value=0, max_digits=12, decimal_places=2, initial=0
+    )
+
+
+ReturnLineFormSet = forms.formset_factory(ReturnLineForm, extra=0)
+
+
+class ReturnNoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)

@@ -1,0 +1,427 @@
+"""Channels and shops, their listings (多店铺商品对应), customers, sales orders, packing checks
+and returns.
+
+An order line names what was sold: our SKU (or bundle) when it is known, and always the code
+the channel used. Its stock is held by inventory reservations (``LineReservation`` links
+them); a line that cannot be reserved waits as a backorder (``backordered`` units, mirrored
+in inventory's ``WarehouseStock.backordered`` column). Orders change only through
+``orders.services``.
+"""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orders.enums import (
+    ChannelKind,
+    CustomerKind,
+    ListingStatus,
+    OrderSource,
+    OrderStatus,
+    PriceType,
+    ReturnDisposition,
+    ReturnReason,
+    ScanResult,
+)
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+COST = {"max_digits": 16, "decimal_places": 4}
+
+
+class Channel(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=ChannelKind.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Shop(models.Model):
+    """A shop of a channel; its orders ship from its warehouse."""
+
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="shops"
+    )
+    code = models.CharField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        verbose_name=_("ships from"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
+        ordering = ["channel__code", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "code"], name="orders_shop_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel.code}/{self.code} {self.name}"
+
+
+class Customer(models.Model):
+    """A buyer. Distributors buy on credit terms; a customer with orders is never deleted."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=CustomerKind.choices, default=CustomerKind.RETAIL
+    )
+    price_tier = models.CharField(
+        _("price tier"), max_length=20, choices=PriceType.choices, default=PriceType.RETAIL
+    )
+    credit_limit = models.DecimalField(_("credit limit"), null=True, blank=True, **MONEY)
+    payment_days = models.PositiveIntegerField(
+        _("payment terms (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Distributors: days to pay an invoice."),
+    )
+    contact_name = models.CharField(_("contact"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.TextField(_("address"), blank=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["code"]
+        permissions = [("view_customer_credit", _("Can view customers' credit terms"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credit_limit__isnull=True) | Q(credit_limit__gte=0),
+                name="orders_customer_credit_limit_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ChannelListing(models.Model):
+    """A shop's platform SKU code mapped to our SKU or bundle (多店铺商品对应)."""
+
+    shop = models.ForeignKey(
+        Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="listings"
+    )
+    platform_item_code = models.CharField(_("platform item code"), max_length=64, blank=True)
+    platform_sku_code = models.CharField(_("platform SKU code"), max_length=64)
+    merchant_code = models.CharField(
+        _("merchant code (商家编码)"),
+        max_length=64,
+        blank=True,
+        help_text=_("The code the shop filled in on the platform; it matches a SKU code."),
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    sku = models.ForeignKey(
+        "catalog.SKU",
+        verbose_name=_("SKU"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ListingStatus.choices, default=ListingStatus.UNMATCHED
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("channel listing")
+        verbose_name_plural = _("channel listings")
+        ordering = ["shop", "platform_sku_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "platform_sku_code"], name="orders_listing_unique_code"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ListingStatus.MATCHED, sku__isnull=False)
+                | Q(status=ListingStatus.UNMATCHED, sku__isnull=True),
+                name="orders_listing_matched_has_sku",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop.code}:{self.platform_sku_code}"
+
+
+class SalesOrder(models.Model):
+    shop = models.ForeignKey(
+        Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="orders"
+    )
+    number = models.CharField(_("order number"), max_length=64)
+    source = models.CharField(_("source"), max_length=20, choices=OrderSource.choices)
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        verbose_name=_("warehouse"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, db_index=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=50, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("sales order")
+        verbose_name_plural = _("sales orders")
+        ordering = ["-placed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "paid_at"]),
+            models.Index(fields=["shipped_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "number"], name="orders_order_unique_number"),
+            models.CheckConstraint(
+                condition=~Q(status=OrderStatus.SHIPPED) | Q(shipped_at__isnull=False),
+                name="orders_order_shipped_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def total(self):
+        return sum((line.amount for line in self.lines.all()), 0)
+
+
+class SalesOrderLine(models.Model):
+    """What was sold, at the price and discount of the moment it was ordered."""
+
+    order = models.ForeignKey(
+        SalesOrder, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
+    )
+    line_no = models.PositiveIntegerField(_("line"))
+    sku = models.ForeignKey(
+        "catalog.SKU",
+        verbose_name=_("SKU"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty while the channel's code waits for its listing to be matched."),
+    )
+    platform_code = models.CharField(_("channel code"), max_length=64, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    price_type = models.CharField(
+        _("price type"), max_length=20, choices=PriceType.choices, default=PriceType.RETAIL
+    )
+    unit_price = models.DecimalField(_("unit price"), **MONEY)
+    discount = models.DecimalField(_("discount"), default=0, **MONEY)
+    backordered = models.PositiveIntegerField(_("backordered (缺货)"), default=0)
+    shipped_quantity = models.PositiveIntegerField(_("shipped quantity"), default=0)
+    cost_of_goods = models.DecimalField(
+        _("COGS"),
+        null=True,
+        blank=True,
+        help_text=_("FIFO cost of the lots shipped for this line."),
+        **COST,
+    )
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["order", "line_no"]
+        indexes = [models.Index(fields=["sku"], name="orders_line_sku")]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_no"], name="orders_line_unique_no"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0) & Q(discount__gte=0),
+                name="orders_line_money_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(backordered__lte=F("quantity"))
+                & Q(shipped_quantity__lte=F("quantity")),
+                name="orders_line_quantities_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(sku__isnull=False) | ~Q(platform_code=""),
+                name="orders_line_names_what_was_sold",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.line_no}"
+
+    @property
+    def amount(self):
+        return self.quantity * self.unit_price - self.discount
+
+    @property
+    def code(self) -> str:
+        return self.sku.code if self.sku_id else self.platform_code
+
+
+class LineReservation(models.Model):
+    """An inventory reservation held for an order line (one per SKU of a bundle's components)."""
+
+    line = models.ForeignKey(
+        SalesOrderLine,
+        verbose_name=_("order line"),
+        on_delete=models.CASCADE,
+        related_name="holds",
+    )
+    reservation = models.OneToOneField(
+        "inventory.Reservation",
+        verbose_name=_("reservation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("line reservation")
+        verbose_name_plural = _("line reservations")
+
+    def __str__(self) -> str:
+        return f"{self.line_id} → {self.reservation_id}"
+
+
+class PackingCheck(models.Model):
+    """One 扫描验货 of an order: every scanned barcode against what the order holds."""
+
+    order = models.ForeignKey(
+        SalesOrder, verbose_name=_("order"), on_delete=models.PROTECT, related_name="checks"
+    )
+    passed = models.BooleanField(_("passed"))
+    problems = models.TextField(_("problems"), blank=True)
+    checked_at = models.DateTimeField(_("checked at"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("packing check")
+        verbose_name_plural = _("packing checks")
+        ordering = ["-checked_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class PackingScan(models.Model):
+    packing_check = models.ForeignKey(
+        PackingCheck,
+        verbose_name=_("packing check"),
+        on_delete=models.CASCADE,
+        related_name="scans",
+    )
+    barcode = models.CharField(_("barcode"), max_length=64)
+    sku = models.ForeignKey(
+        "catalog.SKU",
+        verbose_name=_("SKU"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    result = models.CharField(_("result"), max_length=20, choices=ScanResult.choices)
+
+    class Meta:
+        verbose_name = _("packing scan")
+        verbose_name_plural = _("packing scans")
+
+    def __str__(self) -> str:
+        return f"{self.barcode} {self.result}"
+
+
+class Return(models.Model):
+    """An RMA: goods of an order coming back, line by line."""
+
+    order = models.ForeignKey(
+        SalesOrder, verbose_name=_("order"), on_delete=models.PROTECT, related_name="returns"
+    )
+    created_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("return (RMA)")
+        verbose_name_plural = _("returns (RMA)")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"RMA-{self.pk}"
+
+
+class ReturnLine(models.Model):
+    rma = models.ForeignKey(
+        Return, verbose_name=_("return"), on_delete=models.CASCADE, related_name="lines"
+    )
+    order_line = models.ForeignKey(
+        SalesOrderLine,
+        verbose_name=_("order line"),
+        on_delete=models.PROTECT,
+        related_name="return_lines",
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    reason = models.CharField(_("reason"), max_length=20, choices=ReturnReason.choices)
+    disposition = models.CharField(
+        _("disposition"), max_length=20, choices=ReturnDisposition.choices
+    )
+    refund_amount = models.DecimalField(_("refund"), default=0, **MONEY)
+
+    class Meta:
+        verbose_name = _("return line")
+        verbose_name_plural = _("return lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0) & Q(refund_amount__gte=0),
+                name="orders_returnline_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rma_id}: {self.quantity} × {self.order_line_id}"

@@ -1,0 +1,15 @@
+"""Celery tasks of orders: thin, idempotent wrappers around services."""
+
+from celery import shared_task
+
+from orders import services
+
+
+@shared_task(name="orders.backorders_allocate")
+def backorders_allocate() -> int:
+    """Serve backordered lines from stock that came in (receipts, returns, adjustments).
+
+    Inventory never calls orders, so this runs on a beat schedule
+    (``CELERY_BEAT_SCHEDULE``); safe to run twice. Return the lines served.
+    """
+    return services.backorders_allocate()

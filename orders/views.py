@@ -1,0 +1,327 @@
+"""Order pages: the order list and detail, the staff order form, the unmatched-listings
+queue, waves, the packing check (扫描验货) and shipping, returns, and the logistics error
+rate. Views call services and selectors; errors come back as messages, input is kept.
+
+COGS is cost data: it is shown only to users with ``catalog.view_cost``.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from catalog.access import VIEW_COST
+from catalog.models import SKU
+from orders import selectors, services
+from orders.enums import CANCELLABLE, RETURNABLE, OrderSource, OrderStatus
+from orders.exceptions import OrderError, OrderRefused
+from orders.forms import (
+    LineFormSet,
+    OrderFilterForm,
+    OrderForm,
+    PackForm,
+    ResolveListingForm,
+    ReturnLineFormSet,
+    ReturnNoteForm,
+    ShipForm,
+    WaveForm,
+)
+from orders.models import ChannelListing, SalesOrder
+
+PAGE_SIZE = 50
+VIEW_ORDERS = "orders.view_salesorder"
+ADD_ORDER = "orders.add_salesorder"
+CHANGE_ORDER = "orders.change_salesorder"
+VIEW_LISTINGS = "orders.view_channellisting"
+CHANGE_LISTING = "orders.change_channellisting"
+VIEW_CHECKS = "orders.view_packingcheck"
+ADD_CHECK = "orders.add_packingcheck"
+ADD_RETURN = "orders.add_return"
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+@permission_required(VIEW_ORDERS, raise_exception=True)
+def order_list(request):
+    form = OrderFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    orders = selectors.order_search(
+        status=filters.get("status", ""), query=filters.get("q", "").strip()
+    )
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orders/order_list.html",
+        {"form": form, "page": page, "query": _query_without_page(request)},
+    )
+
+
+@login_required
+@permission_required(VIEW_ORDERS, raise_exception=True)
+def order_detail(request, pk: int):
+    order = get_object_or_404(
+        SalesOrder.objects.select_related("shop__channel", "customer", "warehouse"), pk=pk
+    )
+    return render(
+        request,
+        "orders/order_detail.html",
+        {
+            "order": order,
+            "lines": selectors.order_lines(order),
+            "checks": list(order.checks.select_related("user")[:20]),
+            "returns": list(order.returns.prefetch_related("lines__order_line__sku")),
+            "show_cost": request.user.has_perm(VIEW_COST),
+            "OrderStatus": OrderStatus,
+            "can_cancel": order.status in CANCELLABLE,
+            "can_return": order.status in RETURNABLE,
+        },
+    )
+
+
+ACTIONS = {
+    "pay": (services.order_pay, _("Order %(number)s is paid.")),
+    "cancel": (services.order_cancel, _("Order %(number)s is cancelled.")),
+    "deliver": (services.order_deliver, _("Order %(number)s is delivered.")),
+    "complete": (services.order_complete, _("Order %(number)s is completed.")),
+}
+
+
+@login_required
+@permission_required(CHANGE_ORDER, raise_exception=True)
+@require_POST
+def order_action(request, pk: int, action: str):
+    order = get_object_or_404(SalesOrder, pk=pk)
+    if action not in ACTIONS:
+        raise PermissionDenied
+    service, done = ACTIONS[action]
+    kwargs = {"order": order, "user": request.user}
+    if action == "pay":
+        kwargs["backorder"] = request.POST.get("backorder") == "on"
+    try:
+        service(**kwargs)
+    except OrderError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done % {"number": order.number})
+    return redirect("orders:order_detail", pk=order.pk)
+
+
+@login_required
+@permission_required(ADD_ORDER, raise_exception=True)
+def order_new(request):
+    """Place an order for a customer; refused whole when short unless backorder is chosen."""
+    form = OrderForm(request.POST or None)
+    lines = LineFormSet(request.POST or None, prefix="lines")
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.order_place(
+                shop=data["shop"],
+                customer=data["customer"],
+                warehouse=data["warehouse"],
+                source=OrderSource.STAFF,
+                paid_at=timezone.now() if data["paid"] else None,
+                backorder=data["backorder"],
+                note=data["note"],
+                lines=[
+                    services.OrderLineInput(
+                        sku=line["sku_object"],
+                        quantity=line["quantity"],
+                        price_type=line["price_type"] or None,
+                        unit_price=line["unit_price"],
+                        discount=line["discount"] or 0,
+                    )
+                    for line in lines.lines()
+                ],
+                user=request.user,
+            )
+        except OrderRefused as refused:
+            messages.error(request, str(refused))
+        except OrderError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("Order %(number)s placed: %(status)s.")
+                % {"number": order.number, "status": order.get_status_display()},
+            )
+            return redirect("orders:order_detail", pk=order.pk)
+    return render(request, "orders/order_new.html", {"form": form, "lines": lines})
+
+
+@login_required
+@permission_required(VIEW_LISTINGS, raise_exception=True)
+def listings_unmatched(request):
+    """The queue of channel listings waiting for their SKU (多店铺商品对应)."""
+    page = Paginator(selectors.unmatched_listings(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orders/listings_unmatched.html",
+        {"page": page, "form": ResolveListingForm(), "query": ""},
+    )
+
+
+@login_required
+@permission_required(CHANGE_LISTING, raise_exception=True)
+@require_POST
+def listing_resolve(request, pk: int):
+    listing = get_object_or_404(ChannelListing.objects.select_related("sku"), pk=pk)
+    form = ResolveListingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["sku"]))
+        return redirect("orders:listings_unmatched")
+    try:
+        waiting = services.listing_resolve(
+            listing=listing, sku=form.cleaned_data["sku"], user=request.user
+        )
+    except OrderError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("%(code)s is now %(sku)s; %(count)d waiting order lines took it.")
+            % {
+                "code": listing.platform_sku_code,
+                "sku": form.cleaned_data["sku"].code,
+                "count": waiting,
+            },
+        )
+    return redirect("orders:listings_unmatched")
+
+
+@login_required
+@permission_required(CHANGE_ORDER, raise_exception=True)
+def waves(request):
+    """Allocated orders per warehouse; picking a wave prints its pick list in slot order."""
+    form = WaveForm(request.POST or None)
+    context = {"form": form, "rows": selectors.waves_to_pick(), "pick_list": None}
+    if request.method == "POST" and form.is_valid():
+        try:
+            pick_list, wave = services.wave_pick(
+                warehouse=form.cleaned_data["warehouse"],
+                limit=form.cleaned_data["limit"],
+                user=request.user,
+            )
+        except OrderError as error:
+            messages.error(request, str(error))
+        else:
+            context.update(pick_list=pick_list, wave=wave)
+            context["rows"] = selectors.waves_to_pick()
+    context["to_pack"] = selectors.orders_to_pack()
+    return render(request, "orders/waves.html", context)
+
+
+@login_required
+@permission_required(VIEW_CHECKS, raise_exception=True)
+def pack(request, pk: int):
+    """扫描验货: scan each item against the order; a passing check packs it, then ship."""
+    order = get_object_or_404(SalesOrder.objects.select_related("shop__channel"), pk=pk)
+    pack_form = PackForm(prefix="pack")
+    ship_form = ShipForm(prefix="ship")
+    if request.method == "POST" and "pack-barcodes" in request.POST:
+        if not request.user.has_perm(ADD_CHECK):
+            raise PermissionDenied
+        pack_form = PackForm(request.POST, prefix="pack")
+        if pack_form.is_valid():
+            try:
+                check = services.packing_check(
+                    order=order, barcodes=pack_form.cleaned_data["barcodes"], user=request.user
+                )
+            except OrderError as error:
+                messages.error(request, str(error))
+            else:
+                if check.passed:
+                    messages.success(request, _("Packing check passed: ready to ship."))
+                    return redirect("orders:pack", pk=order.pk)
+                messages.error(
+                    request,
+                    _("Packing check failed, the order cannot ship: %(problems)s.")
+                    % {"problems": "; ".join(check.problems.splitlines())},
+                )
+    elif request.method == "POST":
+        if not request.user.has_perm(CHANGE_ORDER):
+            raise PermissionDenied
+        ship_form = ShipForm(request.POST, prefix="ship")
+        if ship_form.is_valid():
+            try:
+                services.order_ship(order=order, user=request.user, **ship_form.cleaned_data)
+            except OrderError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Order %(number)s shipped.") % {"number": order.number})
+                return redirect("orders:order_detail", pk=order.pk)
+    order.refresh_from_db()
+    expected = services.expected_items(order)
+    skus = SKU.objects.in_bulk(list(expected))
+    return render(
+        request,
+        "orders/pack.html",
+        {
+            "order": order,
+            "items": [(skus[sku_id], units) for sku_id, units in sorted(expected.items())],
+            "checks": list(order.checks.prefetch_related("scans")[:10]),
+            "pack_form": pack_form,
+            "ship_form": ship_form,
+            "OrderStatus": OrderStatus,
+        },
+    )
+
+
+@login_required
+@permission_required(ADD_RETURN, raise_exception=True)
+def order_return(request, pk: int):
+    """Receive returned goods (RMA) line by line."""
+    order = get_object_or_404(SalesOrder.objects.select_related("shop__channel"), pk=pk)
+    lines = selectors.order_lines(order)
+    initial = [{"line_id": line.pk} for line in lines]
+    formset = ReturnLineFormSet(request.POST or None, initial=initial, prefix="lines")
+    note = ReturnNoteForm(request.POST or None)
+    if request.method == "POST" and formset.is_valid() and note.is_valid():
+        by_id = {line.pk: line for line in lines}
+        wanted = [
+            services.ReturnLineInput(
+                order_line=by_id[data["line_id"]],
+                quantity=data["quantity"],
+                reason=data["reason"],
+                disposition=data["disposition"],
+                refund_amount=data["refund_amount"],
+            )
+            for data in formset.cleaned_data
+            if data.get("quantity") and data["line_id"] in by_id
+        ]
+        try:
+            rma = services.return_create(
+                order=order, lines=wanted, note=note.cleaned_data["note"], user=request.user
+            )
+        except OrderError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Return %(rma)s received.") % {"rma": rma})
+            return redirect("orders:order_detail", pk=order.pk)
+    return render(
+        request,
+        "orders/order_return.html",
+        {
+            "order": order,
+            "rows": list(zip(lines, formset.forms, strict=True)),
+            "formset": formset,
+            "note": note,
+        },
+    )
+
+
+@login_required
+@permission_required(VIEW_CHECKS, raise_exception=True)
+def logistics_errors(request):
+    """Packing-check catches and wrong-item / wrong-quantity returns per shipped order, daily."""
+    days = selectors.logistics_error_rate(days=30)
+    return render(request, "orders/logistics_errors.html", {"days": list(reversed(days))})

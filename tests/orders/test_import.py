@@ -1,0 +1,134 @@
+"""``import_orders FILE``: CSV or xlsx, all or nothing, per-row errors, idempotent."""
+
+from io import StringIO
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+
+from orders.enums import OrderStatus
+from orders.models import ChannelListing, Customer, SalesOrder
+from tests.factories import SKUFactory
+from tests.inventory.support import columns, receive
+
+HEADER = "channel,shop,order_number,customer,sku,quantity,unit_price,paid_at\n"
+
+
+def write_csv(tmp_path, body: str, name="orders.csv"):
+    path = tmp_path / name
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
+
+
+def run(path, **options) -> str:
+    out = StringIO()
+    call_command("import_orders", str(path), stdout=out, stderr=out, **options)
+    return out.getvalue()
+
+
+def test_importing_a_file_twice_imports_it_once(shops, tmp_path):
+    tea = SKUFactory(code="TEA-1")
+    receive(tea, shops.site.pick_a, 10)
+    path = write_csv(
+        tmp_path,
+        "TMALL,TM1,TB001,buyer-1,TEA-1,2,19.90,2026-11-11 00:01\n"
+        "TMALL,TM1,TB001,buyer-1,99887766,1,5.00,2026-11-11 00:01\n"
+        "tmall,tm1,TB002,buyer-2,TEA-1,1,19.90,2026-11-11 00:03:10\n",
+    )
+    assert "2 orders with 3 lines imported, 0 already there" in run(path)
+    assert "0 orders with 0 lines imported, 2 already there" in run(path)
+    assert SalesOrder.objects.count() == 2
+    first = SalesOrder.objects.get(number="TB001")
+    assert first.customer == Customer.objects.get(code="buyer-1")
+    assert first.status == OrderStatus.PAID  # the unknown code waits for its listing
+    assert first.lines.get(line_no=2).platform_code == "99887766"
+    assert ChannelListing.objects.filter(platform_sku_code="99887766", sku=None).exists()
+    assert columns(tea, shops.site.warehouse)["reserved"] == 3
+
+
+def test_a_bad_file_is_reported_row_by_row_and_nothing_is_imported(shops, tmp_path):
+    SKUFactory(code="TEA-1")
+    path = write_csv(
+        tmp_path,
+        "TMALL,TM1,TB001,buyer-1,TEA-1,2,19.90,2026-11-11 00:01\n"
+        "JD,TM1,TB002,buyer-1,TEA-1,2,19.90,2026-11-11 00:01\n"
+        "TMALL,TM1,TB003,buyer-1,TEA-1,1.5,abc,yesterday\n",
+    )
+    with pytest.raises(CommandError, match="4 errors, nothing was imported"):
+        call_command("import_orders", str(path), stdout=StringIO(), stderr=(err := StringIO()))
+    report = err.getvalue()
+    assert "row 3, column channel, value 'JD': No channel has this code." in report
+    assert "row 4, column quantity, value '1.5'" in report
+    assert "row 4, column unit_price, value 'abc'" in report
+    assert "row 4, column paid_at, value 'yesterday'" in report
+    assert not SalesOrder.objects.exists()
+
+
+def test_a_dry_run_imports_nothing(shops, tmp_path):
+    SKUFactory(code="TEA-1")
+    path = write_csv(tmp_path, "TMALL,TM1,TB001,,TEA-1,1,19.90,\n")
+    assert "Dry run" in run(path, dry_run=True)
+    assert not SalesOrder.objects.exists()
+    run(path)
+    assert SalesOrder.objects.get().status == OrderStatus.PENDING_PAYMENT
+
+
+def test_an_xlsx_file_imports_like_a_csv(shops, tmp_path):
+    import datetime as dt
+
+    SKUFactory(code="TEA-1")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER.strip().split(","))
+    sheet.append(["TMALL", "TM1", 5566, "buyer", "TEA-1", 3, 9.9, dt.datetime(2026, 11, 11, 8)])
+    path = tmp_path / "orders.xlsx"
+    book.save(path)
+    assert "1 orders with 1 lines imported" in run(path)
+    line = SalesOrder.objects.get(number="5566").lines.get()
+    assert (line.quantity, str(line.unit_price)) == (3, "9.90")
+
+
+def test_a_missing_column_is_named(shops, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("channel,shop,sku\nTMALL,TM1,TEA-1\n", encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_orders", str(path), stdout=StringIO(), stderr=(err := StringIO()))
+    assert "column order_number" in err.getvalue()
+
+
+def test_listings_imported_from_a_file_resolve_the_waiting_order_lines(shops, tmp_path):
+    from decimal import Decimal
+
+    from orders.enums import ListingStatus
+    from tests.orders.support import channel_order, line
+
+    mug, tea = SKUFactory(code="MUG"), SKUFactory(code="TEA-9")
+    receive(mug, shops.site.pick_a, 5)
+    order = channel_order(shops.tmall, line(None, 1, platform_code="111", unit_price=Decimal("9")))
+    path = tmp_path / "listings.csv"
+    path.write_text(
+        "channel,shop,platform_sku_code,merchant_code,title,sku\n"
+        "TMALL,TM1,111,,马克杯,MUG\n"
+        "TMALL,TM1,222,TEA-9,好茶,\n"
+        "TMALL,TM1,333,,未知,\n",
+        encoding="utf-8",
+    )
+    out = StringIO()
+    call_command("import_listings", str(path), stdout=out)
+    assert "3 listings imported, 2 matched; 1 waiting order lines took their SKU." in out.getvalue()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ALLOCATED
+    assert ChannelListing.objects.get(platform_sku_code="222").sku == tea
+    assert ChannelListing.objects.get(platform_sku_code="333").status == ListingStatus.UNMATCHED
+
+
+def test_a_bad_listings_file_imports_nothing(shops, tmp_path):
+    path = tmp_path / "listings.csv"
+    path.write_text(
+        "channel,shop,platform_sku_code,sku\nTMALL,TM1,111,NOPE\nTMALL,XX,222,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match="2 errors"):
+        call_command("import_listings", str(path), stdout=StringIO(), stderr=(err := StringIO()))
+    assert "row 2, column sku, value 'NOPE': No SKU has this code." in err.getvalue()
+    assert not ChannelListing.objects.exists()
