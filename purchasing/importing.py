@@ -489,3 +489,16 @@ def report_lines(report: SuppliersImportReport) -> list[str]:
             )
             lines.append(f"{kind} row {change.row} {change.key} {change.action} {cells}".rstrip())
     return lines
+
+
+def workbook_import(
+    *, source, kind: str, dry_run: bool, create_categories: bool, can, user, progress
+) -> ImportReport:
+    """Run ``suppliers_import`` for the admin's import jobs (``catalog.jobs``): one sheet,
+    reported as the catalogue's ``ImportReport``."""
+    progress(0, 100, "read")
+    report = suppliers_import(source=source, kind=kind, dry_run=dry_run, can=can, user=user)
+    sheet = report.sheets[kind]
+    sheet.applied = report.applied
+    progress(100, 100, "done")
+    return sheet

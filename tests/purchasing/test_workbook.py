@@ -348,3 +348,81 @@ def test_the_template_imports(skus, tmp_path):
     with pytest.raises(WorkbookInvalid) as excinfo:
         suppliers_import(source=path)
     assert [e.column for e in excinfo.value.errors] == ["offers!sku"]
+
+
+# --- Admin -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def purchaser(client):
+    from django.contrib.auth.models import Group, User
+
+    from staff.services import roles_sync
+
+    roles_sync()
+    user = User.objects.create_user("p", is_staff=True)
+    user.groups.add(Group.objects.get(name="purchaser"))
+    client.force_login(user)
+    return client
+
+
+def test_the_offer_admin_previews_then_imports_an_upload(purchaser, skus):
+    from django.urls import reverse
+
+    support.supplier("SUP-1")
+    changelist = purchaser.get(reverse("admin:purchasing_supplieroffer_changelist"))
+    assert reverse("admin:purchasing_supplieroffer_import") in changelist.content.decode()
+    file = io.BytesIO(workbook({"offers": (OFFER_HEADERS, [offer_row()])}))
+    file.name = "offers.xlsx"
+    page = purchaser.post(
+        reverse("admin:purchasing_supplieroffer_import"), {"file": file}, follow=True
+    )
+    assert page.status_code == 200
+    assert page.context["job"]["report"]["new"] == 1
+    assert not SupplierOffer.objects.exists()
+    done = purchaser.post(
+        reverse("admin:purchasing_supplieroffer_process_import"),
+        {"job": page.context["job"]["id"]},
+        follow=True,
+    )
+    assert done.context["job"]["report"]["applied"]
+    offer = SupplierOffer.objects.get()
+    assert offer.history.latest().history_user.username == "p"
+
+
+def test_a_bad_upload_lists_its_problems_in_the_admin(purchaser, skus):
+    from django.urls import reverse
+
+    file = io.BytesIO(workbook({"offers": (OFFER_HEADERS, [offer_row("SUP-404")])}))
+    file.name = "offers.xlsx"
+    page = purchaser.post(
+        reverse("admin:purchasing_supplieroffer_import"), {"file": file}, follow=True
+    )
+    assert page.context["job"]["status"] == "failed"
+    assert "No supplier has this code." in page.content.decode()
+
+
+def test_the_supplier_admin_exports_the_suppliers_sheet(purchaser):
+    from django.urls import reverse
+
+    support.supplier("SUP-1")
+    response = purchaser.post(
+        reverse("admin:purchasing_supplier_export"), {"format": "xlsx", "headers": "zh"}
+    )
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["供应商"]
+    assert book["供应商"]["A2"].value == "SUP-1"
+
+
+def test_an_import_writes_in_bulk_whatever_the_number_of_rows(django_assert_max_num_queries):
+    codes = [SKUFactory(code=f"B-{i:03d}").code for i in range(60)]
+    suppliers = [supplier_row(f"SUP-{i}") for i in range(20)]
+    offers = [offer_row(f"SUP-{i % 20}", code) for i, code in enumerate(codes)]
+    with django_assert_max_num_queries(20):
+        suppliers_import(source=both(suppliers, offers))
+    assert SupplierOffer.objects.count() == 60
+    changed = [offer_row(f"SUP-{i % 20}", code, unit_cost=20) for i, code in enumerate(codes)]
+    with django_assert_max_num_queries(20):
+        report = suppliers_import(source=both(suppliers, changed))
+    assert report.sheets["offers"].changed == 60
+    assert SupplierOffer.history.count() == 120
