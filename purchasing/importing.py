@@ -24,7 +24,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +38,7 @@ from purchasing.models import Supplier, SupplierOffer
 from purchasing.sheets import KINDS, SPECS
 
 CHANGE_REASON = "supplier import"
+IMPORT_LOCK = 0x4A58_5355  # advisory lock key of supplier imports ("JXSU")
 CHUNK = 5_000
 
 # Sheet column → model attname.
@@ -111,7 +112,46 @@ def _catching(parse):
 
 
 def _tolerant(spec: SheetSpec) -> SheetSpec:
-    return replace(spec, columns=tuple(replace(c, parse=_catching(c.parse)) for c in spec.columns))
+    """Return ``spec`` whose parsers keep refused cells as ``_Bad`` and whose columns are not
+    required (required columns and cells are checked by ``_required_errors``)."""
+    return replace(
+        spec,
+        columns=tuple(replace(c, parse=_catching(c.parse), required=False) for c in spec.columns),
+    )
+
+
+def _required_errors(
+    rows: SheetRows, spec: SheetSpec, places: set[tuple[int, str]]
+) -> tuple[list[CellError], bool]:
+    """Return the errors of missing required columns and blank required cells (adding the
+    latter to ``places``) and whether a required column is missing."""
+    errors = []
+    missing = False
+    for column in spec.columns:
+        if not column.required:
+            continue
+        if column.key not in rows.headers:
+            missing = True
+            errors.append(
+                CellError(
+                    None,
+                    column.key,
+                    None,
+                    _("Required column %(column)s (%(zh)s) is missing.")
+                    % {"column": column.key, "zh": column.zh},
+                )
+            )
+            continue
+        values = rows.frame[column.key]
+        for row in values.index[values.isna()]:
+            if (int(row), column.key) not in places:
+                errors.append(
+                    CellError(
+                        int(row), rows.headers[column.key], None, _("Required: fill in a value.")
+                    )
+                )
+                places.add((int(row), column.key))
+    return errors, missing
 
 
 def _bad_cells(rows: SheetRows) -> tuple[list[CellError], set[tuple[int, str]]]:
@@ -196,29 +236,38 @@ def suppliers_import(
             errors += _qualified(invalid.errors, spec.name) if len(specs) > 1 else invalid.errors
             continue
         cell_errors, places = _bad_cells(rows[spec.name])
+        required, missing = _required_errors(rows[spec.name], spec, places)
+        cell_errors = sorted(required + cell_errors, key=lambda e: (e.row or 0, str(e.column)))
         errors += _qualified(cell_errors, spec.name) if len(specs) > 1 else cell_errors
         bad |= {(spec.name, row, key) for row, key in places}
+        if missing:
+            del rows[spec.name]
     if len(rows) < len(specs):
         raise WorkbookInvalid(errors)
 
     plan = _Plan(rows, can=can, qualify=len(specs) > 1, errors=errors, bad=bad)
-    report = plan.check()
-    if not dry_run:
-        try:
-            with transaction.atomic():
-                plan.apply(user=user)
-        except IntegrityError:
-            raise WorkbookInvalid(
-                [
-                    CellError(
-                        None,
-                        "",
-                        None,
-                        _("Suppliers or offers were changed meanwhile; import the file again."),
-                    )
-                ]
-            ) from None
-        report.applied = True
+    if dry_run:
+        return plan.check()
+    try:
+        with transaction.atomic():
+            # Imports run one at a time: each plans on what the one before it wrote.
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+            report = plan.check()
+            plan.apply(user=user)
+    except IntegrityError:
+        raise WorkbookInvalid(
+            [
+                CellError(
+                    None,
+                    "",
+                    None,
+                    _("Suppliers or offers were changed meanwhile; import the file again."),
+                )
+            ]
+        ) from None
+    report.applied = True
     return report
 
 
@@ -271,6 +320,7 @@ class _Plan:
             codes |= set(self.rows["suppliers"].frame["code"])
         if offers is not None:
             codes |= set(offers.frame["supplier"])
+        codes.discard(None)
         self.suppliers = {}
         for chunk in _chunks(sorted(codes)):
             self.suppliers |= {s.code: s for s in Supplier.objects.filter(code__in=chunk)}
@@ -290,6 +340,8 @@ class _Plan:
         present = [k for k in SUPPLIER_FIELDS if k in sheet.headers]
         for row, record in _records(sheet):
             code = record["code"]
+            if code is None:  # reported as a blank required cell
+                continue
             stored = self.suppliers.get(code)
             if stored is None:
                 values = {"code": code}
@@ -329,12 +381,15 @@ class _Plan:
         records = _records(sheet)
         report = ImportReport(kind="offers", rows=len(sheet))
         present = [k for k in OFFER_FIELDS if k in sheet.headers]
+        records = [(row, r) for row, r in records if r["supplier"] and r["sku"]]  # else reported
         sku_codes = sorted({r["sku"] for _row, r in records})
         skus: dict[str, int] = {}
         for chunk in _chunks(sku_codes):
             skus |= dict(SKU.objects.filter(code__in=chunk).values_list("code", "pk"))
         sheet_suppliers = (
-            set(self.rows["suppliers"].frame["code"]) if "suppliers" in self.rows else set()
+            set(self.rows["suppliers"].frame["code"]) - {None}
+            if "suppliers" in self.rows
+            else set()
         )
         # Stored offers of the SKUs in the file: the current one per pair, and every start.
         current: dict[tuple[str, str], SimpleNamespace] = {}

@@ -426,3 +426,30 @@ def test_an_import_writes_in_bulk_whatever_the_number_of_rows(django_assert_max_
         report = suppliers_import(source=both(suppliers, changed))
     assert report.sheets["offers"].changed == 60
     assert SupplierOffer.history.count() == 120
+
+
+def test_blank_required_cells_and_database_problems_are_reported_together(skus):
+    support.supplier("SUP-1")
+    data = workbook(
+        {
+            "offers": (
+                OFFER_HEADERS,
+                [offer_row("SUP-1", None), offer_row("SUP-404", "S-1"), offer_row(None, "S-2")],
+            )
+        }
+    )
+    with pytest.raises(WorkbookInvalid) as excinfo:
+        suppliers_import(source=data)
+    assert [(e.row, e.column) for e in excinfo.value.errors] == [
+        (2, "sku"),
+        (3, "supplier"),
+        (4, "supplier"),
+    ]
+    assert "Required: fill in a value." in errors_of(excinfo)[0]
+
+
+def test_a_missing_required_column_is_named():
+    data = workbook({"suppliers": (["code", "name"], [["SUP-1", "甲"]])})
+    with pytest.raises(WorkbookInvalid) as excinfo:
+        suppliers_import(source=data)
+    assert excinfo.value.message.endswith("Required column type (供应商类型) is missing.")
