@@ -453,3 +453,36 @@ def test_a_missing_required_column_is_named():
     with pytest.raises(WorkbookInvalid) as excinfo:
         suppliers_import(source=data)
     assert excinfo.value.message.endswith("Required column type (供应商类型) is missing.")
+
+
+def test_the_demo_suppliers_and_offers_round_trip_in_chinese(tmp_path, settings):
+    from catalog.demo import seed_catalog
+    from inventory.demo import seed_stock
+    from purchasing.demo import seed_purchasing
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    seed_catalog(scale="tiny")
+    seed_stock(scale="tiny", seed=42)
+    seed_purchasing(scale="tiny", seed=42, stdout=io.StringIO())
+    path = tmp_path / "demo.xlsx"
+    counts = suppliers_export(target=path, language="zh")
+    pairs = SupplierOffer.objects.values("supplier", "sku").distinct().count()
+    assert counts == {"suppliers": Supplier.objects.count(), "offers": pairs}
+    before = snapshot()
+    report = suppliers_import(source=path)
+    assert report.sheets["offers"].unchanged == pairs
+    assert snapshot() == before
+
+
+def test_import_command_lists_changed_cells_and_applies_the_role(skus, tmp_path, capsys):
+    support.offer(skus[0], support.supplier("SUP-1"), "5", valid_from=dt.date(2026, 1, 1))
+    path = tmp_path / "cost.xlsx"
+    path.write_bytes(
+        workbook({"offers": (["supplier", "sku", "unit_cost"], [["SUP-1", "S-1", 6]])})
+    )
+    with pytest.raises(CommandError, match="You may not change unit costs"):
+        call_command("import_suppliers", str(path), "--role", "warehouse")
+    call_command("import_suppliers", str(path), "--role", "purchaser", verbosity=2)
+    out = capsys.readouterr().out
+    assert "offers row 2 SUP-1 · S-1 changed unit_cost: 5.0000 → 6.0000" in out
+    assert SupplierOffer.objects.get().unit_cost == Decimal("6")
