@@ -7,6 +7,7 @@ real; the embedded default (locmem, eager Celery) runs jobs in the web process.
 """
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,16 @@ from catalog.importing import ImportReport, catalog_import, cell_text
 JOB_TTL = 24 * 3600
 SHOWN_CHANGES = 500
 SHOWN_ERRORS = 1_000
+
+
+# Importers of higher apps' sheets, by kind: a function taking ``catalog_import``'s keywords
+# and returning an ``ImportReport``. Registered from the app's ``AppConfig.ready`` (so that a
+# Celery worker knows them too); catalog never imports those apps.
+IMPORTERS: dict[str, Callable[..., ImportReport]] = {}
+
+
+def importer_register(kind: str, function: Callable[..., ImportReport]) -> None:
+    IMPORTERS[kind] = function
 
 
 def _key(job_id: str) -> str:
@@ -109,7 +120,8 @@ def _run(job_id: str, state: dict, user, progress) -> str:
     with default_storage.open(state["path"], "rb") as file:
         content = file.read()
     try:
-        report = catalog_import(
+        run = IMPORTERS.get(state["kind"], catalog_import)
+        report = run(
             source=content,
             kind=state["kind"],
             dry_run=state["dry_run"],

@@ -42,6 +42,14 @@ class WorkbookAdminMixin(ImportExportMixin):
     """Import / export one catalogue sheet (``workbook_kind``) from a changelist."""
 
     workbook_kind = "products"
+    upload_form = WorkbookUploadForm
+
+    def workbook_export(self, *, target, can, language: str) -> int:
+        """Write this changelist's sheet for a reader holding ``can``'s permissions."""
+        return catalog_export(target=target, kind=self.workbook_kind, can=can, language=language)
+
+    def workbook_template(self, *, target, language: str) -> None:
+        catalog_template(target=target, kind=self.workbook_kind, language=language)
 
     def has_import_permission(self, request):
         opts = self.opts
@@ -96,13 +104,13 @@ class WorkbookAdminMixin(ImportExportMixin):
     def import_action(self, request, *args, **kwargs):
         if not self.has_import_permission(request):
             raise PermissionDenied
-        form = WorkbookUploadForm(request.POST or None, request.FILES or None)
+        form = self.upload_form(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             job_id = jobs.job_create(
                 content=form.cleaned_data["file"].read(),
                 kind=self.workbook_kind,
                 dry_run=True,
-                create_categories=form.cleaned_data["create_categories"],
+                create_categories=form.cleaned_data.get("create_categories", True),
                 user=request.user,
             )
             return self._start(request, job_id)
@@ -163,11 +171,8 @@ class WorkbookAdminMixin(ImportExportMixin):
         form = WorkbookExportForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             response = HttpResponse(content_type=XLSX)
-            catalog_export(
-                target=response,
-                kind=self.workbook_kind,
-                can=request.user.has_perm,
-                language=form.cleaned_data["headers"],
+            self.workbook_export(
+                target=response, can=request.user.has_perm, language=form.cleaned_data["headers"]
             )
             filename = f"jingxi-{self.workbook_kind}.xlsx"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -184,7 +189,7 @@ class WorkbookAdminMixin(ImportExportMixin):
             raise PermissionDenied
         response = HttpResponse(content_type=XLSX)
         language = "zh" if request.GET.get("headers") == "zh" else "en"
-        catalog_template(target=response, kind=self.workbook_kind, language=language)
+        self.workbook_template(target=response, language=language)
         filename = f"jingxi-{self.workbook_kind}-template.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

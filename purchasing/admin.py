@@ -17,10 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.access import VIEW_COST, FieldAccessMixin, HistoryRevertMixin
+from catalog.resources import WorkbookAdminMixin
 from inventory.exceptions import InventoryError
 from purchasing import selectors, services
 from purchasing.enums import PurchaseOrderStatus
 from purchasing.exceptions import PurchasingError
+from purchasing.exporting import suppliers_export, suppliers_template
 from purchasing.models import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -31,6 +33,23 @@ from purchasing.models import (
 )
 
 EDITABLE_LINE_STATUSES = (PurchaseOrderStatus.DRAFT, PurchaseOrderStatus.ORDERED)
+
+
+class SupplierUploadForm(forms.Form):
+    file = forms.FileField(label=_("workbook (.xlsx)"))
+
+
+class SupplierWorkbookAdminMixin(WorkbookAdminMixin):
+    """Import / Export buttons of the suppliers or offers sheet (``purchasing.importing``)."""
+
+    upload_form = SupplierUploadForm
+
+    def workbook_export(self, *, target, can, language: str) -> int:
+        kind = self.workbook_kind
+        return suppliers_export(target=target, kind=kind, can=can, language=language)[kind]
+
+    def workbook_template(self, *, target, language: str) -> None:
+        suppliers_template(target=target, language=language)
 
 
 class SupplierOfferInline(FieldAccessMixin, admin.TabularInline):
@@ -55,7 +74,8 @@ class SupplierOfferInline(FieldAccessMixin, admin.TabularInline):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(admin.ModelAdmin):
+class SupplierAdmin(SupplierWorkbookAdminMixin, admin.ModelAdmin):
+    workbook_kind = "suppliers"
     list_display = [
         "code",
         "name",
@@ -80,7 +100,10 @@ class SupplierAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupplierOffer)
-class SupplierOfferAdmin(FieldAccessMixin, HistoryRevertMixin, SimpleHistoryAdmin):
+class SupplierOfferAdmin(
+    SupplierWorkbookAdminMixin, FieldAccessMixin, HistoryRevertMixin, SimpleHistoryAdmin
+):
+    workbook_kind = "offers"
     sensitive_fields = {"unit_cost": VIEW_COST}
     list_display = [
         "supplier",

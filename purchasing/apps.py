@@ -7,4 +7,10 @@ class PurchasingConfig(AppConfig):
     verbose_name = _("Purchasing")
 
     def ready(self):
+        from catalog import jobs
         from purchasing import checks  # noqa: F401  (registers the settings checks)
+        from purchasing.importing import workbook_import
+        from purchasing.sheets import KINDS
+
+        for kind in KINDS:  # the admin's Import buttons of suppliers and offers
+            jobs.importer_register(kind, workbook_import)

@@ -499,15 +499,21 @@ def purchasing_pages(world: World, role: str) -> list[Page]:
 
 
 def workbook_pages(role: str) -> list[Page]:
-    """The catalogue workbook's import and export pages (SKU and category); the template is
-    a workbook, checked in tests/catalog/test_workbook_admin.py."""
+    """The workbook import and export pages (SKU, category, supplier, supplier offer); the
+    template is a workbook, checked in tests/catalog/test_workbook_admin.py."""
     pages = []
-    for model in ("sku", "category"):
-        access = letters(role, f"catalog.{model}")
+    for model in (
+        "catalog.sku",
+        "catalog.category",
+        "purchasing.supplier",
+        "purchasing.supplieroffer",
+    ):
+        access = letters(role, model)
         importer = "a" in access and "c" in access
+        name = model.replace(".", "_")
         pages += [
-            Page(f"{model} import", reverse(f"admin:catalog_{model}_import"), importer),
-            Page(f"{model} export", reverse(f"admin:catalog_{model}_export"), "v" in access),
+            Page(f"{model} import", reverse(f"admin:{name}_import"), importer),
+            Page(f"{model} export", reverse(f"admin:{name}_export"), "v" in access),
         ]
     return pages
 
@@ -654,3 +660,7 @@ def test_exports_hide_costs_from_roles_without_them(world, login, role, tmp_path
         out = tmp_path / f"catalog-{role}.xlsx"
         call_command("export_catalog", str(out), role=role)
         assert not export_leaks(out.read_bytes(), "spreadsheetml"), role
+        if role in ("warehouse",):  # roles that see suppliers
+            out = tmp_path / f"suppliers-{role}.xlsx"
+            call_command("export_suppliers", str(out), role=role)
+            assert not export_leaks(out.read_bytes(), "spreadsheetml"), role
