@@ -119,23 +119,9 @@ def insert(model: type[models.Model], rows: Sequence[dict], *, ids: bool = True)
     _copy(model, list(meta.concrete_fields), full)
 
 
-def insert_grouped(
-    model: type[models.Model], groups: Sequence[tuple[dict, Sequence[dict]]]
-) -> None:
-    """Insert rows given as (shared columns, [varying columns of each row]) groups; ids are
-    left to the database.
-
-    Many rows often share most of their columns (every row of an attribute value but its
-    owner): each group's shared columns are converted once.
-    """
-    if not groups:
-        return
-    if not _postgres():
-        insert(model, [shared | row for shared, rows in groups for row in rows], ids=False)
-        return
-    meta = model._meta
+def _grouped_text(model: type[models.Model], fields: list, groups) -> io.StringIO:
+    """COPY text of (shared columns, [varying columns of each row]) groups, in ``fields``."""
     defaults = _defaults(model)
-    fields = [f for f in meta.concrete_fields if f is not meta.pk]
     buffer = io.StringIO()
     write = buffer.write
     for shared, rows in groups:
@@ -144,6 +130,16 @@ def insert_grouped(
         varying = [f for f in fields if f.attname in rows[0]]
         fixed = defaults | shared
         text = {f.attname: _converter(f)(fixed[f.attname]) for f in fields if f not in varying}
+        if len(varying) == 1:
+            # The usual case (an attribute value and its owner): the text around the one
+            # varying column is fixed.
+            (only,) = varying
+            at = fields.index(only)
+            before = "".join(text[f.attname] + "\t" for f in fields[:at])
+            after = "".join("\t" + text[f.attname] for f in fields[at + 1 :]) + "\n"
+            convert, name = _converter(only), only.attname
+            write("".join([before + convert(row[name]) + after for row in rows]))
+            continue
         converters = {f.attname: _converter(f) for f in varying}
         # One template per group, with a slot per varying column.
         template = "\t".join(
@@ -160,10 +156,76 @@ def insert_grouped(
             )
             write("\n")
     buffer.seek(0)
+    return buffer
+
+
+def insert_grouped(
+    model: type[models.Model], groups: Sequence[tuple[dict, Sequence[dict]]]
+) -> None:
+    """Insert rows given as (shared columns, [varying columns of each row]) groups; ids are
+    left to the database.
+
+    Many rows often share most of their columns (every row of an attribute value but its
+    owner): each group's shared columns are converted once.
+    """
+    if not groups:
+        return
+    if not _postgres():
+        insert(model, [shared | row for shared, rows in groups for row in rows], ids=False)
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    buffer = _grouped_text(model, fields, groups)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(meta.db_table)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+
+
+def update_grouped(
+    model: type[models.Model],
+    groups: Sequence[tuple[dict, Sequence[dict]]],
+    *,
+    keys: Sequence[str],
+    keep: Sequence[str] = (),
+) -> None:
+    """Update stored rows found by their ``keys`` columns (a unique set) to the other columns
+    of (shared columns, [varying columns of each row]) groups, as ``insert_grouped`` gives them;
+    ``keep`` columns are not written either.
+
+    The key columns are not written, so PostgreSQL checks none of their foreign keys again.
+    """
+    groups = [(shared, rows) for shared, rows in groups if rows]
+    if not groups:
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    key_fields = [meta.get_field(name) for name in keys]
+    written = [f for f in fields if f not in key_fields and f.attname not in keep]
+    if not _postgres():
+        for shared, rows in groups:
+            for row in rows:
+                full = shared | row
+                model.objects.filter(**{f.attname: full[f.attname] for f in key_fields}).update(
+                    **{f.attname: full[f.attname] for f in written}
+                )
+        return
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    scratch = quote(f"jx_update_{meta.db_table}")
+    buffer = _grouped_text(model, fields, groups)
+    names = ", ".join(quote(f.column) for f in fields)
+    assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in written)
+    match = " AND ".join(f"{table}.{quote(f.column)} = s.{quote(f.column)}" for f in key_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT {names} FROM {table} "
+            "WITH NO DATA"
+        )
+        cursor.cursor.copy_expert(f"COPY {scratch} ({names}) FROM STDIN", buffer)
+        cursor.execute(f"ANALYZE {scratch}")
+        cursor.execute(f"UPDATE {table} SET {assignments} FROM {scratch} AS s WHERE {match}")
 
 
 def _history_extras(model, *, history_type: str, user, reason, date) -> dict:

@@ -554,6 +554,22 @@ class _ProductImport:
             return value.quantize(Decimal("0.01"))
         return value
 
+    def _old_sku_values(self, skus: list, key: str) -> list:
+        """``_old_sku_value`` of each of ``skus`` (None for a new SKU), one lookup per key."""
+        if key == "product":
+            codes = self.sku_product_code
+            return [codes.get(s.product_id) if s is not None else None for s in skus]
+        if key in self.attributes:
+            values, attribute_pk = self.values, self.attributes[key].pk
+            return [
+                values.get(("sku", s.pk, attribute_pk)) if s is not None else None for s in skus
+            ]
+        stored = [getattr(s, key) if s is not None else None for s in skus]
+        if key in ("retail_price", "distribution_price", "cost_price"):
+            cent = Decimal("0.01")
+            return [v.quantize(cent) if v is not None else None for v in stored]
+        return stored
+
     def _diff(self) -> ImportReport:
         frame = self.frame
         report = ImportReport(kind="products", rows=len(frame))
@@ -590,11 +606,7 @@ class _ProductImport:
                 new = new.where(new.notna(), old)
             note(key, ~_same(new, old) & has_product, old, new)
         for key in sku_keys:
-            old = pd.Series(
-                [self._old_sku_value(s, key) if s is not None else None for s in skus],
-                index=frame.index,
-                dtype=object,
-            )
+            old = pd.Series(self._old_sku_values(skus, key), index=frame.index, dtype=object)
             new = frame[key]
             if key == "warning_level":
                 new = new.where(new.notna(), 0)
@@ -642,7 +654,7 @@ class _ProductImport:
         # Products: one per code, from its first row.
         firsts = frame[~frame["product"].duplicated()]
         new_products, changed_products, touched = [], [], []
-        touched_codes = {frame.at[row, "product"] for row in self.changed_rows} | set(
+        touched_codes = set(frame["product"][frame.index.isin(self.changed_rows)]) | set(
             frame["product"][self.is_new_sku]
         )
         has = {key: key in frame for key in ("brand", "role", "status")}
@@ -734,44 +746,59 @@ class _ProductImport:
         self._check_listed()
 
     def _write_values(self, firsts: pd.DataFrame) -> None:
-        """Replace the attribute values that differ from the file's."""
+        """Write the attribute values that differ from the file's.
+
+        A value the file changes is updated in place (its row keeps its keys, so PostgreSQL
+        checks no foreign key again), a value the file blanks is deleted, a new one inserted.
+        """
         frame = self.frame
         owners = [
             ("product", self.product_attrs, firsts, "product", self.products),
             ("sku", self.sku_attrs, frame, "sku", self.skus),
         ]
-        # One group per distinct (attribute, value): its columns are written once.
+        # One group per distinct (attribute, value, new or changed): its columns are written
+        # once.
         groups: dict[tuple, tuple[dict, list[dict]]] = {}
         for owner, keys, rows, code_key, objects in owners:
             for key in keys:
                 attribute = self.attributes[key]
                 parsed: dict = {}
-                stale = []
+                blanked = []
                 owner_column = f"{owner}_id"
                 attribute_pk = attribute.pk
                 stored = self.values
                 for code, value in zip(rows[code_key], rows[key], strict=True):
                     pk = objects[code].pk
                     known = (owner, pk, attribute_pk)
-                    if known in stored:
-                        if stored[known] == value:
-                            continue
-                        stale.append(pk)
-                    if value is None:
+                    exists = known in stored
+                    if exists and stored[known] == value:
                         continue
-                    if value not in parsed:
+                    if value is None:
+                        if exists:
+                            blanked.append(pk)
+                        continue
+                    slot = (value, exists)
+                    if slot not in parsed:
                         raw = list(value) if isinstance(value, tuple) else value
                         columns = attribute_value_parse(attribute=attribute, raw=raw)
                         shared = {"attribute_id": attribute.pk, **columns}
-                        parsed[value] = groups.setdefault(
-                            (attribute.pk, owner, value), (shared, [])
+                        parsed[slot] = groups.setdefault(
+                            (attribute.pk, owner, value, exists), (shared, [])
                         )[1]
-                    parsed[value].append({owner_column: pk})
-                for chunk in _among(stale):
+                    parsed[slot].append({owner_column: pk})
+                for chunk in _among(blanked):
                     AttributeValue.objects.filter(
                         attribute=attribute, **{f"{owner}_id__in": chunk}
                     ).delete()
-        bulk.insert_grouped(AttributeValue, list(groups.values()))
+        bulk.insert_grouped(AttributeValue, [group for key, group in groups.items() if not key[3]])
+        changed = [group for key, group in groups.items() if key[3]]
+        for owner in ("product", "sku"):
+            bulk.update_grouped(
+                AttributeValue,
+                [(shared, rows) for shared, rows in changed if f"{owner}_id" in rows[0]],
+                keys=["attribute_id", f"{owner}_id"],
+                keep=["product_id", "sku_id"],
+            )
 
     def _check_listed(self) -> None:
         """Refuse products the file lists that are not complete for the web (rolls back)."""
