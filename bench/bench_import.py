@@ -302,7 +302,8 @@ def main() -> None:
     if args.skip_ie:
         for name, result in results.items():
             rate = args.rows / result["seconds"]
-            print(f"{name}: {result['seconds']:.2f} s, {rate:,.0f} rows/s, {result['peak_mib']:.0f} MiB")
+            seconds, peak = result["seconds"], result["peak_mib"]
+            print(f"{name}: {seconds:.2f} s, {rate:,.0f} rows/s, {peak:.0f} MiB")
         return
     clear_catalogue(url, keep_products=True)
     results["import-export defaults, new"] = run_case("ie-default", ie_new, url)
@@ -342,7 +343,11 @@ def main() -> None:
             f"## Catalogue import, {rows:,} SKU rows × 10 attribute columns — {stamp}",
             "",
             "`"
-            + (f"BENCH_IMPORT_DATABASE={DATABASE} " if "BENCH_IMPORT_DATABASE" in os.environ else "")
+            + (
+                f"BENCH_IMPORT_DATABASE={DATABASE} "
+                if os.environ.get("BENCH_IMPORT_DATABASE")
+                else ""
+            )
             + "DATABASE_URL=postgres://postgres@127.0.0.1:5432/jingxi .venv/bin/python "
             f"bench/bench_import.py --rows {rows} --ie-rows {args.ie_rows}`  ",
             f"commit {commit}{' (uncommitted changes)' if dirty else ''}; Python "

@@ -10,6 +10,7 @@ the price history stays complete whatever the path.
 import io
 import json
 from collections.abc import Sequence
+from operator import itemgetter
 
 from django.db import connection, models
 
@@ -34,7 +35,12 @@ def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
 def row_of(obj, model: type[models.Model]) -> dict:
     """Return the stored columns of ``obj`` (an instance, or any object with the same
     attributes), by attname."""
-    return {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields}
+    names = [f.attname for f in model._meta.concrete_fields]
+    stored = vars(obj)
+    try:
+        return {name: stored[name] for name in names}
+    except KeyError:  # a deferred field, or an object with properties
+        return {name: getattr(obj, name) for name in names}
 
 
 def _defaults(model: type[models.Model]) -> dict:
@@ -78,16 +84,22 @@ def _converter(field):
     return lambda v: r"\N" if v is None else escape(str(v))
 
 
+def _column_text(rows: Sequence[dict], field) -> list[str]:
+    """Return the COPY text of ``field`` in each of ``rows``, column-wise (one pass each)."""
+    return list(map(_converter(field), map(itemgetter(field.attname), rows)))
+
+
+def _lines(columns: list[list[str]]) -> str:
+    """Join column texts into COPY lines."""
+    if not columns or not columns[0]:
+        return ""
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
 def _copy(
     model: type[models.Model], fields: list, rows: Sequence[dict], table: str | None = None
 ) -> None:
-    buffer = io.StringIO()
-    pairs = [(f.attname, _converter(f)) for f in fields]
-    write = buffer.write
-    for row in rows:
-        write("\t".join([convert(row[name]) for name, convert in pairs]))
-        write("\n")
-    buffer.seek(0)
+    buffer = io.StringIO(_lines([_column_text(rows, f) for f in fields]))
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = table or connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
@@ -250,23 +262,17 @@ def _copy_with_history(
     historical = model.history.model
     hmeta = historical._meta
     hfields = [f for f in hmeta.concrete_fields if f is not hmeta.pk]
-    every = list(model._meta.concrete_fields)
-    pairs = [(f.attname, _converter(f)) for f in every]
-    position = {f.attname: i for i, f in enumerate(every)}
-    main = [position[f.attname] for f in fields]
+    # Each column converted once, for the table and its history.
+    texts = {f.attname: _column_text(rows, f) for f in model._meta.concrete_fields}
     extras = _history_extras(model, **history)
-    # Each history column: a constant text or the position of the row's converted value.
-    parts = [
-        _converter(f)(extras[f.attname]) if f.attname in extras else position[f.attname]
-        for f in hfields
-    ]
-    main_buffer, history_buffer = io.StringIO(), io.StringIO()
-    for row in rows:
-        values = [convert(row[name]) for name, convert in pairs]
-        main_buffer.write("\t".join([values[i] for i in main]))
-        main_buffer.write("\n")
-        history_buffer.write("\t".join([values[p] if isinstance(p, int) else p for p in parts]))
-        history_buffer.write("\n")
+    constant = {
+        name: [_converter(hmeta.get_field(name))(value)] * len(rows)
+        for name, value in extras.items()
+    }
+    main_buffer = io.StringIO(_lines([texts[f.attname] for f in fields]))
+    history_buffer = io.StringIO(
+        _lines([constant.get(f.attname) or texts[f.attname] for f in hfields])
+    )
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for target, columns, buffer in (

@@ -449,14 +449,19 @@ class _ProductImport:
                 continue
             for attribute in attributes:
                 column = VALUE_COLUMNS[attribute.value_type]
+                cells: dict = {}  # stored value → cell value, each distinct one read once
                 for chunk in _among(ids):
                     stored = AttributeValue.objects.filter(
                         attribute=attribute, **{f"{owner}_id__in": chunk}
                     ).values_list(f"{owner}_id", column)
                     for owner_pk, value in stored:
-                        self.values[(owner, owner_pk, attribute.pk)] = attribute_cell_value(
-                            attribute, {column: value}
-                        )
+                        try:
+                            cell = cells[value]
+                        except KeyError:
+                            cell = cells[value] = attribute_cell_value(attribute, {column: value})
+                        except TypeError:  # a list (multiple choice) is not hashable
+                            cell = attribute_cell_value(attribute, {column: value})
+                        self.values[(owner, owner_pk, attribute.pk)] = cell
 
     def _check_catalogue(self) -> None:
         frame = self.frame

@@ -429,7 +429,13 @@ class AttributeValue(models.Model):
     """
 
     attribute = models.ForeignKey(
-        Attribute, verbose_name=_("attribute"), on_delete=models.PROTECT, related_name="values"
+        Attribute,
+        verbose_name=_("attribute"),
+        on_delete=models.PROTECT,
+        related_name="values",
+        # Values are looked up by owner and attribute (the unique indexes below); all values
+        # of an attribute (export, deleting an attribute) read the table through.
+        db_index=False,
     )
     product = models.ForeignKey(
         Product,

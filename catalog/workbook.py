@@ -158,12 +158,20 @@ def parse_text(max_length: int) -> Callable[[Any], str]:
 CURRENCY_MARKS = re.compile(r"^(?:CNY|RMB|¥|￥|元)\s*|\s*(?:CNY|RMB|元)$", re.IGNORECASE)
 
 
+_PLACES = {places: Decimal(1).scaleb(-places) for places in range(7)}
+_NOISE = Decimal("1e-9")
+_CENT = Decimal("0.01")
+
+
 def _from_float(value: float, *, places: int) -> Decimal:
     """Return a number Excel stored as a float, without the float's noise: a formula such as
     =A2*1.1 gives 65.89000000000001 for 65.89."""
     number = Decimal(repr(value))
-    rounded = number.quantize(Decimal(1).scaleb(-places)) if number.is_finite() else number
-    return rounded if number.is_finite() and abs(number - rounded) < Decimal("1e-9") else number
+    if not number.is_finite():
+        return number
+    step = _PLACES.get(places) or Decimal(1).scaleb(-places)
+    rounded = number.quantize(step)
+    return rounded if abs(number - rounded) < _NOISE else number
 
 
 def parse_money(raw) -> Decimal:
@@ -189,11 +197,12 @@ def parse_money(raw) -> Decimal:
         raise CellInvalid(_("Enter a price, such as 12.50."))
     if number < 0:
         raise CellInvalid(_("A price cannot be negative."))
-    if number != number.quantize(Decimal("0.01")):
+    cents = number.quantize(_CENT)
+    if number != cents:
         raise CellInvalid(_("A price has at most two decimal places."))
     if number >= 10**10:
         raise CellInvalid(_("A price has at most 10 digits before the decimal point."))
-    return number.quantize(Decimal("0.01"))
+    return cents
 
 
 def parse_whole_number(raw) -> int:
