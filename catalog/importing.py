@@ -444,24 +444,33 @@ class _ProductImport:
             ("product", self.product_attrs, product_ids),
             ("sku", self.sku_attrs, [s.pk for s in self.skus.values()]),
         ):
-            attributes = [self.attributes[k] for k in keys]
-            if not attributes:
+            attributes = {self.attributes[k].pk: self.attributes[k] for k in keys}
+            if not attributes or not ids:
                 continue
-            for attribute in attributes:
-                column = VALUE_COLUMNS[attribute.value_type]
-                cells: dict = {}  # stored value → cell value, each distinct one read once
-                for chunk in _among(ids):
-                    stored = AttributeValue.objects.filter(
-                        attribute=attribute, **{f"{owner}_id__in": chunk}
-                    ).values_list(f"{owner}_id", column)
-                    for owner_pk, value in stored:
-                        try:
-                            cell = cells[value]
-                        except KeyError:
-                            cell = cells[value] = attribute_cell_value(attribute, {column: value})
-                        except TypeError:  # a list (multiple choice) is not hashable
-                            cell = attribute_cell_value(attribute, {column: value})
-                        self.values[(owner, owner_pk, attribute.pk)] = cell
+            # One query per owner for all its attributes; each distinct stored value is read
+            # once per attribute.
+            columns = sorted(set(VALUE_COLUMNS.values()))
+            where = {
+                pk: (a, VALUE_COLUMNS[a.value_type], columns.index(VALUE_COLUMNS[a.value_type]))
+                for pk, a in attributes.items()
+            }
+            cells: dict = {}
+            for chunk in _among(ids):
+                stored = AttributeValue.objects.filter(
+                    attribute_id__in=list(attributes), **{f"{owner}_id__in": chunk}
+                ).values_list(f"{owner}_id", "attribute_id", *columns)
+                for owner_pk, attribute_pk, *row in stored:
+                    attribute, column, position = where[attribute_pk]
+                    value = row[position]
+                    try:
+                        cell = cells[(attribute_pk, value)]
+                    except KeyError:
+                        cell = cells[(attribute_pk, value)] = attribute_cell_value(
+                            attribute, {column: value}
+                        )
+                    except TypeError:  # a list (multiple choice) is not hashable
+                        cell = attribute_cell_value(attribute, {column: value})
+                    self.values[(owner, owner_pk, attribute_pk)] = cell
 
     def _check_catalogue(self) -> None:
         frame = self.frame
@@ -600,10 +609,17 @@ class _ProductImport:
         defaults = {"role": ProductRole.REGULAR, "status": ProductStatus.DRAFT}
         for key in product_keys:
             # Stored values per product, then per row: each product is read once.
-            stored = {
-                code: self._old_product_value(product, key)
-                for code, product in self.products.items()
-            }
+            if key in self.attributes:
+                values, attribute_pk = self.values, self.attributes[key].pk
+                stored = {
+                    code: values.get(("product", product.pk, attribute_pk))
+                    for code, product in self.products.items()
+                }
+            else:
+                stored = {
+                    code: self._old_product_value(product, key)
+                    for code, product in self.products.items()
+                }
             old = pd.Series([stored.get(c) for c in product_codes], index=frame.index, dtype=object)
             new = frame[key]
             if key in defaults:

@@ -582,12 +582,43 @@ def _map_headers(row, spec: SheetSpec, header_index: int, errors: list[CellError
     return positions, headers, columns
 
 
+def _money_floats(uniques: np.ndarray, parsed: np.ndarray) -> np.ndarray:
+    """Parse the float prices among ``uniques`` at once into ``parsed``; return which were.
+
+    A float within 0 and 10^10 that is exactly a number of cents (the float nearest to
+    cents / 100) is the price ``parse_money`` reads from it: such a number has at most 12
+    significant digits, so it is also the float's shortest repr. Anything else (text, ints,
+    negative, more decimals, float noise) is left to ``parse_money`` and its messages.
+    """
+    done = np.zeros(len(uniques), dtype=bool)
+    floats = np.fromiter((type(v) is float for v in uniques), dtype=bool, count=len(uniques))
+    if not floats.any():
+        return done
+    positions = np.flatnonzero(floats)
+    values = np.array([uniques[i] for i in positions], dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        cents = np.rint(values * 100)
+        exact = ~np.signbit(values) & (values < 1e10) & (cents / 100 == values)
+    whole_cents = cents[exact].astype(np.int64).tolist()
+    for position, cent in zip(positions[exact], whole_cents, strict=True):
+        parsed[position] = Decimal(cent).scaleb(-2)
+        done[position] = True
+    return done
+
+
 def _parse_column(cells: pd.Series, column: Column, header: str, errors: list[CellError]):
     """Parse each distinct value of ``cells`` once; blanks become None."""
     codes, uniques = pd.factorize(cells, sort=False)
     parsed = np.empty(len(uniques), dtype=object)
     bad: dict[int, str] = {}
+    done = (
+        _money_floats(uniques, parsed)
+        if column.parse is parse_money
+        else np.zeros(len(uniques), dtype=bool)
+    )
     for index, raw in enumerate(uniques):
+        if done[index]:
+            continue
         if isinstance(raw, str):
             raw = raw.strip()
         if raw == "" or raw is None:
