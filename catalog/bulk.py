@@ -67,7 +67,7 @@ def _converter(field):
     if isinstance(field, models.DecimalField):
         return lambda v: r"\N" if v is None else format(v, "f")
     if isinstance(field, models.IntegerField | models.ForeignKey | models.AutoField):
-        return lambda v: r"\N" if v is None else str(int(v))
+        return lambda v: r"\N" if v is None else str(v) if type(v) is int else str(int(v))
     if isinstance(field, models.DateField | models.DateTimeField):
         # An import stamps every row with the same time: format each value once.
         seen: dict = {}

@@ -194,11 +194,12 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 def _same(new: pd.Series, old: pd.Series) -> pd.Series:
     """Elementwise equality where None equals a missing value."""
     both_missing = new.isna() & old.isna()
-    equal = pd.Series(
-        [a == b for a, b in zip(new.to_numpy(), old.to_numpy(), strict=True)],
-        index=new.index,
-        dtype=bool,
-    )
+    left = new.to_numpy(dtype=object)
+    right = old.to_numpy(dtype=object)
+    compared = left == right  # elementwise, in C, on the Python values
+    if not (isinstance(compared, np.ndarray) and compared.shape == left.shape):
+        compared = [a == b for a, b in zip(left, right, strict=True)]
+    equal = pd.Series(compared, index=new.index, dtype=bool)
     return equal | both_missing
 
 
@@ -739,16 +740,26 @@ class _ProductImport:
 
         # SKUs.
         new_skus, changed_skus = [], []
-        for row_number, record in zip(frame.index, _records(frame), strict=True):
-            sku = self.skus.get(record["sku"])
+        fields = self.sku_fields
+        columns = [
+            frame[key].where(frame[key].notna(), 0) if key == "warning_level" else frame[key]
+            for key in fields
+        ]
+        for row_number, code, product_code, *cells in zip(
+            frame.index.tolist(),
+            frame["sku"].tolist(),
+            frame["product"].tolist(),
+            *(column.tolist() for column in columns),
+            strict=True,
+        ):
+            sku = self.skus.get(code)
             if sku is not None and row_number not in self.changed_rows:
                 continue
-            values = {"product_id": product_pks[record["product"]], "updated_at": now}
-            for key in self.sku_fields:
-                value = record[key]
-                values[key] = 0 if key == "warning_level" and value is None else value
+            values = dict(zip(fields, cells, strict=True))
+            values["product_id"] = product_pks[product_code]
+            values["updated_at"] = now
             if sku is None:
-                new_skus.append({"code": record["sku"], "created_at": now, **values})
+                new_skus.append({"code": code, "created_at": now, **values})
             else:
                 changed_skus.append(bulk.row_of(sku, SKU) | values)
         bulk.insert_with_history(SKU, new_skus, user=user, reason=CHANGE_REASON, date=now)

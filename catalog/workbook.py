@@ -595,7 +595,7 @@ def _money_floats(uniques: np.ndarray, parsed: np.ndarray) -> np.ndarray:
     if not floats.any():
         return done
     positions = np.flatnonzero(floats)
-    values = np.array([uniques[i] for i in positions], dtype=np.float64)
+    values = np.asarray(uniques, dtype=object)[positions].astype(np.float64)
     with np.errstate(invalid="ignore"):
         cents = np.rint(values * 100)
         exact = ~np.signbit(values) & (values < 1e10) & (cents / 100 == values)
