@@ -445,33 +445,30 @@ class _ProductImport:
             ("product", self.product_attrs, product_ids),
             ("sku", self.sku_attrs, [s.pk for s in self.skus.values()]),
         ):
-            attributes = {self.attributes[k].pk: self.attributes[k] for k in keys}
+            attributes = [self.attributes[k] for k in keys]
             if not attributes or not ids:
                 continue
-            # One query per owner for all its attributes; each distinct stored value is read
-            # once per attribute.
-            columns = sorted(set(VALUE_COLUMNS.values()))
-            where = {
-                pk: (a, VALUE_COLUMNS[a.value_type], columns.index(VALUE_COLUMNS[a.value_type]))
-                for pk, a in attributes.items()
-            }
-            cells: dict = {}
-            for chunk in _among(ids):
-                stored = AttributeValue.objects.filter(
-                    attribute_id__in=list(attributes), **{f"{owner}_id__in": chunk}
-                ).values_list(f"{owner}_id", "attribute_id", *columns)
-                for owner_pk, attribute_pk, *row in stored:
-                    attribute, column, position = where[attribute_pk]
-                    value = row[position]
-                    try:
-                        cell = cells[(attribute_pk, value)]
-                    except KeyError:
-                        cell = cells[(attribute_pk, value)] = attribute_cell_value(
-                            attribute, {column: value}
-                        )
-                    except TypeError:  # a list (multiple choice) is not hashable
-                        cell = attribute_cell_value(attribute, {column: value})
-                    self.values[(owner, owner_pk, attribute_pk)] = cell
+            # One query per owner and value column (the attributes stored in it), reading
+            # that column only; each distinct stored value is read once per attribute.
+            by_column: dict[str, dict[int, Attribute]] = defaultdict(dict)
+            for attribute in attributes:
+                by_column[VALUE_COLUMNS[attribute.value_type]][attribute.pk] = attribute
+            for column, of_column in by_column.items():
+                cells: dict = {}
+                for chunk in _among(ids):
+                    stored = AttributeValue.objects.filter(
+                        attribute_id__in=list(of_column), **{f"{owner}_id__in": chunk}
+                    ).values_list(f"{owner}_id", "attribute_id", column)
+                    for owner_pk, attribute_pk, value in stored:
+                        try:
+                            cell = cells[(attribute_pk, value)]
+                        except KeyError:
+                            cell = cells[(attribute_pk, value)] = attribute_cell_value(
+                                of_column[attribute_pk], {column: value}
+                            )
+                        except TypeError:  # a list (multiple choice) is not hashable
+                            cell = attribute_cell_value(of_column[attribute_pk], {column: value})
+                        self.values[(owner, owner_pk, attribute_pk)] = cell
 
     def _check_catalogue(self) -> None:
         frame = self.frame
