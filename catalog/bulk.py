@@ -15,6 +15,7 @@ from operator import itemgetter
 from django.db import connection, models
 
 BATCH = 1_000
+COPY_CHUNK = 1 << 20  # characters handed to libpq per read of the COPY buffer (default 8 KiB)
 
 
 def _postgres() -> bool:
@@ -103,7 +104,7 @@ def _copy(
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = table or connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer, COPY_CHUNK)
 
 
 def insert(model: type[models.Model], rows: Sequence[dict], *, ids: bool = True) -> None:
@@ -191,7 +192,7 @@ def insert_grouped(
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(meta.db_table)
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer, COPY_CHUNK)
 
 
 def update_grouped(
@@ -235,7 +236,7 @@ def update_grouped(
             f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT {names} FROM {table} "
             "WITH NO DATA"
         )
-        cursor.cursor.copy_expert(f"COPY {scratch} ({names}) FROM STDIN", buffer)
+        cursor.cursor.copy_expert(f"COPY {scratch} ({names}) FROM STDIN", buffer, COPY_CHUNK)
         cursor.execute(f"ANALYZE {scratch}")
         cursor.execute(f"UPDATE {table} SET {assignments} FROM {scratch} AS s WHERE {match}")
 
@@ -281,7 +282,7 @@ def _copy_with_history(
         ):
             buffer.seek(0)
             names = ", ".join(quote(f.column) for f in columns)
-            cursor.cursor.copy_expert(f"COPY {target} ({names}) FROM STDIN", buffer)
+            cursor.cursor.copy_expert(f"COPY {target} ({names}) FROM STDIN", buffer, COPY_CHUNK)
 
 
 def _history_insert(model, rows: Sequence[dict], **history) -> None:
