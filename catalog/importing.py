@@ -13,6 +13,7 @@ so nothing is written from a file that has any.
 
 import contextlib
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,13 +25,15 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection
+from django.db.models import TextField
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import bulk
 from catalog.access import VIEW_COST, attribute_use_permission
-from catalog.enums import ProductRole, ProductStatus
+from catalog.enums import AttributeType, ProductRole, ProductStatus
 from catalog.exceptions import WorkbookInvalid
 from catalog.models import (
     SKU,
@@ -448,27 +451,39 @@ class _ProductImport:
             attributes = [self.attributes[k] for k in keys]
             if not attributes or not ids:
                 continue
-            # One query per owner and value column (the attributes stored in it), reading
-            # that column only; each distinct stored value is read once per attribute.
-            by_column: dict[str, dict[int, Attribute]] = defaultdict(dict)
-            for attribute in attributes:
-                by_column[VALUE_COLUMNS[attribute.value_type]][attribute.pk] = attribute
-            for column, of_column in by_column.items():
-                cells: dict = {}
-                for chunk in _among(ids):
-                    stored = AttributeValue.objects.filter(
-                        attribute_id__in=list(of_column), **{f"{owner}_id__in": chunk}
-                    ).values_list(f"{owner}_id", "attribute_id", column)
-                    for owner_pk, attribute_pk, value in stored:
-                        try:
-                            cell = cells[(attribute_pk, value)]
-                        except KeyError:
-                            cell = cells[(attribute_pk, value)] = attribute_cell_value(
-                                of_column[attribute_pk], {column: value}
-                            )
-                        except TypeError:  # a list (multiple choice) is not hashable
-                            cell = attribute_cell_value(of_column[attribute_pk], {column: value})
-                        self.values[(owner, owner_pk, attribute_pk)] = cell
+            # One query per owner for all its attributes. The list column comes as text and
+            # is decoded only for multiple-choice attributes (every other row holds "[]").
+            by_pk = {attribute.pk: attribute for attribute in attributes}
+            columns = sorted(set(VALUE_COLUMNS.values()) - {"value_list"})
+            where = {
+                pk: (VALUE_COLUMNS[a.value_type], columns.index(VALUE_COLUMNS[a.value_type]))
+                if a.value_type != AttributeType.MULTI_CHOICE
+                else ("value_list", len(columns))
+                for pk, a in by_pk.items()
+            }
+            cells: dict = {}
+            for chunk in _among(ids):
+                stored = (
+                    AttributeValue.objects.filter(
+                        attribute_id__in=list(by_pk), **{f"{owner}_id__in": chunk}
+                    )
+                    .annotate(list_text=Cast("value_list", output_field=TextField()))
+                    .values_list(f"{owner}_id", "attribute_id", *columns, "list_text")
+                )
+                for owner_pk, attribute_pk, *row in stored:
+                    column, position = where[attribute_pk]
+                    value = row[position]
+                    if column == "value_list":
+                        value = json.loads(value) if value is not None else None
+                    try:
+                        cell = cells[(attribute_pk, value)]
+                    except KeyError:
+                        cell = cells[(attribute_pk, value)] = attribute_cell_value(
+                            by_pk[attribute_pk], {column: value}
+                        )
+                    except TypeError:  # a list (multiple choice) is not hashable
+                        cell = attribute_cell_value(by_pk[attribute_pk], {column: value})
+                    self.values[(owner, owner_pk, attribute_pk)] = cell
 
     def _check_catalogue(self) -> None:
         frame = self.frame
