@@ -1,7 +1,8 @@
 """Catalogue import benchmark (not a test): 50,000 SKU rows with 10 attribute columns.
 
 In one run, each case in a child process timed by ``/usr/bin/time -v`` (peak RSS), on a
-fresh database ``jingxi_bench_import`` on the ``DATABASE_URL`` server:
+fresh database ``jingxi_bench_import`` (or ``$BENCH_IMPORT_DATABASE``, so that people sharing
+a server do not drop each other's) on the ``DATABASE_URL`` server:
 
 1. Jingxi ``catalog_import`` of the products workbook into an empty catalogue (new), then of
    a second workbook changing every row's prices and a variant attribute (update).
@@ -17,6 +18,8 @@ Rows per second count the import call only (Django start-up excluded), the workb
 included. It prints a markdown table and appends it to ``bench/RESULTS.md``::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jingxi .venv/bin/python bench/bench_import.py
+
+``--skip-ie --no-write`` runs Jingxi and the floor only, without recording (while iterating).
 """
 
 import argparse
