@@ -1,7 +1,8 @@
 """Catalogue import benchmark (not a test): 50,000 SKU rows with 10 attribute columns.
 
 In one run, each case in a child process timed by ``/usr/bin/time -v`` (peak RSS), on a
-fresh database ``jingxi_bench_import`` on the ``DATABASE_URL`` server:
+fresh database ``jingxi_bench_import`` (or ``$BENCH_IMPORT_DATABASE``, so that people sharing
+a server do not drop each other's) on the ``DATABASE_URL`` server:
 
 1. Jingxi ``catalog_import`` of the products workbook into an empty catalogue (new), then of
    a second workbook changing every row's prices and a variant attribute (update).
@@ -17,6 +18,8 @@ Rows per second count the import call only (Django start-up excluded), the workb
 included. It prints a markdown table and appends it to ``bench/RESULTS.md``::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/jingxi .venv/bin/python bench/bench_import.py
+
+``--skip-ie --no-write`` runs Jingxi and the floor only, without recording (while iterating).
 """
 
 import argparse
@@ -35,7 +38,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
-DATABASE = "jingxi_bench_import"
+DATABASE = os.environ.get("BENCH_IMPORT_DATABASE", "jingxi_bench_import")
 WORK = Path("/tmp/jingxi_bench_import")
 sys.path.insert(0, str(ROOT))
 
@@ -274,6 +277,9 @@ def main() -> None:
         default=5_000,
         help="rows for django-import-export (its defaults run at ~100-500 rows/s)",
     )
+    parser.add_argument(
+        "--skip-ie", action="store_true", help="Jingxi and the floor only (while iterating)"
+    )
     parser.add_argument("--child")
     parser.add_argument("--file")
     parser.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
@@ -295,13 +301,19 @@ def main() -> None:
     results["Jingxi, new"] = run_case("jingxi", new_file, url)
     results["Jingxi, update"] = run_case("jingxi", update_file, url)
     results["Jingxi, same file again (no change)"] = run_case("jingxi", update_file, url)
+    results["floor: calamine parse + one COPY"] = run_case("floor", new_file, url)
+    if args.skip_ie:
+        for name, result in results.items():
+            rate = args.rows / result["seconds"]
+            seconds, peak = result["seconds"], result["peak_mib"]
+            print(f"{name}: {seconds:.2f} s, {rate:,.0f} rows/s, {peak:.0f} MiB")
+        return
     clear_catalogue(url, keep_products=True)
     results["import-export defaults, new"] = run_case("ie-default", ie_new, url)
     results["import-export defaults, update"] = run_case("ie-default", ie_update, url)
     clear_catalogue(url, keep_products=True)
     results["import-export bulk, new"] = run_case("ie-bulk-new", ie_new, url)
     results["import-export bulk, update"] = run_case("ie-bulk-update", ie_update, url)
-    results["floor: calamine parse + one COPY"] = run_case("floor", new_file, url)
 
     rows = args.rows
 
@@ -333,7 +345,13 @@ def main() -> None:
         [
             f"## Catalogue import, {rows:,} SKU rows × 10 attribute columns — {stamp}",
             "",
-            "`DATABASE_URL=postgres://postgres@127.0.0.1:5432/jingxi .venv/bin/python "
+            "`"
+            + (
+                f"BENCH_IMPORT_DATABASE={DATABASE} "
+                if os.environ.get("BENCH_IMPORT_DATABASE")
+                else ""
+            )
+            + "DATABASE_URL=postgres://postgres@127.0.0.1:5432/jingxi .venv/bin/python "
             f"bench/bench_import.py --rows {rows} --ie-rows {args.ie_rows}`  ",
             f"commit {commit}{' (uncommitted changes)' if dirty else ''}; Python "
             f"{platform.python_version()}; {os.cpu_count()} CPUs shared with two other "

@@ -10,10 +10,12 @@ the price history stays complete whatever the path.
 import io
 import json
 from collections.abc import Sequence
+from operator import itemgetter
 
 from django.db import connection, models
 
 BATCH = 1_000
+COPY_CHUNK = 1 << 20  # characters handed to libpq per read of the COPY buffer (default 8 KiB)
 
 
 def _postgres() -> bool:
@@ -34,7 +36,12 @@ def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
 def row_of(obj, model: type[models.Model]) -> dict:
     """Return the stored columns of ``obj`` (an instance, or any object with the same
     attributes), by attname."""
-    return {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields}
+    names = [f.attname for f in model._meta.concrete_fields]
+    stored = vars(obj)
+    try:
+        return {name: stored[name] for name in names}
+    except KeyError:  # a deferred field, or an object with properties
+        return {name: getattr(obj, name) for name in names}
 
 
 def _defaults(model: type[models.Model]) -> dict:
@@ -61,7 +68,7 @@ def _converter(field):
     if isinstance(field, models.DecimalField):
         return lambda v: r"\N" if v is None else format(v, "f")
     if isinstance(field, models.IntegerField | models.ForeignKey | models.AutoField):
-        return lambda v: r"\N" if v is None else str(int(v))
+        return lambda v: r"\N" if v is None else str(v) if type(v) is int else str(int(v))
     if isinstance(field, models.DateField | models.DateTimeField):
         # An import stamps every row with the same time: format each value once.
         seen: dict = {}
@@ -78,20 +85,26 @@ def _converter(field):
     return lambda v: r"\N" if v is None else escape(str(v))
 
 
+def _column_text(rows: Sequence[dict], field) -> list[str]:
+    """Return the COPY text of ``field`` in each of ``rows``, column-wise (one pass each)."""
+    return list(map(_converter(field), map(itemgetter(field.attname), rows)))
+
+
+def _lines(columns: list[list[str]]) -> str:
+    """Join column texts into COPY lines."""
+    if not columns or not columns[0]:
+        return ""
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
 def _copy(
     model: type[models.Model], fields: list, rows: Sequence[dict], table: str | None = None
 ) -> None:
-    buffer = io.StringIO()
-    pairs = [(f.attname, _converter(f)) for f in fields]
-    write = buffer.write
-    for row in rows:
-        write("\t".join([convert(row[name]) for name, convert in pairs]))
-        write("\n")
-    buffer.seek(0)
+    buffer = io.StringIO(_lines([_column_text(rows, f) for f in fields]))
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = table or connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer, COPY_CHUNK)
 
 
 def insert(model: type[models.Model], rows: Sequence[dict], *, ids: bool = True) -> None:
@@ -119,23 +132,9 @@ def insert(model: type[models.Model], rows: Sequence[dict], *, ids: bool = True)
     _copy(model, list(meta.concrete_fields), full)
 
 
-def insert_grouped(
-    model: type[models.Model], groups: Sequence[tuple[dict, Sequence[dict]]]
-) -> None:
-    """Insert rows given as (shared columns, [varying columns of each row]) groups; ids are
-    left to the database.
-
-    Many rows often share most of their columns (every row of an attribute value but its
-    owner): each group's shared columns are converted once.
-    """
-    if not groups:
-        return
-    if not _postgres():
-        insert(model, [shared | row for shared, rows in groups for row in rows], ids=False)
-        return
-    meta = model._meta
+def _grouped_text(model: type[models.Model], fields: list, groups) -> io.StringIO:
+    """COPY text of (shared columns, [varying columns of each row]) groups, in ``fields``."""
     defaults = _defaults(model)
-    fields = [f for f in meta.concrete_fields if f is not meta.pk]
     buffer = io.StringIO()
     write = buffer.write
     for shared, rows in groups:
@@ -144,6 +143,16 @@ def insert_grouped(
         varying = [f for f in fields if f.attname in rows[0]]
         fixed = defaults | shared
         text = {f.attname: _converter(f)(fixed[f.attname]) for f in fields if f not in varying}
+        if len(varying) == 1:
+            # The usual case (an attribute value and its owner): the text around the one
+            # varying column is fixed.
+            (only,) = varying
+            at = fields.index(only)
+            before = "".join(text[f.attname] + "\t" for f in fields[:at])
+            after = "".join("\t" + text[f.attname] for f in fields[at + 1 :]) + "\n"
+            convert, name = _converter(only), only.attname
+            write("".join([before + convert(row[name]) + after for row in rows]))
+            continue
         converters = {f.attname: _converter(f) for f in varying}
         # One template per group, with a slot per varying column.
         template = "\t".join(
@@ -160,10 +169,76 @@ def insert_grouped(
             )
             write("\n")
     buffer.seek(0)
+    return buffer
+
+
+def insert_grouped(
+    model: type[models.Model], groups: Sequence[tuple[dict, Sequence[dict]]]
+) -> None:
+    """Insert rows given as (shared columns, [varying columns of each row]) groups; ids are
+    left to the database.
+
+    Many rows often share most of their columns (every row of an attribute value but its
+    owner): each group's shared columns are converted once.
+    """
+    if not groups:
+        return
+    if not _postgres():
+        insert(model, [shared | row for shared, rows in groups for row in rows], ids=False)
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    buffer = _grouped_text(model, fields, groups)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(meta.db_table)
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer, COPY_CHUNK)
+
+
+def update_grouped(
+    model: type[models.Model],
+    groups: Sequence[tuple[dict, Sequence[dict]]],
+    *,
+    keys: Sequence[str],
+    keep: Sequence[str] = (),
+) -> None:
+    """Update stored rows found by their ``keys`` columns (a unique set) to the other columns
+    of (shared columns, [varying columns of each row]) groups, as ``insert_grouped`` gives them;
+    ``keep`` columns are not written either.
+
+    The key columns are not written, so PostgreSQL checks none of their foreign keys again.
+    """
+    groups = [(shared, rows) for shared, rows in groups if rows]
+    if not groups:
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    key_fields = [meta.get_field(name) for name in keys]
+    written = [f for f in fields if f not in key_fields and f.attname not in keep]
+    if not _postgres():
+        for shared, rows in groups:
+            for row in rows:
+                full = shared | row
+                model.objects.filter(**{f.attname: full[f.attname] for f in key_fields}).update(
+                    **{f.attname: full[f.attname] for f in written}
+                )
+        return
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    scratch = quote(f"jx_update_{meta.db_table}")
+    buffer = _grouped_text(model, fields, groups)
+    names = ", ".join(quote(f.column) for f in fields)
+    assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in written)
+    match = " AND ".join(f"{table}.{quote(f.column)} = s.{quote(f.column)}" for f in key_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT {names} FROM {table} "
+            "WITH NO DATA"
+        )
+        cursor.cursor.copy_expert(f"COPY {scratch} ({names}) FROM STDIN", buffer, COPY_CHUNK)
+        cursor.execute(f"ANALYZE {scratch}")
+        cursor.execute(f"UPDATE {table} SET {assignments} FROM {scratch} AS s WHERE {match}")
 
 
 def _history_extras(model, *, history_type: str, user, reason, date) -> dict:
@@ -188,23 +263,17 @@ def _copy_with_history(
     historical = model.history.model
     hmeta = historical._meta
     hfields = [f for f in hmeta.concrete_fields if f is not hmeta.pk]
-    every = list(model._meta.concrete_fields)
-    pairs = [(f.attname, _converter(f)) for f in every]
-    position = {f.attname: i for i, f in enumerate(every)}
-    main = [position[f.attname] for f in fields]
+    # Each column converted once, for the table and its history.
+    texts = {f.attname: _column_text(rows, f) for f in model._meta.concrete_fields}
     extras = _history_extras(model, **history)
-    # Each history column: a constant text or the position of the row's converted value.
-    parts = [
-        _converter(f)(extras[f.attname]) if f.attname in extras else position[f.attname]
-        for f in hfields
-    ]
-    main_buffer, history_buffer = io.StringIO(), io.StringIO()
-    for row in rows:
-        values = [convert(row[name]) for name, convert in pairs]
-        main_buffer.write("\t".join([values[i] for i in main]))
-        main_buffer.write("\n")
-        history_buffer.write("\t".join([values[p] if isinstance(p, int) else p for p in parts]))
-        history_buffer.write("\n")
+    constant = {
+        name: [_converter(hmeta.get_field(name))(value)] * len(rows)
+        for name, value in extras.items()
+    }
+    main_buffer = io.StringIO(_lines([texts[f.attname] for f in fields]))
+    history_buffer = io.StringIO(
+        _lines([constant.get(f.attname) or texts[f.attname] for f in hfields])
+    )
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for target, columns, buffer in (
@@ -213,7 +282,7 @@ def _copy_with_history(
         ):
             buffer.seek(0)
             names = ", ".join(quote(f.column) for f in columns)
-            cursor.cursor.copy_expert(f"COPY {target} ({names}) FROM STDIN", buffer)
+            cursor.cursor.copy_expert(f"COPY {target} ({names}) FROM STDIN", buffer, COPY_CHUNK)
 
 
 def _history_insert(model, rows: Sequence[dict], **history) -> None:

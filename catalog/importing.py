@@ -13,6 +13,7 @@ so nothing is written from a file that has any.
 
 import contextlib
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,13 +25,15 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection
+from django.db.models import TextField
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import bulk
 from catalog.access import VIEW_COST, attribute_use_permission
-from catalog.enums import ProductRole, ProductStatus
+from catalog.enums import AttributeType, ProductRole, ProductStatus
 from catalog.exceptions import WorkbookInvalid
 from catalog.models import (
     SKU,
@@ -194,11 +197,12 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 def _same(new: pd.Series, old: pd.Series) -> pd.Series:
     """Elementwise equality where None equals a missing value."""
     both_missing = new.isna() & old.isna()
-    equal = pd.Series(
-        [a == b for a, b in zip(new.to_numpy(), old.to_numpy(), strict=True)],
-        index=new.index,
-        dtype=bool,
-    )
+    left = new.to_numpy(dtype=object)
+    right = old.to_numpy(dtype=object)
+    compared = left == right  # elementwise, in C, on the Python values
+    if not (isinstance(compared, np.ndarray) and compared.shape == left.shape):
+        compared = [a == b for a, b in zip(left, right, strict=True)]
+    equal = pd.Series(compared, index=new.index, dtype=bool)
     return equal | both_missing
 
 
@@ -445,18 +449,41 @@ class _ProductImport:
             ("sku", self.sku_attrs, [s.pk for s in self.skus.values()]),
         ):
             attributes = [self.attributes[k] for k in keys]
-            if not attributes:
+            if not attributes or not ids:
                 continue
-            for attribute in attributes:
-                column = VALUE_COLUMNS[attribute.value_type]
-                for chunk in _among(ids):
-                    stored = AttributeValue.objects.filter(
-                        attribute=attribute, **{f"{owner}_id__in": chunk}
-                    ).values_list(f"{owner}_id", column)
-                    for owner_pk, value in stored:
-                        self.values[(owner, owner_pk, attribute.pk)] = attribute_cell_value(
-                            attribute, {column: value}
+            # One query per owner for all its attributes. The list column comes as text and
+            # is decoded only for multiple-choice attributes (every other row holds "[]").
+            by_pk = {attribute.pk: attribute for attribute in attributes}
+            columns = sorted(set(VALUE_COLUMNS.values()) - {"value_list"})
+            where = {
+                pk: (VALUE_COLUMNS[a.value_type], columns.index(VALUE_COLUMNS[a.value_type]))
+                if a.value_type != AttributeType.MULTI_CHOICE
+                else ("value_list", len(columns))
+                for pk, a in by_pk.items()
+            }
+            cells: dict = {}
+            for chunk in _among(ids):
+                stored = (
+                    AttributeValue.objects.filter(
+                        attribute_id__in=list(by_pk), **{f"{owner}_id__in": chunk}
+                    )
+                    .annotate(list_text=Cast("value_list", output_field=TextField()))
+                    .values_list(f"{owner}_id", "attribute_id", *columns, "list_text")
+                )
+                for owner_pk, attribute_pk, *row in stored:
+                    column, position = where[attribute_pk]
+                    value = row[position]
+                    if column == "value_list":
+                        value = json.loads(value) if value is not None else None
+                    try:
+                        cell = cells[(attribute_pk, value)]
+                    except KeyError:
+                        cell = cells[(attribute_pk, value)] = attribute_cell_value(
+                            by_pk[attribute_pk], {column: value}
                         )
+                    except TypeError:  # a list (multiple choice) is not hashable
+                        cell = attribute_cell_value(by_pk[attribute_pk], {column: value})
+                    self.values[(owner, owner_pk, attribute_pk)] = cell
 
     def _check_catalogue(self) -> None:
         frame = self.frame
@@ -554,6 +581,22 @@ class _ProductImport:
             return value.quantize(Decimal("0.01"))
         return value
 
+    def _old_sku_values(self, skus: list, key: str) -> list:
+        """``_old_sku_value`` of each of ``skus`` (None for a new SKU), one lookup per key."""
+        if key == "product":
+            codes = self.sku_product_code
+            return [codes.get(s.product_id) if s is not None else None for s in skus]
+        if key in self.attributes:
+            values, attribute_pk = self.values, self.attributes[key].pk
+            return [
+                values.get(("sku", s.pk, attribute_pk)) if s is not None else None for s in skus
+            ]
+        stored = [getattr(s, key) if s is not None else None for s in skus]
+        if key in ("retail_price", "distribution_price", "cost_price"):
+            cent = Decimal("0.01")
+            return [v.quantize(cent) if v is not None else None for v in stored]
+        return stored
+
     def _diff(self) -> ImportReport:
         frame = self.frame
         report = ImportReport(kind="products", rows=len(frame))
@@ -579,10 +622,17 @@ class _ProductImport:
         defaults = {"role": ProductRole.REGULAR, "status": ProductStatus.DRAFT}
         for key in product_keys:
             # Stored values per product, then per row: each product is read once.
-            stored = {
-                code: self._old_product_value(product, key)
-                for code, product in self.products.items()
-            }
+            if key in self.attributes:
+                values, attribute_pk = self.values, self.attributes[key].pk
+                stored = {
+                    code: values.get(("product", product.pk, attribute_pk))
+                    for code, product in self.products.items()
+                }
+            else:
+                stored = {
+                    code: self._old_product_value(product, key)
+                    for code, product in self.products.items()
+                }
             old = pd.Series([stored.get(c) for c in product_codes], index=frame.index, dtype=object)
             new = frame[key]
             if key in defaults:
@@ -590,11 +640,7 @@ class _ProductImport:
                 new = new.where(new.notna(), old)
             note(key, ~_same(new, old) & has_product, old, new)
         for key in sku_keys:
-            old = pd.Series(
-                [self._old_sku_value(s, key) if s is not None else None for s in skus],
-                index=frame.index,
-                dtype=object,
-            )
+            old = pd.Series(self._old_sku_values(skus, key), index=frame.index, dtype=object)
             new = frame[key]
             if key == "warning_level":
                 new = new.where(new.notna(), 0)
@@ -642,7 +688,7 @@ class _ProductImport:
         # Products: one per code, from its first row.
         firsts = frame[~frame["product"].duplicated()]
         new_products, changed_products, touched = [], [], []
-        touched_codes = {frame.at[row, "product"] for row in self.changed_rows} | set(
+        touched_codes = set(frame["product"][frame.index.isin(self.changed_rows)]) | set(
             frame["product"][self.is_new_sku]
         )
         has = {key: key in frame for key in ("brand", "role", "status")}
@@ -706,16 +752,26 @@ class _ProductImport:
 
         # SKUs.
         new_skus, changed_skus = [], []
-        for row_number, record in zip(frame.index, _records(frame), strict=True):
-            sku = self.skus.get(record["sku"])
+        fields = self.sku_fields
+        columns = [
+            frame[key].where(frame[key].notna(), 0) if key == "warning_level" else frame[key]
+            for key in fields
+        ]
+        for row_number, code, product_code, *cells in zip(
+            frame.index.tolist(),
+            frame["sku"].tolist(),
+            frame["product"].tolist(),
+            *(column.tolist() for column in columns),
+            strict=True,
+        ):
+            sku = self.skus.get(code)
             if sku is not None and row_number not in self.changed_rows:
                 continue
-            values = {"product_id": product_pks[record["product"]], "updated_at": now}
-            for key in self.sku_fields:
-                value = record[key]
-                values[key] = 0 if key == "warning_level" and value is None else value
+            values = dict(zip(fields, cells, strict=True))
+            values["product_id"] = product_pks[product_code]
+            values["updated_at"] = now
             if sku is None:
-                new_skus.append({"code": record["sku"], "created_at": now, **values})
+                new_skus.append({"code": code, "created_at": now, **values})
             else:
                 changed_skus.append(bulk.row_of(sku, SKU) | values)
         bulk.insert_with_history(SKU, new_skus, user=user, reason=CHANGE_REASON, date=now)
@@ -734,44 +790,59 @@ class _ProductImport:
         self._check_listed()
 
     def _write_values(self, firsts: pd.DataFrame) -> None:
-        """Replace the attribute values that differ from the file's."""
+        """Write the attribute values that differ from the file's.
+
+        A value the file changes is updated in place (its row keeps its keys, so PostgreSQL
+        checks no foreign key again), a value the file blanks is deleted, a new one inserted.
+        """
         frame = self.frame
         owners = [
             ("product", self.product_attrs, firsts, "product", self.products),
             ("sku", self.sku_attrs, frame, "sku", self.skus),
         ]
-        # One group per distinct (attribute, value): its columns are written once.
+        # One group per distinct (attribute, value, new or changed): its columns are written
+        # once.
         groups: dict[tuple, tuple[dict, list[dict]]] = {}
         for owner, keys, rows, code_key, objects in owners:
             for key in keys:
                 attribute = self.attributes[key]
                 parsed: dict = {}
-                stale = []
+                blanked = []
                 owner_column = f"{owner}_id"
                 attribute_pk = attribute.pk
                 stored = self.values
                 for code, value in zip(rows[code_key], rows[key], strict=True):
                     pk = objects[code].pk
                     known = (owner, pk, attribute_pk)
-                    if known in stored:
-                        if stored[known] == value:
-                            continue
-                        stale.append(pk)
-                    if value is None:
+                    exists = known in stored
+                    if exists and stored[known] == value:
                         continue
-                    if value not in parsed:
+                    if value is None:
+                        if exists:
+                            blanked.append(pk)
+                        continue
+                    slot = (value, exists)
+                    if slot not in parsed:
                         raw = list(value) if isinstance(value, tuple) else value
                         columns = attribute_value_parse(attribute=attribute, raw=raw)
                         shared = {"attribute_id": attribute.pk, **columns}
-                        parsed[value] = groups.setdefault(
-                            (attribute.pk, owner, value), (shared, [])
+                        parsed[slot] = groups.setdefault(
+                            (attribute.pk, owner, value, exists), (shared, [])
                         )[1]
-                    parsed[value].append({owner_column: pk})
-                for chunk in _among(stale):
+                    parsed[slot].append({owner_column: pk})
+                for chunk in _among(blanked):
                     AttributeValue.objects.filter(
                         attribute=attribute, **{f"{owner}_id__in": chunk}
                     ).delete()
-        bulk.insert_grouped(AttributeValue, list(groups.values()))
+        bulk.insert_grouped(AttributeValue, [group for key, group in groups.items() if not key[3]])
+        changed = [group for key, group in groups.items() if key[3]]
+        for owner in ("product", "sku"):
+            bulk.update_grouped(
+                AttributeValue,
+                [(shared, rows) for shared, rows in changed if f"{owner}_id" in rows[0]],
+                keys=["attribute_id", f"{owner}_id"],
+                keep=["product_id", "sku_id"],
+            )
 
     def _check_listed(self) -> None:
         """Refuse products the file lists that are not complete for the web (rolls back)."""

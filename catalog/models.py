@@ -120,7 +120,11 @@ class Product(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # History is read by the product's id and date; its copies of the code, brand and
+    # category need no index (an import writes one history row per changed product).
+    history = HistoricalRecords(
+        excluded_fields=["updated_at"], no_db_index=["code", "brand", "category"]
+    )
 
     class Meta:
         verbose_name = _("product (SPU)")
@@ -248,7 +252,11 @@ class SKU(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # History is read by the SKU's id and date (price history); its copies of the code,
+    # barcode and product need no index (an import writes one history row per changed SKU).
+    history = HistoricalRecords(
+        excluded_fields=["updated_at"], no_db_index=["code", "barcode", "product"]
+    )
 
     class Meta:
         verbose_name = _("SKU")
@@ -421,7 +429,13 @@ class AttributeValue(models.Model):
     """
 
     attribute = models.ForeignKey(
-        Attribute, verbose_name=_("attribute"), on_delete=models.PROTECT, related_name="values"
+        Attribute,
+        verbose_name=_("attribute"),
+        on_delete=models.PROTECT,
+        related_name="values",
+        # Values are looked up by owner and attribute (the unique indexes below); all values
+        # of an attribute (export, deleting an attribute) read the table through.
+        db_index=False,
     )
     product = models.ForeignKey(
         Product,
@@ -430,6 +444,8 @@ class AttributeValue(models.Model):
         null=True,
         blank=True,
         related_name="attribute_values",
+        # Indexed by the unique (product, attribute) index below, which leads with it.
+        db_index=False,
     )
     sku = models.ForeignKey(
         SKU,
@@ -438,6 +454,8 @@ class AttributeValue(models.Model):
         null=True,
         blank=True,
         related_name="attribute_values",
+        # Indexed by the unique (sku, attribute) index below, which leads with it.
+        db_index=False,
     )
     value_text = models.TextField(_("text value"), blank=True, default="")
     value_integer = models.BigIntegerField(_("integer value"), null=True, blank=True)
@@ -459,12 +477,15 @@ class AttributeValue(models.Model):
                 violation_error_message=_("A value belongs to a product or to a SKU, not both."),
             ),
             models.UniqueConstraint(
-                fields=["attribute", "product"],
+                # Owner first: the index also serves "values of this product" (and its
+                # cascade), so the owner column needs no index of its own; the import
+                # writes one index entry less per value.
+                fields=["product", "attribute"],
                 condition=Q(product__isnull=False),
                 name="catalog_attribute_value_unique_product",
             ),
             models.UniqueConstraint(
-                fields=["attribute", "sku"],
+                fields=["sku", "attribute"],
                 condition=Q(sku__isnull=False),
                 name="catalog_attribute_value_unique_sku",
             ),

@@ -57,8 +57,11 @@ def path_to_cell(path: tuple[str, ...]) -> str:
     return PATH_SEPARATOR.join(path)
 
 
+_barcode_text = parse_text(13)
+
+
 def parse_barcode(raw) -> str:
-    text = parse_text(13)(raw)
+    text = _barcode_text(raw)
     try:
         validate_ean13(text)
     except ValidationError as error:

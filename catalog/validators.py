@@ -8,7 +8,7 @@ from PIL import Image, UnidentifiedImageError
 
 def ean13_check_digit(first_twelve: str) -> int:
     """Return the EAN-13 check digit for the first twelve digits."""
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first_twelve))
+    total = sum(map(int, first_twelve[0::2])) + 3 * sum(map(int, first_twelve[1::2]))
     return (10 - total % 10) % 10
 
 

@@ -158,12 +158,20 @@ def parse_text(max_length: int) -> Callable[[Any], str]:
 CURRENCY_MARKS = re.compile(r"^(?:CNY|RMB|¥|￥|元)\s*|\s*(?:CNY|RMB|元)$", re.IGNORECASE)
 
 
+_PLACES = {places: Decimal(1).scaleb(-places) for places in range(7)}
+_NOISE = Decimal("1e-9")
+_CENT = Decimal("0.01")
+
+
 def _from_float(value: float, *, places: int) -> Decimal:
     """Return a number Excel stored as a float, without the float's noise: a formula such as
     =A2*1.1 gives 65.89000000000001 for 65.89."""
     number = Decimal(repr(value))
-    rounded = number.quantize(Decimal(1).scaleb(-places)) if number.is_finite() else number
-    return rounded if number.is_finite() and abs(number - rounded) < Decimal("1e-9") else number
+    if not number.is_finite():
+        return number
+    step = _PLACES.get(places) or Decimal(1).scaleb(-places)
+    rounded = number.quantize(step)
+    return rounded if abs(number - rounded) < _NOISE else number
 
 
 def parse_money(raw) -> Decimal:
@@ -189,11 +197,12 @@ def parse_money(raw) -> Decimal:
         raise CellInvalid(_("Enter a price, such as 12.50."))
     if number < 0:
         raise CellInvalid(_("A price cannot be negative."))
-    if number != number.quantize(Decimal("0.01")):
+    cents = number.quantize(_CENT)
+    if number != cents:
         raise CellInvalid(_("A price has at most two decimal places."))
     if number >= 10**10:
         raise CellInvalid(_("A price has at most 10 digits before the decimal point."))
-    return number.quantize(Decimal("0.01"))
+    return cents
 
 
 def parse_whole_number(raw) -> int:
@@ -573,12 +582,43 @@ def _map_headers(row, spec: SheetSpec, header_index: int, errors: list[CellError
     return positions, headers, columns
 
 
+def _money_floats(uniques: np.ndarray, parsed: np.ndarray) -> np.ndarray:
+    """Parse the float prices among ``uniques`` at once into ``parsed``; return which were.
+
+    A float within 0 and 10^10 that is exactly a number of cents (the float nearest to
+    cents / 100) is the price ``parse_money`` reads from it: such a number has at most 12
+    significant digits, so it is also the float's shortest repr. Anything else (text, ints,
+    negative, more decimals, float noise) is left to ``parse_money`` and its messages.
+    """
+    done = np.zeros(len(uniques), dtype=bool)
+    floats = np.fromiter((type(v) is float for v in uniques), dtype=bool, count=len(uniques))
+    if not floats.any():
+        return done
+    positions = np.flatnonzero(floats)
+    values = np.asarray(uniques, dtype=object)[positions].astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        cents = np.rint(values * 100)
+        exact = ~np.signbit(values) & (values < 1e10) & (cents / 100 == values)
+    whole_cents = cents[exact].astype(np.int64).tolist()
+    for position, cent in zip(positions[exact], whole_cents, strict=True):
+        parsed[position] = Decimal(cent).scaleb(-2)
+        done[position] = True
+    return done
+
+
 def _parse_column(cells: pd.Series, column: Column, header: str, errors: list[CellError]):
     """Parse each distinct value of ``cells`` once; blanks become None."""
     codes, uniques = pd.factorize(cells, sort=False)
     parsed = np.empty(len(uniques), dtype=object)
     bad: dict[int, str] = {}
+    done = (
+        _money_floats(uniques, parsed)
+        if column.parse is parse_money
+        else np.zeros(len(uniques), dtype=bool)
+    )
     for index, raw in enumerate(uniques):
+        if done[index]:
+            continue
         if isinstance(raw, str):
             raw = raw.strip()
         if raw == "" or raw is None:

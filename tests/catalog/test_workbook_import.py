@@ -214,6 +214,28 @@ def test_attribute_columns_are_typed_and_land_on_the_product_or_the_sku():
     assert report.unchanged == 2
 
 
+def test_a_reimport_changes_blanks_and_adds_attribute_values_in_place():
+    colour = AttributeFactory(
+        code="colour", value_type="choice", options=["红", "蓝"], use_variant=True
+    )
+    fabric = AttributeFactory(code="fabric", value_type="text", use_web_display=True)
+    pieces = AttributeFactory(code="pieces", value_type="integer", use_web_display=True)
+    headers = [*HEADERS, "attr:colour", "attr:fabric", "attr:pieces"]
+    catalog_import(source=workbook([[*row("S-1"), "红", "棉", None]], headers))
+    sku = SKU.objects.get(code="S-1")
+    kept = AttributeValue.objects.get(attribute=colour, sku=sku)
+
+    report = catalog_import(source=workbook([[*row("S-1"), "蓝", None, 3]], headers))
+
+    assert report.changed == 1
+    assert set(report.changes[0].cells) == {"attr:colour", "attr:fabric", "attr:pieces"}
+    changed = AttributeValue.objects.get(attribute=colour, sku=sku)
+    assert (changed.pk, changed.value) == (kept.pk, "蓝")
+    assert not AttributeValue.objects.filter(attribute=fabric).exists()
+    assert AttributeValue.objects.get(attribute=pieces, product=sku.product).value == 3
+    assert catalog_import(source=workbook([[*row("S-1"), "蓝", None, 3]], headers)).unchanged == 1
+
+
 def test_a_price_update_changes_only_the_prices_given():
     catalog_import(source=workbook([row("S-1"), row("S-2")]))
     data = workbook([["S-1", "¥66"], ["S-2", 59]], headers=["sku", "retail_price"], sheet="prices")
