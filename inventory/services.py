@@ -786,15 +786,18 @@ def _one_statement_sql(model, column: str, rows: int, prefix: str) -> str:
     )
 
 
-def _hold_in_one_statement(*, column: str, warehouse: Warehouse, units: int, holds) -> bool:
-    """Take ``units`` of one SKU and insert the hold rows in one autocommitted statement.
+def _hold_in_one_statement(
+    *, column: str, warehouse: Warehouse, units: int, holds, standalone: bool
+) -> bool:
+    """Take ``units`` of one SKU and insert the hold rows in one statement.
 
-    PostgreSQL only, for a hold of one SKU that is its own transaction: the shape of a flash
-    sale. The hot stock row is then locked only while the server runs the statement and
-    commits, never across a round trip to a client that may be waiting for a CPU. Return
-    False, having written nothing, when the SKU is short.
+    PostgreSQL only, for a hold of one SKU. When the hold is its own transaction (the shape
+    of a flash sale) the hot stock row is locked only while the server runs the statement
+    and commits, never across a round trip to a client that may be waiting for a CPU. Inside
+    a caller's transaction the single statement needs no savepoint: it writes all or
+    nothing. Return False, having written nothing, when the SKU is short.
     """
-    sql = _one_statement_sql(type(holds[0]), column, len(holds), _relaxed_commit(True))
+    sql = _one_statement_sql(type(holds[0]), column, len(holds), _relaxed_commit(standalone))
     with connection.cursor() as cursor:
         cursor.execute(sql, [units, warehouse.pk, holds[0].sku_id, units, *_hold_values(holds)])
         rows = cursor.fetchall()
@@ -850,9 +853,11 @@ def _hold(*, column: str, warehouse: Warehouse, parts: Sequence[_Part], holds: S
         if part.bundle is not None:
             bundles[part.sku.pk].add(part.bundle.code)
     standalone = not connection.in_atomic_block
-    if standalone and connection.vendor == "postgresql" and len(wanted) == 1:
+    if connection.vendor == "postgresql" and len(wanted) == 1:
         [(sku_id, units)] = wanted.items()
-        done = _hold_in_one_statement(column=column, warehouse=warehouse, units=units, holds=holds)
+        done = _hold_in_one_statement(
+            column=column, warehouse=warehouse, units=units, holds=holds, standalone=standalone
+        )
         short = [] if done else [sku_id]
     else:
         with transaction.atomic():
