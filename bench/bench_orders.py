@@ -37,7 +37,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -48,28 +48,7 @@ PORT = 8765
 
 sys.path.insert(0, str(ROOT))
 
-
-def database_url(base: str) -> str:
-    parts = urlsplit(base)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit(f"The benchmark needs PostgreSQL; DATABASE_URL is {base}")
-    return urlunsplit(parts._replace(path=f"/{DATABASE}"))
-
-
-def recreate_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    parts = urlsplit(url)
-    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            name = sql.Identifier(DATABASE)
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(name))
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(name))
-    finally:
-        admin.close()
+from benchdb import database_url, git_state, recreate_database  # noqa: E402
 
 
 def setup(skus: int) -> dict:
@@ -472,16 +451,6 @@ def row(label: str, outcomes, seconds: float, load: float) -> tuple[str, float]:
     )
 
 
-def git_state() -> str:
-    def git(*args):
-        return subprocess.run(
-            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
-        ).stdout.strip()
-
-    dirty = " (with uncommitted changes)" if git("status", "--porcelain", "orders") else ""
-    return git("rev-parse", "--short", "HEAD") + dirty
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=16)
@@ -499,7 +468,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
     args = parser.parse_args()
 
-    url = database_url(os.environ.get("DATABASE_URL", DEFAULT_URL))
+    url = database_url(os.environ.get("DATABASE_URL", DEFAULT_URL), DATABASE)
     recreate_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -603,8 +572,8 @@ def main() -> None:
             f"## Orders placed per second — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
             "",
             f"`{command}`  ",
-            f"commit {git_state()}; PostgreSQL {server}; Python {platform.python_version()}; "
-            f"{os.cpu_count()} CPUs shared with two other helpers running their test suites "
+            f"commit {git_state('orders')}; PostgreSQL {server}; "
+            f"Python {platform.python_version()}; {os.cpu_count()} CPUs "
             f"(load average in the table); paid channel orders of 1–3 lines (1–2 units "
             f"each) of {args.skus:,} SKUs in stock, one transaction per order",
             "",

@@ -32,7 +32,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -42,28 +42,7 @@ GOAL_PER_SECOND = 2000
 
 sys.path.insert(0, str(ROOT))
 
-
-def database_url(base: str) -> str:
-    parts = urlsplit(base)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit(f"The benchmark needs PostgreSQL; DATABASE_URL is {base}")
-    return urlunsplit(parts._replace(path=f"/{DATABASE}"))
-
-
-def recreate_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    parts = urlsplit(url)
-    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            name = sql.Identifier(DATABASE)
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(name))
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(name))
-    finally:
-        admin.close()
+from benchdb import database_url, git_state, recreate_database  # noqa: E402
 
 
 def setup_stock(units: int, run: int) -> tuple[int, int]:
@@ -231,16 +210,6 @@ def verify(units: int, successes: int, warehouse_id: int, sku_id: int) -> dict:
     }
 
 
-def git_state() -> str:
-    def git(*args):
-        return subprocess.run(
-            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
-        ).stdout.strip()
-
-    dirty = " (with uncommitted changes)" if git("status", "--porcelain", "inventory") else ""
-    return git("rev-parse", "--short", "HEAD") + dirty
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=16)
@@ -255,7 +224,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not append to RESULTS.md")
     args = parser.parse_args()
 
-    url = database_url(os.environ.get("DATABASE_URL", DEFAULT_URL))
+    url = database_url(os.environ.get("DATABASE_URL", DEFAULT_URL), DATABASE)
     recreate_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -327,7 +296,8 @@ def main() -> None:
             f"## Reservations on one hot SKU — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
             "",
             f"`{command}`  ",
-            f"commit {git_state()}; PostgreSQL {server} (synchronous_commit={synchronous_commit}"
+            f"commit {git_state('inventory')}; PostgreSQL {server} "
+            f"(synchronous_commit={synchronous_commit}"
             f", INVENTORY_RESERVE_ASYNC_COMMIT={settings.INVENTORY_RESERVE_ASYNC_COMMIT})"
             f"; Python {platform.python_version()}; {os.cpu_count()} CPUs; {args.workers} "
             f"{args.mode}, one connection each; {args.units:,} units per run",
