@@ -684,7 +684,26 @@ class _ProductImport:
             missing = self.report.created_brands
             for brand in Brand.objects.bulk_create([Brand(name=name) for name in missing]):
                 self.brands[brand.name] = brand.pk
+        with bulk.foreign_keys_checked_at_end(self._planned_inserts()):
+            self._write(user=user, progress=progress, now=now)
+        self._check_listed()
 
+    def _planned_inserts(self) -> dict:
+        """Rows about to be inserted, per model, as far as the plan tells them."""
+        products = len(set(self.frame["product"]) - self.products.keys())
+        skus = int(self.is_new_sku.sum())
+        changed = len(self.changed_rows)
+        return {
+            Product: products,
+            Product.history.model: products + changed,
+            SKU: skus,
+            SKU.history.model: skus + changed,
+            SellingPoint: products if "selling_points" in self.frame else 0,
+            AttributeValue: products * len(self.product_attrs) + skus * len(self.sku_attrs),
+        }
+
+    def _write(self, *, user, progress: Progress, now) -> None:
+        frame = self.frame
         # Products: one per code, from its first row.
         firsts = frame[~frame["product"].duplicated()]
         new_products, changed_products, touched = [], [], []
@@ -787,7 +806,6 @@ class _ProductImport:
             self.skus[row["code"]] = SimpleNamespace(pk=row["id"])
         progress(85, 100, "write")
         self._write_values(firsts)
-        self._check_listed()
 
     def _write_values(self, firsts: pd.DataFrame) -> None:
         """Write the attribute values that differ from the file's.

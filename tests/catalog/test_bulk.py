@@ -1,0 +1,114 @@
+"""Bulk writes: foreign keys of a large load checked once at the end, never skipped."""
+
+import threading
+
+import psycopg2
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from catalog import bulk
+from catalog.importing import catalog_import
+from catalog.models import SKU, Product
+from tests.catalog.test_workbook_import import row, workbook
+
+pytestmark = pytest.mark.django_db
+
+FK_COUNT = (
+    "SELECT count(*) FROM pg_constraint WHERE contype = 'f' "
+    "AND conrelid::regclass::text LIKE 'catalog_%%'"
+)
+
+
+def foreign_keys() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(FK_COUNT)
+        return cursor.fetchone()[0]
+
+
+def rows(count: int) -> bytes:
+    return workbook([row(sku=f"S-{i}", product=f"P-{i // 2}") for i in range(count)])
+
+
+def test_a_large_load_drops_the_foreign_keys_and_adds_them_back(settings):
+    settings.CATALOG_IMPORT_BULK_CHECK_ROWS = 5
+    before = foreign_keys()
+    seen = {}
+
+    def execute(run, sql, params, many, context):
+        if sql.startswith("ALTER TABLE"):
+            seen.setdefault(sql.split()[3], []).append(sql.split()[2])
+        return run(sql, params, many, context)
+
+    with connection.execute_wrapper(execute):
+        report = catalog_import(source=rows(20))
+    assert report.new == 20
+    assert SKU.objects.count() == 20
+    assert foreign_keys() == before
+    assert '"catalog_sku"' in seen["DROP"]
+    assert seen["DROP"] == seen["ADD"]
+
+
+def test_an_orphan_written_in_a_bulk_checked_block_aborts_it(settings):
+    settings.CATALOG_IMPORT_BULK_CHECK_ROWS = 1
+    product = Product.objects.create(
+        code="P-ORPHAN", name="x", category=_leaf(), status="draft", role="regular"
+    )
+    before = foreign_keys()
+    now = timezone.now()
+    orphan = {"code": "S-ORPHAN", "name": "x", "product_id": product.pk + 999}
+    with (
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        bulk.foreign_keys_checked_at_end({SKU: 10}),
+    ):
+        bulk.insert(SKU, [orphan | {"created_at": now, "updated_at": now}])
+    assert not SKU.objects.filter(code="S-ORPHAN").exists()
+    assert foreign_keys() == before
+
+
+def test_small_loads_keep_the_per_row_checks(settings):
+    settings.CATALOG_IMPORT_BULK_CHECK_ROWS = 1_000
+    statements = []
+    with connection.execute_wrapper(lambda run, sql, *a: statements.append(sql) or run(sql, *a)):
+        catalog_import(source=rows(4))
+    assert not [s for s in statements if s.startswith("ALTER TABLE")]
+    assert SKU.objects.count() == 4
+
+
+def test_a_table_held_by_another_transaction_falls_back_to_per_row_checks(settings, caplog):
+    """A reader holding the SKU table does not make the import wait or fail."""
+    settings.CATALOG_IMPORT_BULK_CHECK_ROWS = 5
+    settings.CATALOG_IMPORT_BULK_LOCK_TIMEOUT = 0.2
+    params = connection.get_connection_params()
+    other = psycopg2.connect(**params)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("LOCK TABLE catalog_sku IN ACCESS SHARE MODE")
+            locked.set()
+            release.wait(10)
+            cursor.execute("ROLLBACK")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        locked.wait(5)
+        before = foreign_keys()
+        report = catalog_import(source=rows(20))
+    finally:
+        release.set()
+        holder.join()
+        other.close()
+    assert report.new == 20
+    assert SKU.objects.count() == 20
+    assert foreign_keys() == before
+    assert "Foreign keys checked row by row" in caplog.text
+
+
+def _leaf():
+    from tests.factories import leaf_category
+
+    return leaf_category()
