@@ -11,6 +11,8 @@ import contextlib
 import io
 import json
 import logging
+import queue
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from operator import itemgetter
 
@@ -25,6 +27,99 @@ COPY_CHUNK = 1 << 20  # characters handed to libpq per read of the COPY buffer (
 
 def _postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+# --- COPY, sent from a second thread --------------------------------------------------------------
+
+
+class _Sender:
+    """Sends COPY streams on the connection from a second thread, in the order given.
+
+    While PostgreSQL writes one table (its work, on another CPU), Python prepares the next.
+    Every other query waits for what is queued (an execute wrapper), so statements keep their
+    order; the first failure is raised in the caller's thread at the next query or at the end.
+    """
+
+    def __init__(self, raw_connection):
+        self.raw = raw_connection
+        self.queue: queue.Queue = queue.Queue()
+        self.error: BaseException | None = None
+        self.stopped = False  # the caller failed: what is queued is not sent
+        self.thread = threading.Thread(target=self._run, name="jingxi-copy", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self.queue.get()
+            try:
+                if item is None:
+                    return
+                if self.error is None and not self.stopped:
+                    sql, buffer = item
+                    with self.raw.cursor() as cursor:
+                        cursor.copy_expert(sql, buffer, COPY_CHUNK)
+            except BaseException as error:  # raised again in the caller's thread
+                self.error = error
+            finally:
+                self.queue.task_done()
+
+    def send(self, sql: str, buffer: io.StringIO) -> None:
+        self._raise()
+        self.queue.put((sql, buffer))
+
+    def flush(self) -> None:
+        self.queue.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+
+    def before_query(self, execute, sql, params, many, context):
+        self.flush()
+        return execute(sql, params, many, context)
+
+
+_local = threading.local()
+
+
+def _send(sql: str, buffer: io.StringIO) -> None:
+    buffer.seek(0)
+    sender = getattr(_local, "sender", None)
+    if sender is not None:
+        sender.send(sql, buffer)
+        return
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(sql, buffer, COPY_CHUNK)
+
+
+@contextlib.contextmanager
+def copies_in_background() -> Iterator[None]:
+    """Send the COPY writes of the enclosed block from a second thread (PostgreSQL only).
+
+    Within the block, wait for nothing written by COPY except through a query (reads wait
+    for the queue). The block ends when every copy is done; a failed copy is raised.
+    """
+    if not _postgres() or getattr(_local, "sender", None) is not None:
+        yield
+        return
+    connection.ensure_connection()
+    sender = _local.sender = _Sender(connection.connection)
+    try:
+        with connection.execute_wrapper(sender.before_query):
+            yield
+            sender.flush()
+    except BaseException:
+        sender.stopped = True
+        raise
+    finally:
+        _local.sender = None
+        sender.close()
 
 
 def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
@@ -108,8 +203,7 @@ def _copy(
     buffer = io.StringIO(_lines([_column_text(rows, f) for f in fields]))
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = table or connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer, COPY_CHUNK)
+    _send(f"COPY {table} ({columns}) FROM STDIN", buffer)
 
 
 def insert(model: type[models.Model], rows: Sequence[dict], *, ids: bool = True) -> None:
@@ -196,8 +290,7 @@ def insert_grouped(
     buffer = _grouped_text(model, fields, groups)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer, COPY_CHUNK)
+    _send(f"COPY {table} ({columns}) FROM STDIN", buffer)
 
 
 def update_grouped(
@@ -241,7 +334,7 @@ def update_grouped(
             f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT {names} FROM {table} "
             "WITH NO DATA"
         )
-        cursor.cursor.copy_expert(f"COPY {scratch} ({names}) FROM STDIN", buffer, COPY_CHUNK)
+        _send(f"COPY {scratch} ({names}) FROM STDIN", buffer)
         cursor.execute(f"ANALYZE {scratch}")
         cursor.execute(f"UPDATE {table} SET {assignments} FROM {scratch} AS s WHERE {match}")
 
@@ -280,14 +373,12 @@ def _copy_with_history(
         _lines([constant.get(f.attname) or texts[f.attname] for f in hfields])
     )
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for target, columns, buffer in (
-            (table or quote(model._meta.db_table), fields, main_buffer),
-            (quote(hmeta.db_table), hfields, history_buffer),
-        ):
-            buffer.seek(0)
-            names = ", ".join(quote(f.column) for f in columns)
-            cursor.cursor.copy_expert(f"COPY {target} ({names}) FROM STDIN", buffer, COPY_CHUNK)
+    for target, columns, buffer in (
+        (table or quote(model._meta.db_table), fields, main_buffer),
+        (quote(hmeta.db_table), hfields, history_buffer),
+    ):
+        names = ", ".join(quote(f.column) for f in columns)
+        _send(f"COPY {target} ({names}) FROM STDIN", buffer)
 
 
 def _history_insert(model, rows: Sequence[dict], **history) -> None:
@@ -301,10 +392,23 @@ def _history_insert(model, rows: Sequence[dict], **history) -> None:
     )
 
 
+def reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
+    """Take ``count`` ids from the table's sequence ahead of ``insert_with_history`` (on
+    PostgreSQL; None elsewhere, where the insert numbers the rows)."""
+    return _reserve_ids(model, count) if _postgres() and count else None
+
+
 def insert_with_history(
-    model: type[models.Model], rows: Sequence[dict], *, user, reason: str, date
+    model: type[models.Model],
+    rows: Sequence[dict],
+    *,
+    user,
+    reason: str,
+    date,
+    ids: Sequence[int] | None = None,
 ) -> None:
-    """Insert new rows (see ``insert``) and their "created" history rows."""
+    """Insert new rows (see ``insert``) and their "created" history rows; ``ids`` from
+    ``reserve_ids`` spare the query that takes them (it waits for copies being sent)."""
     if not rows:
         return
     history = {"history_type": "+", "user": user, "reason": reason, "date": date}
@@ -314,7 +418,8 @@ def insert_with_history(
         _history_insert(model, [defaults | row for row in rows], **history)
         return
     full = [defaults | row for row in rows]
-    for row, full_row, new_id in zip(rows, full, _reserve_ids(model, len(rows)), strict=True):
+    ids = ids if ids is not None else _reserve_ids(model, len(rows))
+    for row, full_row, new_id in zip(rows, full, ids, strict=True):
         row["id"] = full_row["id"] = new_id
     _copy_with_history(model, full, list(model._meta.concrete_fields), **history)
 

@@ -684,7 +684,10 @@ class _ProductImport:
             missing = self.report.created_brands
             for brand in Brand.objects.bulk_create([Brand(name=name) for name in missing]):
                 self.brands[brand.name] = brand.pk
-        with bulk.foreign_keys_checked_at_end(self._planned_inserts()):
+        with (
+            bulk.foreign_keys_checked_at_end(self._planned_inserts()),
+            bulk.copies_in_background(),
+        ):
             self._write(user=user, progress=progress, now=now)
         self._check_listed()
 
@@ -704,6 +707,8 @@ class _ProductImport:
 
     def _write(self, *, user, progress: Progress, now) -> None:
         frame = self.frame
+        # Taken now: taking them later would wait for the copies sent meanwhile.
+        sku_ids = bulk.reserve_ids(SKU, int(self.is_new_sku.sum()))
         # Products: one per code, from its first row.
         firsts = frame[~frame["product"].duplicated()]
         new_products, changed_products, touched = [], [], []
@@ -793,7 +798,9 @@ class _ProductImport:
                 new_skus.append({"code": code, "created_at": now, **values})
             else:
                 changed_skus.append(bulk.row_of(sku, SKU) | values)
-        bulk.insert_with_history(SKU, new_skus, user=user, reason=CHANGE_REASON, date=now)
+        bulk.insert_with_history(
+            SKU, new_skus, user=user, reason=CHANGE_REASON, date=now, ids=sku_ids
+        )
         bulk.update_with_history(
             SKU,
             changed_skus,
@@ -819,10 +826,11 @@ class _ProductImport:
             ("sku", self.sku_attrs, frame, "sku", self.skus),
         ]
         # One group per distinct (attribute, value, new or changed): its columns are written
-        # once.
-        groups: dict[tuple, tuple[dict, list[dict]]] = {}
+        # once. New values are sent attribute by attribute, changed ones updated at the end.
+        changed: list[tuple[dict, list[dict]]] = []
         for owner, keys, rows, code_key, objects in owners:
             for key in keys:
+                groups: dict[tuple, tuple[dict, list[dict]]] = {}
                 attribute = self.attributes[key]
                 parsed: dict = {}
                 blanked = []
@@ -852,8 +860,10 @@ class _ProductImport:
                     AttributeValue.objects.filter(
                         attribute=attribute, **{f"{owner}_id__in": chunk}
                     ).delete()
-        bulk.insert_grouped(AttributeValue, [group for key, group in groups.items() if not key[3]])
-        changed = [group for key, group in groups.items() if key[3]]
+                bulk.insert_grouped(
+                    AttributeValue, [group for slot, group in groups.items() if not slot[3]]
+                )
+                changed += [group for slot, group in groups.items() if slot[3]]
         for owner in ("product", "sku"):
             bulk.update_grouped(
                 AttributeValue,

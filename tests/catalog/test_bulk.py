@@ -112,3 +112,38 @@ def _leaf():
     from tests.factories import leaf_category
 
     return leaf_category()
+
+
+def _sku_row(code: str, product: Product) -> dict:
+    now = timezone.now()
+    return {
+        "code": code,
+        "name": "x",
+        "product_id": product.pk,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def test_a_query_after_a_background_copy_sees_its_rows():
+    product = Product.objects.create(
+        code="P-BG", name="x", category=_leaf(), status="draft", role="regular"
+    )
+    with transaction.atomic(), bulk.copies_in_background():
+        bulk.insert(SKU, [_sku_row(f"S-BG-{i}", product) for i in range(500)])
+        assert SKU.objects.filter(product=product).count() == 500
+
+
+def test_a_failed_background_copy_is_raised_and_nothing_is_kept():
+    product = Product.objects.create(
+        code="P-DUP", name="x", category=_leaf(), status="draft", role="regular"
+    )
+    bulk.insert(SKU, [_sku_row("S-DUP", product)])
+    with (
+        pytest.raises(psycopg2.errors.UniqueViolation),
+        transaction.atomic(),
+        bulk.copies_in_background(),
+    ):
+        bulk.insert(SKU, [_sku_row("S-NEW", product)])
+        bulk.insert(SKU, [_sku_row("S-DUP", product)])
+    assert list(SKU.objects.values_list("code", flat=True)) == ["S-DUP"]
