@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -33,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from catalog import bulk
 from catalog.access import VIEW_COST, attribute_use_permission
-from catalog.enums import AttributeType, ProductRole, ProductStatus
+from catalog.enums import ProductRole, ProductStatus
 from catalog.exceptions import WorkbookInvalid
 from catalog.models import (
     SKU,
@@ -181,11 +182,61 @@ def _among(values: list) -> Iterable:
     yield from _chunks(values)
 
 
+def _fetched(queryset) -> Iterable[tuple]:
+    """Return the rows of a ``values_list`` queryset as tuples, taken from the driver 10,000
+    at a time (a queryset's iteration takes 100 at a time, with a row factory per row)."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    return compiler.results_iter(tuple_expected=True, chunk_size=CHUNK)
+
+
 def _stored(queryset) -> list[SimpleNamespace]:
     """Return stored rows as light objects with the model's attnames and ``pk``: reading
     50,000 model instances costs a second, and imports only read their columns."""
-    pk = queryset.model._meta.pk.attname
-    return [SimpleNamespace(pk=row[pk], **row) for row in queryset.values()]
+    meta = queryset.model._meta
+    names = [f.attname for f in meta.concrete_fields]
+    pk = names.index(meta.pk.attname)
+    return [
+        SimpleNamespace(pk=row[pk], **dict(zip(names, row, strict=True)))
+        for row in _fetched(queryset.values_list(*names))
+    ]
+
+
+def _stored_values(
+    owner: str, attributes: list[Attribute], ids: list[int]
+) -> dict[int, dict[int, Any]]:
+    """Return {attribute pk: {owner pk: comparable value}} of the ``ids`` owners.
+
+    One query per owner kind reads every value column (each array of ids is sent once), the
+    rows are split by attribute, and each distinct value is converted once; a list comes as
+    text, hashable, and is decoded once too.
+    """
+    columns = sorted(set(VALUE_COLUMNS.values()) - {"value_list"})
+    names = [f"{owner}_id", "attribute_id", *columns, "list_text"]
+    by_attribute: dict[int, list[tuple]] = defaultdict(list)
+    for chunk in _among(ids):
+        for row in _fetched(
+            AttributeValue.objects.filter(
+                attribute_id__in=[a.pk for a in attributes], **{f"{owner}_id__in": chunk}
+            )
+            .annotate(list_text=Cast("value_list", output_field=TextField()))
+            .values_list(*names)
+        ):
+            by_attribute[row[1]].append(row)
+    result = {}
+    for attribute in attributes:
+        column = VALUE_COLUMNS[attribute.value_type]
+        as_list = column == "value_list"
+        rows = by_attribute.get(attribute.pk, [])
+        pks = list(map(itemgetter(0), rows))
+        raws = list(map(itemgetter(names.index("list_text" if as_list else column)), rows))
+        cells = {
+            raw: attribute_cell_value(
+                attribute, {column: json.loads(raw) if as_list and raw else raw}
+            )
+            for raw in set(raws)
+        }
+        result[attribute.pk] = dict(zip(pks, map(cells.__getitem__, raws), strict=True))
+    return result
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -443,47 +494,18 @@ class _ProductImport:
                     .values_list("product_id", "text")
                 ):
                     self.points[product_id] += (text,)
-        self.values: dict[tuple[str, int, int], Any] = {}  # (owner, owner pk, attribute pk)
+        # (owner, attribute pk) → {owner pk: comparable value}
+        self.values: dict[tuple[str, int], dict[int, Any]] = defaultdict(dict)
         for owner, keys, ids in (
             ("product", self.product_attrs, product_ids),
             ("sku", self.sku_attrs, [s.pk for s in self.skus.values()]),
         ):
-            attributes = [self.attributes[k] for k in keys]
-            if not attributes or not ids:
-                continue
-            # One query per owner for all its attributes. The list column comes as text and
-            # is decoded only for multiple-choice attributes (every other row holds "[]").
-            by_pk = {attribute.pk: attribute for attribute in attributes}
-            columns = sorted(set(VALUE_COLUMNS.values()) - {"value_list"})
-            where = {
-                pk: (VALUE_COLUMNS[a.value_type], columns.index(VALUE_COLUMNS[a.value_type]))
-                if a.value_type != AttributeType.MULTI_CHOICE
-                else ("value_list", len(columns))
-                for pk, a in by_pk.items()
-            }
-            cells: dict = {}
-            for chunk in _among(ids):
-                stored = (
-                    AttributeValue.objects.filter(
-                        attribute_id__in=list(by_pk), **{f"{owner}_id__in": chunk}
-                    )
-                    .annotate(list_text=Cast("value_list", output_field=TextField()))
-                    .values_list(f"{owner}_id", "attribute_id", *columns, "list_text")
-                )
-                for owner_pk, attribute_pk, *row in stored:
-                    column, position = where[attribute_pk]
-                    value = row[position]
-                    if column == "value_list":
-                        value = json.loads(value) if value is not None else None
-                    try:
-                        cell = cells[(attribute_pk, value)]
-                    except KeyError:
-                        cell = cells[(attribute_pk, value)] = attribute_cell_value(
-                            by_pk[attribute_pk], {column: value}
-                        )
-                    except TypeError:  # a list (multiple choice) is not hashable
-                        cell = attribute_cell_value(by_pk[attribute_pk], {column: value})
-                    self.values[(owner, owner_pk, attribute_pk)] = cell
+            if keys and ids:
+                attributes = [self.attributes[k] for k in keys]
+                self.values |= {
+                    (owner, pk): values
+                    for pk, values in _stored_values(owner, attributes, ids).items()
+                }
 
     def _check_catalogue(self) -> None:
         frame = self.frame
@@ -569,13 +591,13 @@ class _ProductImport:
             return getattr(product, key)
         if key == "selling_points":
             return self.points.get(product.pk) or None
-        return self.values.get(("product", product.pk, self.attributes[key].pk))
+        return self.values[("product", self.attributes[key].pk)].get(product.pk)
 
     def _old_sku_value(self, sku: SKU, key: str):
         if key == "product":
             return self.sku_product_code.get(sku.product_id)
         if key in self.attributes:
-            return self.values.get(("sku", sku.pk, self.attributes[key].pk))
+            return self.values[("sku", self.attributes[key].pk)].get(sku.pk)
         value = getattr(sku, key)
         if key in ("retail_price", "distribution_price", "cost_price") and value is not None:
             return value.quantize(Decimal("0.01"))
@@ -587,10 +609,8 @@ class _ProductImport:
             codes = self.sku_product_code
             return [codes.get(s.product_id) if s is not None else None for s in skus]
         if key in self.attributes:
-            values, attribute_pk = self.values, self.attributes[key].pk
-            return [
-                values.get(("sku", s.pk, attribute_pk)) if s is not None else None for s in skus
-            ]
+            values = self.values[("sku", self.attributes[key].pk)]
+            return [values.get(s.pk) if s is not None else None for s in skus]
         stored = [getattr(s, key) if s is not None else None for s in skus]
         if key in ("retail_price", "distribution_price", "cost_price"):
             cent = Decimal("0.01")
@@ -623,11 +643,8 @@ class _ProductImport:
         for key in product_keys:
             # Stored values per product, then per row: each product is read once.
             if key in self.attributes:
-                values, attribute_pk = self.values, self.attributes[key].pk
-                stored = {
-                    code: values.get(("product", product.pk, attribute_pk))
-                    for code, product in self.products.items()
-                }
+                values = self.values[("product", self.attributes[key].pk)]
+                stored = {code: values.get(p.pk) for code, p in self.products.items()}
             else:
                 stored = {
                     code: self._old_product_value(product, key)
@@ -835,13 +852,11 @@ class _ProductImport:
                 parsed: dict = {}
                 blanked = []
                 owner_column = f"{owner}_id"
-                attribute_pk = attribute.pk
-                stored = self.values
+                stored = self.values[(owner, attribute.pk)]
                 for code, value in zip(rows[code_key], rows[key], strict=True):
                     pk = objects[code].pk
-                    known = (owner, pk, attribute_pk)
-                    exists = known in stored
-                    if exists and stored[known] == value:
+                    exists = pk in stored
+                    if exists and stored[pk] == value:
                         continue
                     if value is None:
                         if exists:
