@@ -231,59 +231,64 @@ def insert(model: type[models.Model], rows: Sequence[dict], *, ids: bool = True)
     _copy(model, list(meta.concrete_fields), full)
 
 
-def _grouped_text(model: type[models.Model], fields: list, groups) -> io.StringIO:
-    """COPY text of (shared columns, [varying columns of each row]) groups, in ``fields``."""
+Groups = Sequence[tuple[dict, Mapping[str, Sequence]]]
+
+
+def _group_size(varying: Mapping[str, Sequence]) -> int:
+    return len(next(iter(varying.values()))) if varying else 0
+
+
+def _group_rows(groups: Groups) -> list[dict]:
+    """Return the rows of groups one dict each (for the paths without COPY)."""
+    return [
+        shared | dict(zip(varying, values, strict=True))
+        for shared, varying in groups
+        for values in zip(*varying.values(), strict=True)
+    ]
+
+
+def _grouped_text(model: type[models.Model], fields: list, groups: Groups) -> io.StringIO:
+    """COPY text of (shared columns, {varying column: its values}) groups, in ``fields``."""
     defaults = _defaults(model)
     buffer = io.StringIO()
     write = buffer.write
-    for shared, rows in groups:
-        if not rows:
+    for shared, varying in groups:
+        if not _group_size(varying):
             continue
-        varying = [f for f in fields if f.attname in rows[0]]
         fixed = defaults | shared
-        text = {f.attname: _converter(f)(fixed[f.attname]) for f in fields if f not in varying}
-        if len(varying) == 1:
-            # The usual case (an attribute value and its owner): the text around the one
-            # varying column is fixed.
-            (only,) = varying
-            at = fields.index(only)
+        text = {f.attname: _converter(f)(fixed[f.attname]) for f in fields if f.attname in fixed}
+        values = {
+            f.attname: list(map(_converter(f), varying[f.attname]))
+            for f in fields
+            if f.attname in varying
+        }
+        if len(values) == 1:
+            # The usual case (an attribute value and its owner): every line is the same
+            # text around the one varying column, so the group is one join.
+            ((name, column),) = values.items()
+            at = [f.attname for f in fields].index(name)
             before = "".join(text[f.attname] + "\t" for f in fields[:at])
             after = "".join("\t" + text[f.attname] for f in fields[at + 1 :]) + "\n"
-            convert, name = _converter(only), only.attname
-            write("".join([before + convert(row[name]) + after for row in rows]))
+            write(before + (after + before).join(column) + after)
             continue
-        converters = {f.attname: _converter(f) for f in varying}
-        # One template per group, with a slot per varying column.
-        template = "\t".join(
-            "{" + f.attname + "}"
-            if f in varying
-            else text[f.attname].replace("{", "{{").replace("}", "}}")
-            for f in fields
-        )
-        for row in rows:
-            write(
-                template.format(
-                    **{name: convert(row[name]) for name, convert in converters.items()}
-                )
-            )
-            write("\n")
+        size = _group_size(varying)
+        write(_lines([values.get(f.attname) or [text[f.attname]] * size for f in fields]))
     buffer.seek(0)
     return buffer
 
 
-def insert_grouped(
-    model: type[models.Model], groups: Sequence[tuple[dict, Sequence[dict]]]
-) -> None:
-    """Insert rows given as (shared columns, [varying columns of each row]) groups; ids are
+def insert_grouped(model: type[models.Model], groups: Groups) -> None:
+    """Insert rows given as (shared columns, {varying column: its values}) groups; ids are
     left to the database.
 
     Many rows often share most of their columns (every row of an attribute value but its
     owner): each group's shared columns are converted once.
     """
+    groups = [(shared, varying) for shared, varying in groups if _group_size(varying)]
     if not groups:
         return
     if not _postgres():
-        insert(model, [shared | row for shared, rows in groups for row in rows], ids=False)
+        insert(model, _group_rows(groups), ids=False)
         return
     meta = model._meta
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
@@ -295,18 +300,18 @@ def insert_grouped(
 
 def update_grouped(
     model: type[models.Model],
-    groups: Sequence[tuple[dict, Sequence[dict]]],
+    groups: Groups,
     *,
     keys: Sequence[str],
     keep: Sequence[str] = (),
 ) -> None:
     """Update stored rows found by their ``keys`` columns (a unique set) to the other columns
-    of (shared columns, [varying columns of each row]) groups, as ``insert_grouped`` gives them;
-    ``keep`` columns are not written either.
+    of (shared columns, {varying column: its values}) groups, as ``insert_grouped`` takes
+    them; ``keep`` columns are not written either.
 
     The key columns are not written, so PostgreSQL checks none of their foreign keys again.
     """
-    groups = [(shared, rows) for shared, rows in groups if rows]
+    groups = [(shared, varying) for shared, varying in groups if _group_size(varying)]
     if not groups:
         return
     meta = model._meta
@@ -314,12 +319,10 @@ def update_grouped(
     key_fields = [meta.get_field(name) for name in keys]
     written = [f for f in fields if f not in key_fields and f.attname not in keep]
     if not _postgres():
-        for shared, rows in groups:
-            for row in rows:
-                full = shared | row
-                model.objects.filter(**{f.attname: full[f.attname] for f in key_fields}).update(
-                    **{f.attname: full[f.attname] for f in written}
-                )
+        for full in _group_rows(groups):
+            model.objects.filter(**{f.attname: full[f.attname] for f in key_fields}).update(
+                **{f.attname: full[f.attname] for f in written}
+            )
         return
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
@@ -427,23 +430,37 @@ def insert_with_history(
 def update_with_history(
     model: type[models.Model], rows: Sequence[dict], fields: Sequence[str], *, user, reason, date
 ) -> None:
-    """Write ``fields`` of stored rows (full rows, by attname, with ``id``) and their
-    "changed" history rows."""
+    """Write ``fields`` of stored rows (dicts by attname with ``id`` and at least ``fields``;
+    other keys are ignored) and their "changed" history rows, copied from the rows as
+    written."""
     if not rows:
         return
     meta = model._meta
     concrete = [meta.get_field(name) for name in fields]
     history = {"history_type": "~", "user": user, "reason": reason, "date": date}
     if not _postgres():
-        objs = [model(**row) for row in rows]
+        pk = meta.pk.attname
+        objs = [
+            model(**{pk: row[pk], **{f.attname: row[f.attname] for f in concrete}}) for row in rows
+        ]
         model.objects.bulk_update(objs, list(fields), batch_size=BATCH)
-        _history_insert(model, rows, **history)
+        written = model.objects.filter(pk__in=[row[pk] for row in rows]).values()
+        _history_insert(model, list(written), **history)
         return
-    # One COPY into a scratch table, then one UPDATE … FROM it.
+    # One COPY into a scratch table, then one statement that updates from it and writes the
+    # history rows from what it updated.
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     scratch = quote(f"jx_update_{meta.db_table}")
     columns = [meta.pk, *concrete]
+    historical = model.history.model
+    hmeta = historical._meta
+    tracked = [
+        f.column
+        for f in hmeta.concrete_fields
+        if f.attname in {t.attname for t in meta.concrete_fields}
+    ]
+    extras = _history_extras(model, **history)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
         cursor.execute(
@@ -451,11 +468,19 @@ def update_with_history(
             + ", ".join(quote(f.column) for f in columns)
             + f" FROM {table} WITH NO DATA"
         )
-        _copy_with_history(model, rows, columns, table=scratch, **history)
+        _copy(model, columns, rows, table=scratch)
         assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in concrete)
         pk = quote(meta.pk.column)
+        names = ", ".join(quote(c) for c in tracked)
         cursor.execute(
-            f"UPDATE {table} SET {assignments} FROM {scratch} AS s WHERE {table}.{pk} = s.{pk}"
+            f"WITH written AS (UPDATE {table} SET {assignments} FROM {scratch} AS s "
+            f"WHERE {table}.{pk} = s.{pk} RETURNING {table}.*) "
+            f"INSERT INTO {quote(hmeta.db_table)} ({names}, "
+            + ", ".join(quote(hmeta.get_field(name).column) for name in extras)
+            + f") SELECT {names}, "
+            + ", ".join(["%s"] * len(extras))
+            + " FROM written",
+            list(extras.values()),
         )
 
 

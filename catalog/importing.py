@@ -67,6 +67,9 @@ from catalog.sheets import (
 from catalog.workbook import CellError, SheetRows, sheet_read
 
 KINDS = ("products", "categories", "prices")
+# The stored columns a products import compares and writes (attnames).
+PRODUCT_COLUMNS = ("id", "code", "name", "category_id", "brand_id", "role", "status")
+SKU_COLUMNS = tuple(SKU._meta.get_field(name).attname for name in SKU_FIELDS)
 CHANGE_REASON = "catalogue import"
 CHUNK = 10_000
 Progress = Callable[[int, int, str], None]
@@ -189,12 +192,12 @@ def _fetched(queryset) -> Iterable[tuple]:
     return compiler.results_iter(tuple_expected=True, chunk_size=CHUNK)
 
 
-def _stored(queryset) -> list[SimpleNamespace]:
-    """Return stored rows as light objects with the model's attnames and ``pk``: reading
-    50,000 model instances costs a second, and imports only read their columns."""
+def _stored(queryset, names: Iterable[str]) -> list[SimpleNamespace]:
+    """Return stored rows as light objects with ``pk`` and the ``names`` columns (attnames):
+    reading 50,000 model instances costs a second, and imports only read a few columns."""
     meta = queryset.model._meta
-    names = [f.attname for f in meta.concrete_fields]
-    pk = names.index(meta.pk.attname)
+    names = list(dict.fromkeys([meta.pk.attname, *names]))
+    pk = 0
     return [
         SimpleNamespace(pk=row[pk], **dict(zip(names, row, strict=True)))
         for row in _fetched(queryset.values_list(*names))
@@ -468,11 +471,18 @@ class _ProductImport:
         codes = self.frame["sku"].tolist()
         self.skus: dict[str, SimpleNamespace] = {}
         for chunk in _among(codes):
-            self.skus |= {s.code: s for s in _stored(SKU.objects.filter(code__in=chunk))}
+            self.skus |= {
+                s.code: s
+                for s in _stored(
+                    SKU.objects.filter(code__in=chunk), ["code", "product_id", *SKU_COLUMNS]
+                )
+            }
         product_codes = list(dict.fromkeys(self.frame["product"]))
         self.products: dict[str, Product] = {}
         for chunk in _among(product_codes):
-            self.products |= {p.code: p for p in _stored(Product.objects.filter(code__in=chunk))}
+            self.products |= {
+                p.code: p for p in _stored(Product.objects.filter(code__in=chunk), PRODUCT_COLUMNS)
+            }
         # Products the SKUs hang on now, for SKUs that move to another product.
         self.products_by_pk = {p.pk: p for p in self.products.values()}
         self.old_status = {code: p.status for code, p in self.products.items()}
@@ -753,10 +763,9 @@ class _ProductImport:
                 new_products.append(row)
                 touched.append(row)
                 continue
-            stored = bulk.row_of(product, Product)
-            row = stored | values
+            row = {name: getattr(product, name) for name in PRODUCT_COLUMNS} | values
             touched.append(row)
-            if any(row[k] != stored[k] for k in values if k != "updated_at"):
+            if any(row[k] != getattr(product, k) for k in values if k != "updated_at"):
                 changed_products.append(row)
         bulk.insert_with_history(Product, new_products, user=user, reason=CHANGE_REASON, date=now)
         bulk.update_with_history(
@@ -814,7 +823,7 @@ class _ProductImport:
             if sku is None:
                 new_skus.append({"code": code, "created_at": now, **values})
             else:
-                changed_skus.append(bulk.row_of(sku, SKU) | values)
+                changed_skus.append({"id": sku.pk} | values)
         bulk.insert_with_history(
             SKU, new_skus, user=user, reason=CHANGE_REASON, date=now, ids=sku_ids
         )
@@ -842,50 +851,58 @@ class _ProductImport:
             ("product", self.product_attrs, firsts, "product", self.products),
             ("sku", self.sku_attrs, frame, "sku", self.skus),
         ]
-        # One group per distinct (attribute, value, new or changed): its columns are written
-        # once. New values are sent attribute by attribute, changed ones updated at the end.
-        changed: list[tuple[dict, list[dict]]] = []
+        changed: dict[str, list] = {"product": [], "sku": []}
         for owner, keys, rows, code_key, objects in owners:
+            if not keys:
+                continue
+            codes = rows[code_key]
+            pk_of = {code: obj.pk for code, obj in objects.items()}
+            pks = np.fromiter(map(pk_of.__getitem__, codes), dtype=np.int64, count=len(codes))
             for key in keys:
-                groups: dict[tuple, tuple[dict, list[dict]]] = {}
                 attribute = self.attributes[key]
-                parsed: dict = {}
-                blanked = []
-                owner_column = f"{owner}_id"
                 stored = self.values[(owner, attribute.pk)]
-                for code, value in zip(rows[code_key], rows[key], strict=True):
-                    pk = objects[code].pk
-                    exists = pk in stored
-                    if exists and stored[pk] == value:
-                        continue
-                    if value is None:
-                        if exists:
-                            blanked.append(pk)
-                        continue
-                    slot = (value, exists)
-                    if slot not in parsed:
-                        raw = list(value) if isinstance(value, tuple) else value
-                        columns = attribute_value_parse(attribute=attribute, raw=raw)
-                        shared = {"attribute_id": attribute.pk, **columns}
-                        parsed[slot] = groups.setdefault(
-                            (attribute.pk, owner, value, exists), (shared, [])
-                        )[1]
-                    parsed[slot].append({owner_column: pk})
+                values = rows[key]
+                present = values.notna().to_numpy()
+                if stored:
+                    exists = np.fromiter(map(stored.__contains__, pks.tolist()), dtype=bool)
+                    old = pd.Series(list(map(stored.get, pks.tolist())), index=values.index)
+                    same = _same(values, old).to_numpy()
+                else:
+                    exists = same = np.zeros(len(pks), dtype=bool)
+                blanked = pks[exists & ~present].tolist()
                 for chunk in _among(blanked):
                     AttributeValue.objects.filter(
                         attribute=attribute, **{f"{owner}_id__in": chunk}
                     ).delete()
+                new = present & ~exists
                 bulk.insert_grouped(
-                    AttributeValue, [group for slot, group in groups.items() if not slot[3]]
+                    AttributeValue, self._value_groups(attribute, owner, values[new], pks[new])
                 )
-                changed += [group for slot, group in groups.items() if slot[3]]
-        for owner in ("product", "sku"):
+                update = present & exists & ~same
+                changed[owner] += self._value_groups(attribute, owner, values[update], pks[update])
+        for owner, groups in changed.items():
             bulk.update_grouped(
                 AttributeValue,
-                [(shared, rows) for shared, rows in changed if f"{owner}_id" in rows[0]],
+                groups,
                 keys=["attribute_id", f"{owner}_id"],
                 keep=["product_id", "sku_id"],
             )
+
+    @staticmethod
+    def _value_groups(attribute: Attribute, owner: str, values: pd.Series, pks: np.ndarray):
+        """Return (columns, {owner column: pks}) groups, one per distinct value."""
+        if not len(values):
+            return []
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), sort=False)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+        groups = []
+        for index, value in enumerate(uniques):
+            raw = list(value) if isinstance(value, tuple) else value
+            columns = attribute_value_parse(attribute=attribute, raw=raw)
+            owners = pks[order[bounds[index] : bounds[index + 1]]].tolist()
+            groups.append(({"attribute_id": attribute.pk, **columns}, {f"{owner}_id": owners}))
+        return groups
 
     def _check_listed(self) -> None:
         """Refuse products the file lists that are not complete for the web (rolls back)."""
