@@ -242,6 +242,26 @@ def _stored_values(
     return result
 
 
+def _barcode_holders(frame: pd.DataFrame) -> dict[str, str]:
+    """Return barcode → code of the stored SKUs that hold a barcode of ``frame`` (its ``sku``
+    and ``barcode`` columns) under another code."""
+    if frame.empty:
+        return {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT f.barcode, s.code FROM unnest(%s::text[], %s::text[]) AS f(barcode, code) "
+                f"JOIN {SKU._meta.db_table} s ON s.barcode = f.barcode WHERE s.code <> f.code",
+                [frame["barcode"].tolist(), frame["sku"].tolist()],
+            )
+            return dict(cursor.fetchall())
+    holders = {}
+    for chunk in _chunks(frame["barcode"].tolist()):
+        holders |= dict(SKU.objects.filter(barcode__in=chunk).values_list("barcode", "code"))
+    own = dict(zip(frame["barcode"], frame["sku"], strict=True))
+    return {barcode: code for barcode, code in holders.items() if own[barcode] != code}
+
+
 def _records(frame: pd.DataFrame) -> list[dict]:
     """Return the rows of ``frame`` as dicts of the values as they are (no numpy boxing)."""
     columns = list(frame.columns)
@@ -531,35 +551,29 @@ class _ProductImport:
         self.errors += _leaf_errors(tree, paths, leaf=True)
         for path in paths:
             tree.plan(path)
-        # Barcodes of other SKUs.
+        # Barcodes given twice, or held by other SKUs.
         if "barcode" in frame:
-            barcodes = [b for b in frame["barcode"] if b]
-            holders = {}
-            for chunk in _among(barcodes):
-                holders |= dict(
-                    SKU.objects.filter(barcode__in=chunk).values_list("barcode", "code")
-                )
-            seen: dict[str, int] = {}
-            for row, barcode, code in zip(frame.index, frame["barcode"], frame["sku"], strict=True):
-                if not barcode:
-                    continue
-                if barcode in seen:
+            barcodes = frame["barcode"]
+            twice = barcodes.notna() & barcodes.duplicated(keep=False)
+            first: dict[str, int] = {}
+            for row, barcode in barcodes[twice].items():
+                if barcode in first:
                     self._error(
                         row,
                         "barcode",
                         barcode,
                         _("Also on row %(row)d; a barcode belongs to one SKU.")
-                        % {"row": seen[barcode]},
+                        % {"row": first[barcode]},
                     )
-                seen.setdefault(barcode, int(row))
-                holder = holders.get(barcode)
-                if holder is not None and holder != code:
-                    self._error(
-                        row,
-                        "barcode",
-                        barcode,
-                        _("This barcode belongs to SKU %(sku)s.") % {"sku": holder},
-                    )
+                first.setdefault(barcode, int(row))
+            holders = _barcode_holders(frame[barcodes.notna()])
+            for row, barcode in barcodes[barcodes.isin(holders.keys())].items():
+                self._error(
+                    row,
+                    "barcode",
+                    barcode,
+                    _("This barcode belongs to SKU %(sku)s.") % {"sku": holders[barcode]},
+                )
         # Status: new products start as draft or ready; others follow the lifecycle.
         if "status" in frame:
             for row, code, status in zip(
@@ -650,7 +664,8 @@ class _ProductImport:
                 changed_cells[rows[i]][header] = (old_values[i], new_values[i])
 
         defaults = {"role": ProductRole.REGULAR, "status": ProductStatus.DRAFT}
-        for key in product_keys:
+        # Nothing to compare where nothing is stored (a new catalogue).
+        for key in product_keys if self.products else ():
             # Stored values per product, then per row: each product is read once.
             if key in self.attributes:
                 values = self.values[("product", self.attributes[key].pk)]
@@ -666,7 +681,7 @@ class _ProductImport:
                 # A blank role or status keeps what is stored (the default for a new product).
                 new = new.where(new.notna(), old)
             note(key, ~_same(new, old) & has_product, old, new)
-        for key in sku_keys:
+        for key in sku_keys if self.skus else ():
             old = pd.Series(self._old_sku_values(skus, key), index=frame.index, dtype=object)
             new = frame[key]
             if key == "warning_level":

@@ -425,6 +425,24 @@ def test_a_barcode_of_another_sku_is_refused_and_nothing_is_applied():
     assert not SKU.objects.filter(code__startswith="S-").exists()
 
 
+def test_a_barcode_twice_in_the_file_or_swapped_between_skus_is_refused():
+    catalog_import(source=workbook([row("S-1", barcode=ean13(1)), row("S-2", barcode=ean13(2))]))
+    twice = [row("S-3", barcode=ean13(3)), row("S-4"), row("S-5", barcode=ean13(3))]
+    with pytest.raises(WorkbookInvalid) as excinfo:
+        catalog_import(source=workbook(twice))
+    assert errors_of(excinfo) == [
+        f"row 4, barcode: '{ean13(3)}': Also on row 2; a barcode belongs to one SKU."
+    ]
+    swapped = [row("S-1", barcode=ean13(2)), row("S-2", barcode=ean13(1))]
+    with pytest.raises(WorkbookInvalid) as excinfo:
+        catalog_import(source=workbook(swapped))
+    assert errors_of(excinfo) == [
+        f"row 2, barcode: '{ean13(2)}': This barcode belongs to SKU S-2.",
+        f"row 3, barcode: '{ean13(1)}': This barcode belongs to SKU S-1.",
+    ]
+    assert SKU.objects.get(code="S-1").barcode == ean13(1)
+
+
 def test_products_go_on_leaf_categories_only():
     leaf = leaf_category(name="T恤")
     path = leaf.path
