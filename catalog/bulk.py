@@ -7,13 +7,14 @@ attribute values). Changed rows are copied into a scratch table and written by o
 the price history stays complete whatever the path.
 """
 
+import concurrent.futures
 import contextlib
 import io
 import json
 import logging
 import queue
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 
 from django.conf import settings
@@ -54,18 +55,27 @@ class _Sender:
             try:
                 if item is None:
                     return
+                work, future = item
                 if self.error is None and not self.stopped:
-                    sql, buffer = item
                     with self.raw.cursor() as cursor:
-                        cursor.copy_expert(sql, buffer, COPY_CHUNK)
+                        future.set_result(work(cursor))
+                else:
+                    future.cancel()
             except BaseException as error:  # raised again in the caller's thread
                 self.error = error
+                future.set_exception(error)
             finally:
                 self.queue.task_done()
 
-    def send(self, sql: str, buffer: io.StringIO) -> None:
+    def submit(self, work: Callable) -> concurrent.futures.Future:
+        """Queue ``work(raw cursor)``; return the future of its result."""
         self._raise()
-        self.queue.put((sql, buffer))
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        self.queue.put((work, future))
+        return future
+
+    def send(self, sql: str, buffer: io.StringIO) -> None:
+        self.submit(lambda cursor: cursor.copy_expert(sql, buffer, COPY_CHUNK))
 
     def flush(self) -> None:
         self.queue.join()
@@ -122,15 +132,16 @@ def copies_in_background() -> Iterator[None]:
         sender.close()
 
 
-def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
-    table = model._meta.db_table
-    column = model._meta.pk.column
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, column, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
+def _reserve_ids(model: type[models.Model], count: int, cursor=None) -> list[int]:
+    """Take ``count`` ids from the table's sequence (on ``cursor``, a Django one by default)."""
+    if cursor is None:
+        with connection.cursor() as cursor:
+            return _reserve_ids(model, count, cursor)
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [model._meta.db_table, model._meta.pk.column, count],
+    )
+    return [row[0] for row in cursor.fetchall()]
 
 
 def row_of(obj, model: type[models.Model]) -> dict:
@@ -395,10 +406,16 @@ def _history_insert(model, rows: Sequence[dict], **history) -> None:
     )
 
 
-def reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
-    """Take ``count`` ids from the table's sequence ahead of ``insert_with_history`` (on
-    PostgreSQL; None elsewhere, where the insert numbers the rows)."""
-    return _reserve_ids(model, count) if _postgres() and count else None
+def reserve_ids(model: type[models.Model], count: int) -> concurrent.futures.Future:
+    """Take ``count`` ids from the table's sequence ahead of ``insert_with_history``: the
+    future of their list on PostgreSQL (taken by the COPY thread while the caller goes on,
+    within ``copies_in_background``), of None elsewhere, where the insert numbers the rows."""
+    sender = getattr(_local, "sender", None)
+    if _postgres() and count and sender is not None:
+        return sender.submit(lambda cursor: _reserve_ids(model, count, cursor))
+    future: concurrent.futures.Future = concurrent.futures.Future()
+    future.set_result(_reserve_ids(model, count) if _postgres() and count else None)
+    return future
 
 
 def insert_with_history(

@@ -733,9 +733,13 @@ class _ProductImport:
             self._write(user=user, progress=progress, now=now)
         self._check_listed()
 
+    @property
+    def _new_products(self) -> int:
+        return len(set(self.frame["product"]) - self.products.keys())
+
     def _planned_inserts(self) -> dict:
         """Rows about to be inserted, per model, as far as the plan tells them."""
-        products = len(set(self.frame["product"]) - self.products.keys())
+        products = self._new_products
         skus = int(self.is_new_sku.sum())
         changed = len(self.changed_rows)
         return {
@@ -749,7 +753,9 @@ class _ProductImport:
 
     def _write(self, *, user, progress: Progress, now) -> None:
         frame = self.frame
-        # Taken now: taking them later would wait for the copies sent meanwhile.
+        # Taken by the COPY thread while the rows are built: later, the query would wait for
+        # the copies sent meanwhile.
+        product_ids = bulk.reserve_ids(Product, self._new_products)
         sku_ids = bulk.reserve_ids(SKU, int(self.is_new_sku.sum()))
         # Products: one per code, from its first row.
         firsts = frame[~frame["product"].duplicated()]
@@ -782,7 +788,14 @@ class _ProductImport:
             touched.append(row)
             if any(row[k] != getattr(product, k) for k in values if k != "updated_at"):
                 changed_products.append(row)
-        bulk.insert_with_history(Product, new_products, user=user, reason=CHANGE_REASON, date=now)
+        bulk.insert_with_history(
+            Product,
+            new_products,
+            user=user,
+            reason=CHANGE_REASON,
+            date=now,
+            ids=product_ids.result(),
+        )
         bulk.update_with_history(
             Product,
             changed_products,
@@ -840,7 +853,7 @@ class _ProductImport:
             else:
                 changed_skus.append({"id": sku.pk} | values)
         bulk.insert_with_history(
-            SKU, new_skus, user=user, reason=CHANGE_REASON, date=now, ids=sku_ids
+            SKU, new_skus, user=user, reason=CHANGE_REASON, date=now, ids=sku_ids.result()
         )
         bulk.update_with_history(
             SKU,

@@ -15,6 +15,7 @@ openpyxl workbook; ``workbook_template`` adds an example row and a notes sheet. 
 declare their own sheets with the same classes (see docs/catalog.md, "Adding a sheet").
 """
 
+import concurrent.futures
 import datetime as dt
 import io
 import re
@@ -389,6 +390,26 @@ def _xlsx_facts(data: bytes, sheet_name: str, max_rows: int) -> _XlsxFacts | Non
     return _XlsxFacts(errors=errors, last_row=last_row)
 
 
+def _may_be_longer(data: bytes, sheet_name: str, max_rows: int) -> bool:
+    """Whether the sheet's dimension (in its first bytes) does not rule out more than
+    ``max_rows`` rows: a sheet written without one, or with one that large."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return False
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        path = _sheet_xml_paths(archive).get(sheet_name)
+        if path is None or path not in archive.namelist():
+            return False
+        with archive.open(path) as part:
+            head = part.read(4096)
+    dimension = DIMENSION.search(head)
+    return dimension is None or int(dimension.group(1)) > max_rows
+
+
+def _refuse_too_long(facts: "_XlsxFacts | None", max_rows: int) -> None:
+    if facts is not None and facts.last_row is not None and facts.last_row > max_rows + 1:
+        raise WorkbookInvalid([_too_many_rows(facts.last_row - 1, max_rows)])
+
+
 def workbook_open(data: bytes) -> python_calamine.CalamineWorkbook:
     """Open a workbook (xlsx, also xls and ods) or raise ``WorkbookInvalid``."""
     try:
@@ -424,16 +445,21 @@ def sheet_read(source, spec: SheetSpec, *, max_rows: int | None = None) -> Sheet
     data = _read_bytes(source)
     book = workbook_open(data)
     sheet_name = sheet_find(book, spec)
-    facts = _xlsx_facts(data, sheet_name, max_rows + 1)
-    if facts is not None and facts.last_row is not None and facts.last_row > max_rows + 1:
-        raise WorkbookInvalid([_too_many_rows(facts.last_row - 1, max_rows)])
-    try:
-        sheet = book.get_sheet_by_name(sheet_name)
-        rows = sheet.to_python(skip_empty_area=False)
-    except Exception:
-        raise WorkbookInvalid(
-            [CellError(None, sheet_name, None, _("The sheet cannot be read."))]
-        ) from None
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        # The scan for what calamine does not tell runs beside calamine (both release the
+        # GIL) unless the sheet may be too long to read at all.
+        scan = pool.submit(_xlsx_facts, data, sheet_name, max_rows + 1)
+        if _may_be_longer(data, sheet_name, max_rows + 1):
+            _refuse_too_long(scan.result(), max_rows)
+        try:
+            sheet = book.get_sheet_by_name(sheet_name)
+            rows = sheet.to_python(skip_empty_area=False)
+        except Exception:
+            raise WorkbookInvalid(
+                [CellError(None, sheet_name, None, _("The sheet cannot be read."))]
+            ) from None
+        facts = scan.result()
+    _refuse_too_long(facts, max_rows)
 
     errors: list[CellError] = []
     for (top, left), (bottom, right) in sheet.merged_cell_ranges or []:
