@@ -93,10 +93,16 @@ class Brand(models.Model):
 class Product(models.Model):
     """A product (SPU): what customers see as one item, sold as one or more SKUs."""
 
-    code = models.CharField(_("code"), max_length=50, unique=True)
+    # Unique by a constraint in Meta: a unique field would also get a second index for
+    # LIKE 'prefix%', which nothing here asks and every write pays for.
+    code = models.CharField(_("code"), max_length=50)
     name = models.CharField(_("name"), max_length=200)
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products"
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        related_name="products",
+        db_index=False,  # the (category, status) index leads with it
     )
     brand = models.ForeignKey(
         Brand,
@@ -132,6 +138,7 @@ class Product(models.Model):
         ordering = ["code"]
         indexes = [models.Index(fields=["category", "status"])]
         constraints = [
+            models.UniqueConstraint(fields=["code"], name="catalog_product_code_unique"),
             models.CheckConstraint(
                 condition=Q(role__in=ProductRole.values), name="catalog_product_role_valid"
             ),
@@ -204,12 +211,12 @@ class SKU(models.Model):
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="skus"
     )
-    code = models.CharField(_("SKU code"), max_length=50, unique=True)
+    # Code and barcode are unique by constraints in Meta (see Product.code).
+    code = models.CharField(_("SKU code"), max_length=50)
     name = models.CharField(_("name"), max_length=200, blank=True)
     barcode = models.CharField(
         _("barcode (EAN-13)"),
         max_length=13,
-        unique=True,
         null=True,
         blank=True,
         validators=[validate_ean13],
@@ -268,6 +275,8 @@ class SKU(models.Model):
         ]
         ordering = ["code"]
         constraints = [
+            models.UniqueConstraint(fields=["code"], name="catalog_sku_code_unique"),
+            models.UniqueConstraint(fields=["barcode"], name="catalog_sku_barcode_unique"),
             models.CheckConstraint(
                 condition=Q(retail_price__gte=0) | Q(retail_price__isnull=True),
                 name="catalog_sku_retail_price_non_negative",
