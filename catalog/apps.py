@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = _("Catalog")
+
+    def ready(self) -> None:
+        from catalog import lookups  # noqa: F401 - registers the any lookup

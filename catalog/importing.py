@@ -27,7 +27,6 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection
 from django.db.models import TextField
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +35,7 @@ from catalog import bulk
 from catalog.access import VIEW_COST, attribute_use_permission
 from catalog.enums import ProductRole, ProductStatus
 from catalog.exceptions import WorkbookInvalid
+from catalog.lookups import array_literal
 from catalog.models import (
     SKU,
     Attribute,
@@ -172,17 +172,17 @@ def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
         yield values[start : start + size]
 
 
-def _among(values: list) -> Iterable:
-    """Yield the right-hand sides of ``__in`` lookups covering ``values``.
+def _among(field: str, values: list) -> Iterable[dict]:
+    """Yield filter arguments that together select the rows whose ``field`` is in ``values``.
 
-    On PostgreSQL one array parameter (``unnest``) instead of a placeholder per value, which
-    Django takes a second per ten thousand values to build.
+    On PostgreSQL one array literal (``catalog.lookups``); elsewhere chunks of ``__in``.
     """
     if connection.vendor == "postgresql":
         if values:
-            yield RawSQL("SELECT unnest(%s)", [list(values)])
+            yield {f"{field}__any": list(values)}
         return
-    yield from _chunks(values)
+    for chunk in _chunks(values):
+        yield {f"{field}__in": chunk}
 
 
 def _fetched(queryset) -> Iterable[tuple]:
@@ -216,11 +216,9 @@ def _stored_values(
     columns = sorted(set(VALUE_COLUMNS.values()) - {"value_list"})
     names = [f"{owner}_id", "attribute_id", *columns, "list_text"]
     by_attribute: dict[int, list[tuple]] = defaultdict(list)
-    for chunk in _among(ids):
+    for owners in _among(f"{owner}_id", ids):
         for row in _fetched(
-            AttributeValue.objects.filter(
-                attribute_id__in=[a.pk for a in attributes], **{f"{owner}_id__in": chunk}
-            )
+            AttributeValue.objects.filter(attribute_id__in=[a.pk for a in attributes], **owners)
             .annotate(list_text=Cast("value_list", output_field=TextField()))
             .values_list(*names)
         ):
@@ -252,7 +250,7 @@ def _barcode_holders(frame: pd.DataFrame) -> dict[str, str]:
             cursor.execute(
                 "SELECT f.barcode, s.code FROM unnest(%s::text[], %s::text[]) AS f(barcode, code) "
                 f"JOIN {SKU._meta.db_table} s ON s.barcode = f.barcode WHERE s.code <> f.code",
-                [frame["barcode"].tolist(), frame["sku"].tolist()],
+                [array_literal(frame["barcode"]), array_literal(frame["sku"])],
             )
             return dict(cursor.fetchall())
     holders = {}
@@ -490,18 +488,16 @@ class _ProductImport:
     def _load(self) -> None:
         codes = self.frame["sku"].tolist()
         self.skus: dict[str, SimpleNamespace] = {}
-        for chunk in _among(codes):
+        for among in _among("code", codes):
             self.skus |= {
                 s.code: s
-                for s in _stored(
-                    SKU.objects.filter(code__in=chunk), ["code", "product_id", *SKU_COLUMNS]
-                )
+                for s in _stored(SKU.objects.filter(**among), ["code", "product_id", *SKU_COLUMNS])
             }
         product_codes = list(dict.fromkeys(self.frame["product"]))
         self.products: dict[str, Product] = {}
-        for chunk in _among(product_codes):
+        for among in _among("code", product_codes):
             self.products |= {
-                p.code: p for p in _stored(Product.objects.filter(code__in=chunk), PRODUCT_COLUMNS)
+                p.code: p for p in _stored(Product.objects.filter(**among), PRODUCT_COLUMNS)
             }
         # Products the SKUs hang on now, for SKUs that move to another product.
         self.products_by_pk = {p.pk: p for p in self.products.values()}
@@ -517,9 +513,9 @@ class _ProductImport:
         product_ids = [p.pk for p in self.products.values()]
         self.points: dict[int, tuple[str, ...]] = defaultdict(tuple)
         if "selling_points" in self.frame:
-            for chunk in _among(product_ids):
+            for among in _among("product_id", product_ids):
                 for product_id, text in (
-                    SellingPoint.objects.filter(product_id__in=chunk)
+                    SellingPoint.objects.filter(**among)
                     .order_by("product_id", "sort_order", "id")
                     .values_list("product_id", "text")
                 ):
@@ -816,8 +812,8 @@ class _ProductImport:
                 for row in touched
                 if (self.points.get(row["id"]) or None) != points_of[row["code"]]
             ]
-            for chunk in _among([pk for pk, _code in stale if pk in self.points]):
-                SellingPoint.objects.filter(product_id__in=chunk).delete()
+            for among in _among("product_id", [pk for pk, _code in stale if pk in self.points]):
+                SellingPoint.objects.filter(**among).delete()
             bulk.insert(
                 SellingPoint,
                 ids=False,
@@ -898,10 +894,8 @@ class _ProductImport:
                 else:
                     exists = same = np.zeros(len(pks), dtype=bool)
                 blanked = pks[exists & ~present].tolist()
-                for chunk in _among(blanked):
-                    AttributeValue.objects.filter(
-                        attribute=attribute, **{f"{owner}_id__in": chunk}
-                    ).delete()
+                for among in _among(f"{owner}_id", blanked):
+                    AttributeValue.objects.filter(attribute=attribute, **among).delete()
                 new = present & ~exists
                 bulk.insert_grouped(
                     AttributeValue, self._value_groups(attribute, owner, values[new], pks[new])

@@ -214,7 +214,7 @@ class SKU(models.Model):
     # Code and barcode are unique by constraints in Meta (see Product.code).
     code = models.CharField(_("SKU code"), max_length=50)
     name = models.CharField(_("name"), max_length=200, blank=True)
-    barcode = models.CharField(
+    barcode = models.CharField(  # noqa: DJ001 - NULL for none: many SKUs lack one, unique
         _("barcode (EAN-13)"),
         max_length=13,
         null=True,

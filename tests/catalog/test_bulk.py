@@ -147,3 +147,14 @@ def test_a_failed_background_copy_is_raised_and_nothing_is_kept():
         bulk.insert(SKU, [_sku_row("S-NEW", product)])
         bulk.insert(SKU, [_sku_row("S-DUP", product)])
     assert list(SKU.objects.values_list("code", flat=True)) == ["S-DUP"]
+
+
+def test_the_any_lookup_matches_codes_with_quotes_commas_and_braces():
+    product = Product.objects.create(
+        code="P-ANY", name="x", category=_leaf(), status="draft", role="regular"
+    )
+    codes = ['A"1', "B,2", "C{3}", "D\\4", "E 5", "精细-6"]
+    bulk.insert(SKU, [_sku_row(code, product) for code in codes])
+    found = SKU.objects.filter(code__any=[*codes, "missing"]).values_list("code", flat=True)
+    assert sorted(found) == sorted(codes)
+    assert SKU.objects.filter(product_id__any=[product.pk]).count() == len(codes)
