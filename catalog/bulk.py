@@ -132,14 +132,29 @@ def copies_in_background() -> Iterator[None]:
         sender.close()
 
 
-def _reserve_ids(model: type[models.Model], count: int, cursor=None) -> list[int]:
-    """Take ``count`` ids from the table's sequence (on ``cursor``, a Django one by default)."""
+def _reserve_ids(
+    model: type[models.Model], count: int, cursor=None, *, alone: bool = False
+) -> list[int]:
+    """Take ``count`` ids from the table's sequence (on ``cursor``, a Django one by default).
+
+    ``alone``: this transaction holds the table exclusively (``foreign_keys_checked_at_end``),
+    so nobody else takes ids meanwhile and one range is moved past at once.
+    """
     if cursor is None:
         with connection.cursor() as cursor:
-            return _reserve_ids(model, count, cursor)
+            return _reserve_ids(model, count, cursor, alone=alone)
+    sequence = [model._meta.db_table, model._meta.pk.column]
+    if alone:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, %s), "
+            "nextval(pg_get_serial_sequence(%s, %s)) + %s - 1)",
+            [*sequence, *sequence, count],
+        )
+        (last,) = cursor.fetchone()
+        return list(range(last - count + 1, last + 1))
     cursor.execute(
         "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-        [model._meta.db_table, model._meta.pk.column, count],
+        [*sequence, count],
     )
     return [row[0] for row in cursor.fetchall()]
 
@@ -411,10 +426,11 @@ def reserve_ids(model: type[models.Model], count: int) -> concurrent.futures.Fut
     future of their list on PostgreSQL (taken by the COPY thread while the caller goes on,
     within ``copies_in_background``), of None elsewhere, where the insert numbers the rows."""
     sender = getattr(_local, "sender", None)
+    alone = model._meta.db_table in getattr(_local, "exclusive", ())
     if _postgres() and count and sender is not None:
-        return sender.submit(lambda cursor: _reserve_ids(model, count, cursor))
+        return sender.submit(lambda cursor: _reserve_ids(model, count, cursor, alone=alone))
     future: concurrent.futures.Future = concurrent.futures.Future()
-    future.set_result(_reserve_ids(model, count) if _postgres() and count else None)
+    future.set_result(_reserve_ids(model, count, alone=alone) if _postgres() and count else None)
     return future
 
 
@@ -573,7 +589,11 @@ def foreign_keys_checked_at_end(planned: Mapping[type[models.Model], int]) -> It
             logger.warning("Foreign keys checked row by row: %s", error)
             constraints = []
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [timeout])
-    yield
+    _local.exclusive = {table for table, _name, _definition in constraints}
+    try:
+        yield
+    finally:
+        _local.exclusive = set()
     with connection.cursor() as cursor:
         for table, name, definition in constraints:
             cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")

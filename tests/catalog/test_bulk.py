@@ -47,6 +47,11 @@ def test_a_large_load_drops_the_foreign_keys_and_adds_them_back(settings):
     assert foreign_keys() == before
     assert '"catalog_sku"' in seen["DROP"]
     assert seen["DROP"] == seen["ADD"]
+    # The ids were taken as one range while the table was held: the sequence moved past it.
+    imported = sorted(SKU.objects.values_list("pk", flat=True))
+    assert imported == list(range(imported[0], imported[0] + 20))
+    later = SKU.objects.create(code="S-LATER", product=Product.objects.first())
+    assert later.pk > imported[-1]
 
 
 def test_an_orphan_written_in_a_bulk_checked_block_aborts_it(settings):
