@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -67,6 +68,30 @@ def parse_barcode(raw) -> str:
     except ValidationError as error:
         raise CellInvalid(" ".join(error.messages)) from None
     return text
+
+
+_EAN_WEIGHTS = np.array([1, 3] * 6 + [0], dtype=np.int64)
+
+
+def parse_barcodes(uniques: np.ndarray, parsed: np.ndarray) -> np.ndarray:
+    """Parse the text cells of 13 ASCII digits with a right check digit at once (the
+    ``parse_many`` of the barcode column); ``parse_barcode`` words what is wrong with others."""
+    done = np.zeros(len(uniques), dtype=bool)
+    candidates = [
+        i
+        for i, v in enumerate(uniques)
+        if type(v) is str and len(v) == 13 and v.isascii() and v.isdigit()
+    ]
+    if not candidates:
+        return done
+    digits = np.frombuffer(
+        "".join(uniques[i] for i in candidates).encode("ascii"), dtype=np.uint8
+    ).reshape(-1, 13).astype(np.int64) - ord("0")
+    right = (10 - (digits @ _EAN_WEIGHTS) % 10) % 10 == digits[:, 12]
+    positions = np.asarray(candidates)[right]
+    parsed[positions] = uniques[positions]
+    done[positions] = True
+    return done
 
 
 def lines_to_cell(lines: tuple[str, ...]) -> str:
@@ -171,6 +196,7 @@ PRODUCT_COLUMNS = (
         "barcode",
         "条码",
         parse_barcode,
+        parse_many=parse_barcodes,
         help=gettext_lazy("EAN-13 barcode, 13 digits with a correct check digit."),
         example="6901234567892",
     ),

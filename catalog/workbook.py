@@ -49,6 +49,9 @@ class Column:
     ``parse`` gets a non-blank cell (str stripped, int, float, bool, date, datetime) and
     returns the typed value or raises ``CellInvalid``. A ``required`` column must be in the
     file and filled on every row. ``to_cell`` turns a typed value back into a cell on export.
+    ``parse_many`` (optional) parses the usual cells of a column at once: given the distinct
+    cells and an array to fill, it returns which it parsed; ``parse`` does the others and
+    words what is wrong with them.
     """
 
     key: str
@@ -58,6 +61,7 @@ class Column:
     help: str | Promise = ""
     example: Any = ""
     to_cell: Callable[[Any], Any] | None = None
+    parse_many: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
     def header(self, language: str) -> str:
         return self.zh if language == "zh" else self.key
@@ -637,11 +641,8 @@ def _parse_column(cells: pd.Series, column: Column, header: str, errors: list[Ce
     codes, uniques = pd.factorize(cells, sort=False)
     parsed = np.empty(len(uniques), dtype=object)
     bad: dict[int, str] = {}
-    done = (
-        _money_floats(uniques, parsed)
-        if column.parse is parse_money
-        else np.zeros(len(uniques), dtype=bool)
-    )
+    parse_many = column.parse_many or (_money_floats if column.parse is parse_money else None)
+    done = parse_many(uniques, parsed) if parse_many else np.zeros(len(uniques), dtype=bool)
     for index, raw in enumerate(uniques):
         if done[index]:
             continue
