@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 
+from django.apps import apps
 from django.conf import settings
 from django.db import OperationalError, connection, models, transaction
 
@@ -524,6 +525,8 @@ def _bulk_checked_tables(planned: Mapping[type[models.Model], int]) -> list[str]
     """Return the tables of ``planned`` (model → rows about to be inserted) that receive enough
     rows, against what they hold, for one check of their foreign keys to beat one per row."""
     least = settings.CATALOG_IMPORT_BULK_CHECK_ROWS
+    if least <= 0:  # turned off
+        return []
     candidates = {m._meta.db_table: n for m, n in planned.items() if n >= least}
     if not candidates:
         return []
@@ -549,11 +552,13 @@ def foreign_keys_checked_at_end(planned: Mapping[type[models.Model], int]) -> It
     every row of the table in one join, and an orphan aborts the transaction as the commit
     would have. Nothing is left unchecked, and nobody sees the table without its constraints.
 
-    Dropping takes an exclusive lock on the table and the tables it refers to until commit,
-    so it is done only for loads that are large against the table (a new catalogue, a big
-    addition) and given up, for the usual per-row checks, when another transaction holds the
-    tables longer than ``CATALOG_IMPORT_BULK_LOCK_TIMEOUT``. Elsewhere than PostgreSQL, and
-    within a transaction only, this changes nothing.
+    Dropping takes an exclusive lock on the table and the tables it refers to until commit:
+    catalogue pages wait for the few seconds of the write. So it is done only for loads that
+    are large against the table (a new catalogue, a big addition; ``CATALOG_IMPORT_BULK_CHECK_
+    ROWS``, 0 turns it off), only for references within the loaded models' apps (never the
+    users table), and given up, for the usual per-row checks, when another transaction holds
+    the tables longer than ``CATALOG_IMPORT_BULK_LOCK_TIMEOUT``. Elsewhere than PostgreSQL,
+    and outside a transaction, this changes nothing.
     """
     if not _postgres() or not connection.in_atomic_block:
         yield
@@ -562,12 +567,22 @@ def foreign_keys_checked_at_end(planned: Mapping[type[models.Model], int]) -> It
     if not tables:
         yield
         return
+    # Only references within the loaded models' apps: dropping a reference locks the table
+    # it points to as well, and the users table (history rows name their user) must stay
+    # readable for every request.
+    own = sorted(
+        {
+            model._meta.db_table
+            for label in {m._meta.app_label for m in planned}
+            for model in apps.get_app_config(label).get_models(include_auto_created=True)
+        }
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
             "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s) "
-            "ORDER BY 1, 2",
-            [tables],
+            "AND confrelid::regclass::text = ANY(%s) ORDER BY 1, 2",
+            [tables, own],
         )
         constraints = cursor.fetchall()
         cursor.execute("SHOW lock_timeout")
