@@ -10,8 +10,8 @@ categories calls the parser 30 times) and checks the key column for repeats. It 
 returns the typed rows, indexed by the row number Excel shows, or raises ``WorkbookInvalid``
 listing every problem found: row, header as written, value, reason.
 
-``workbook_write`` writes declared sheets back (header row, then rows) with a streamed
-openpyxl workbook; ``workbook_template`` adds an example row and a notes sheet. Higher apps
+``workbook_write`` writes declared sheets back (header row, then rows) with the streaming
+writer of ``catalog.xlsx``; ``workbook_template`` adds an example row and a notes sheet. Higher apps
 declare their own sheets with the same classes (see docs/catalog.md, "Adding a sheet").
 """
 
@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.exceptions import CellInvalid, WorkbookInvalid
+from catalog.xlsx import XlsxBook
 
 EXCEL_MAX_ROWS = 1_048_576
 # Excel's own error values: a cell showing one of them holds no value to import.
@@ -690,38 +691,26 @@ def workbook_write(
 ) -> None:
     """Write each (spec, rows) as a sheet: a header row, then rows of typed values in the
     order of ``spec.columns``. With ``notes``, add a sheet describing every column."""
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-
-    book = openpyxl.Workbook(write_only=True)
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for spec, rows in sheets:
-        sheet = book.create_sheet(spec.zh if language == "zh" else spec.name)
-        sheet.freeze_panes = "A2"
-        header = []
-        for column in spec.columns:
-            cell = WriteOnlyCell(sheet, value=column.header(language))
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
-        for row in rows:
-            sheet.append([_cell(c, v) for c, v in zip(spec.columns, row, strict=True)])
-    if notes:
-        _write_notes(book, [spec for spec, _rows in sheets], bold, wrap)
-    if isinstance(target, str | Path) or hasattr(target, "seek"):
-        book.save(target)
-    else:  # an HttpResponse: the zip is built in memory, then sent
+    if not (isinstance(target, str | Path) or hasattr(target, "seek")):
+        # An HttpResponse: the zip is built in memory, then sent.
         buffer = io.BytesIO()
-        book.save(buffer)
+        workbook_write(buffer, sheets, language=language, notes=notes)
         target.write(buffer.getvalue())
+        return
+    book = XlsxBook(target)
+    for spec, rows in sheets:
+        columns = spec.columns
+        book.add_sheet(
+            spec.zh if language == "zh" else spec.name,
+            [column.header(language) for column in columns],
+            ([_cell(c, v) for c, v in zip(columns, row, strict=True)] for row in rows),
+        )
+    if notes:
+        _write_notes(book, [spec for spec, _rows in sheets])
+    book.close()
 
 
-def _write_notes(book, specs: Sequence[SheetSpec], bold, wrap) -> None:
-    from openpyxl.cell import WriteOnlyCell
-
-    sheet = book.create_sheet(str(_("notes")))
+def _write_notes(book: XlsxBook, specs: Sequence[SheetSpec]) -> None:
     titles = [
         _("sheet"),
         _("column (English)"),
@@ -730,30 +719,23 @@ def _write_notes(book, specs: Sequence[SheetSpec], bold, wrap) -> None:
         _("what to enter"),
         _("example"),
     ]
-    header = []
-    for title in titles:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    rows: list[list] = []
     for spec in specs:
         if spec.notes:
-            sheet.append([spec.name, "", "", "", str(spec.notes), ""])
+            rows.append([spec.name, "", "", "", str(spec.notes), ""])
         for column in spec.columns:
-            help_cell = WriteOnlyCell(sheet, value=str(column.help))
-            help_cell.alignment = wrap
-            sheet.append(
+            rows.append(
                 [
                     spec.name,
                     column.key,
                     column.zh,
                     str(_("yes") if column.required else _("no")),
-                    help_cell,
+                    str(column.help),
                     _cell(column, column.example) if column.example != "" else None,
                 ]
             )
-    sheet.append([])
-    sheet.append(
+    rows.append([])
+    rows.append(
         [
             "",
             "",
@@ -768,3 +750,4 @@ def _write_notes(book, specs: Sequence[SheetSpec], bold, wrap) -> None:
             ),
         ]
     )
+    book.add_sheet(str(_("notes")), [str(t) for t in titles], rows, wrap=[4])
