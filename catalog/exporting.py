@@ -15,12 +15,11 @@ from django.utils.translation import gettext as _
 
 from catalog.access import VIEW_COST, attribute_use_permission
 from catalog.exceptions import CatalogError
-from catalog.importing import KINDS, CategoryPaths
-from catalog.models import SKU, Attribute, AttributeValue, Brand, Product, SellingPoint
+from catalog.importing import KINDS, CategoryPaths, stored_values
+from catalog.models import SKU, Attribute, Brand, Product, SellingPoint
 from catalog.sheets import (
     CATEGORIES_SPEC,
     PRICES_SPEC,
-    attribute_cell_value,
     products_spec,
 )
 from catalog.workbook import SheetSpec, workbook_write
@@ -145,15 +144,14 @@ def _product_rows(spec: SheetSpec) -> list[list]:
             "product_id", "sort_order", "id"
         ).values_list("product_id", "text"):
             points[product_id] += (text,)
-    values: dict[tuple[str, int, int], object] = {}
-    by_pk = {a.pk: a for a in shown}
-    if shown:
-        for value in AttributeValue.objects.filter(attribute__in=shown).values():
-            owner = "sku" if value["sku_id"] else "product"
-            attribute = by_pk[value["attribute_id"]]
-            values[(owner, value[f"{owner}_id"], attribute.pk)] = attribute_cell_value(
-                attribute, value
-            )
+    # (owner, attribute pk) → {owner pk: value}
+    values = {
+        (owner, attribute_pk): by_owner
+        for owner in ("product", "sku")
+        for attribute_pk, by_owner in stored_values(
+            owner, [a for a in shown if a.use_variant == (owner == "sku")]
+        ).items()
+    }
 
     rows = []
     for sku in (
@@ -181,7 +179,7 @@ def _product_rows(spec: SheetSpec) -> list[list]:
                 owner, owner_pk = (
                     ("sku", sku["pk"]) if attribute.use_variant else ("product", sku["product_id"])
                 )
-                row.append(values.get((owner, owner_pk, attribute.pk)))
+                row.append(values.get((owner, attribute.pk), {}).get(owner_pk))
             else:
                 row.append(sku[key])
         rows.append(row)

@@ -204,10 +204,11 @@ def _stored(queryset, names: Iterable[str]) -> list[SimpleNamespace]:
     ]
 
 
-def _stored_values(
-    owner: str, attributes: list[Attribute], ids: list[int]
+def stored_values(
+    owner: str, attributes: list[Attribute], ids: list[int] | None = None
 ) -> dict[int, dict[int, Any]]:
-    """Return {attribute pk: {owner pk: comparable value}} of the ``ids`` owners.
+    """Return {attribute pk: {owner pk: comparable value}} of the ``ids`` owners (of every
+    ``owner``, "product" or "sku", without ``ids``).
 
     One query per owner kind reads every value column (each array of ids is sent once), the
     rows are split by attribute, and each distinct value is converted once; a list comes as
@@ -216,7 +217,8 @@ def _stored_values(
     columns = sorted(set(VALUE_COLUMNS.values()) - {"value_list"})
     names = [f"{owner}_id", "attribute_id", *columns, "list_text"]
     by_attribute: dict[int, list[tuple]] = defaultdict(list)
-    for owners in _among(f"{owner}_id", ids):
+    among = _among(f"{owner}_id", ids) if ids is not None else [{f"{owner}_id__isnull": False}]
+    for owners in among:
         for row in _fetched(
             AttributeValue.objects.filter(attribute_id__in=[a.pk for a in attributes], **owners)
             .annotate(list_text=Cast("value_list", output_field=TextField()))
@@ -530,7 +532,7 @@ class _ProductImport:
                 attributes = [self.attributes[k] for k in keys]
                 self.values |= {
                     (owner, pk): values
-                    for pk, values in _stored_values(owner, attributes, ids).items()
+                    for pk, values in stored_values(owner, attributes, ids).items()
                 }
 
     def _check_catalogue(self) -> None:

@@ -8,6 +8,7 @@ header row, frozen; wrapped text for chosen columns. Anything richer is openpyxl
 """
 
 import datetime as dt
+import functools
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,7 @@ _PLAIN, _BOLD, _WRAP, _DATE, _DATETIME = range(5)
 # XML 1.0 forbids most control characters; Excel writes them as _xHHHH_.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ESCAPES = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+_SPECIAL = re.compile("[&<>\x00-\x1f]")
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -89,10 +91,13 @@ def column_letters(count: int) -> list[str]:
     return letters
 
 
+@functools.lru_cache(maxsize=1 << 16)  # categories, brands, roles repeat on every row
 def _text(value: str) -> str:
+    if not _SPECIAL.search(value) and value == value.strip():
+        return f"<t>{value}</t>"
     if _CONTROL.search(value):
         value = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
-    text = escape(value, _ESCAPES) if value else value
+    text = escape(value, _ESCAPES)
     if value != value.strip() or "\n" in value:
         return f'<t xml:space="preserve">{text}</t>'
     return f"<t>{text}</t>"
