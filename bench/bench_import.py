@@ -6,6 +6,7 @@ a server do not drop each other's) on the ``DATABASE_URL`` server:
 
 1. Jingxi ``catalog_import`` of the products workbook into an empty catalogue (new), then of
    a second workbook changing every row's prices and a variant attribute (update).
+   Then the export of the whole catalogue (the same 50,000 rows) to a workbook.
 2. django-import-export: a plain ``ModelResource`` of SKU (code, product by code, prices,
    barcode, measurements; no categories, brands, selling points or attributes, so it does
    less than Jingxi) loading the same xlsx through tablib, with its defaults and with its
@@ -144,6 +145,10 @@ def child(case: str, file: str) -> dict:
         extra = {"new": report.new, "changed": report.changed, "unchanged": report.unchanged}
     elif case in ("ie-default", "ie-bulk-new", "ie-bulk-update"):
         extra = import_export_run(case, file)
+    elif case == "export":
+        from catalog.exporting import catalog_export
+
+        extra = {"new": catalog_export(target=WORK / "export.xlsx")}
     elif case == "floor":
         extra = floor_run(file)
     elif case == "setup":
@@ -301,6 +306,7 @@ def main() -> None:
     results["Jingxi, new"] = run_case("jingxi", new_file, url)
     results["Jingxi, update"] = run_case("jingxi", update_file, url)
     results["Jingxi, same file again (no change)"] = run_case("jingxi", update_file, url)
+    results["Jingxi, export of the catalogue"] = run_case("export", new_file, url)
     results["floor: calamine parse + one COPY"] = run_case("floor", new_file, url)
     if args.skip_ie:
         for name, result in results.items():
