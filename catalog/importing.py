@@ -724,8 +724,10 @@ class _ProductImport:
             missing = self.report.created_brands
             for brand in Brand.objects.bulk_create([Brand(name=name) for name in missing]):
                 self.brands[brand.name] = brand.pk
+        planned = self._planned_inserts()
         with (
-            bulk.foreign_keys_checked_at_end(self._planned_inserts()),
+            bulk.foreign_keys_checked_at_end(planned),
+            bulk.indexes_built_at_end(planned),
             bulk.copies_in_background(),
         ):
             self._write(user=user, progress=progress, now=now)
