@@ -757,16 +757,35 @@ class _ProductImport:
         # the copies sent meanwhile.
         product_ids = bulk.reserve_ids(Product, self._new_products)
         sku_ids = bulk.reserve_ids(SKU, int(self.is_new_sku.sum()))
-        # Products: one per code, from its first row.
+        # Products: one per code, from its first row; new ones column by column.
         firsts = frame[~frame["product"].duplicated()]
-        new_products, changed_products, touched = [], [], []
-        touched_codes = set(frame["product"][frame.index.isin(self.changed_rows)]) | set(
-            frame["product"][self.is_new_sku]
-        )
         has = {key: key in frame for key in ("brand", "role", "status")}
-        for record in _records(firsts):
-            code = record["product"]
-            if code not in touched_codes:
+        fresh = firsts[~firsts["product"].isin(self.products.keys())]
+        columns = {
+            "code": fresh["product"].tolist(),
+            "name": fresh["name"].tolist(),
+            "category_id": [self.tree.pk_of[path] for path in fresh["category"]],
+        }
+        if has["brand"]:
+            columns["brand_id"] = [self.brands.get(b) if b else None for b in fresh["brand"]]
+        for key, default in (("role", ProductRole.REGULAR), ("status", ProductStatus.DRAFT)):
+            if has[key]:
+                columns[key] = fresh[key].where(fresh[key].notna(), default).tolist()
+        ids = bulk.insert_columns_with_history(
+            Product,
+            columns,
+            constants={"created_at": now, "updated_at": now},
+            user=user,
+            reason=CHANGE_REASON,
+            date=now,
+            ids=product_ids.result(),
+        )
+        touched = list(zip(ids, columns["code"], strict=True))  # (pk, code)
+        changed_products = []
+        touched_codes = set(frame["product"][frame.index.isin(self.changed_rows)])
+        for record in _records(firsts[firsts["product"].isin(touched_codes)]):
+            product = self.products.get(record["product"])
+            if product is None:
                 continue
             values = {
                 "name": record["name"],
@@ -778,24 +797,11 @@ class _ProductImport:
             for key in ("role", "status"):
                 if has[key] and record[key] is not None:
                     values[key] = record[key]
-            product = self.products.get(code)
-            if product is None:
-                row = {"code": code, "created_at": now, **values}
-                new_products.append(row)
-                touched.append(row)
-                continue
-            row = {name: getattr(product, name) for name in PRODUCT_COLUMNS} | values
-            touched.append(row)
-            if any(row[k] != getattr(product, k) for k in values if k != "updated_at"):
-                changed_products.append(row)
-        bulk.insert_with_history(
-            Product,
-            new_products,
-            user=user,
-            reason=CHANGE_REASON,
-            date=now,
-            ids=product_ids.result(),
-        )
+            touched.append((product.pk, product.code))
+            if any(values[k] != getattr(product, k) for k in values if k != "updated_at"):
+                changed_products.append(
+                    {name: getattr(product, name) for name in PRODUCT_COLUMNS} | values
+                )
         bulk.update_with_history(
             Product,
             changed_products,
@@ -804,17 +810,19 @@ class _ProductImport:
             reason=CHANGE_REASON,
             date=now,
         )
-        for row in new_products:
-            self.products[row["code"]] = SimpleNamespace(pk=row["id"], code=row["code"])
+        self.products |= {
+            code: SimpleNamespace(pk=pk, code=code)
+            for pk, code in zip(ids, columns["code"], strict=True)
+        }
         progress(65, 100, "write")
 
         product_pks = {code: p.pk for code, p in self.products.items()}
         if "selling_points" in frame:
             points_of = dict(zip(firsts["product"], firsts["selling_points"], strict=True))
             stale = [
-                (row["id"], row["code"])
-                for row in touched
-                if (self.points.get(row["id"]) or None) != points_of[row["code"]]
+                (pk, code)
+                for pk, code in touched
+                if (self.points.get(pk) or None) != points_of[code]
             ]
             for among in _among("product_id", [pk for pk, _code in stale if pk in self.points]):
                 SellingPoint.objects.filter(**among).delete()
@@ -828,33 +836,31 @@ class _ProductImport:
                 ],
             )
 
-        # SKUs.
-        new_skus, changed_skus = [], []
+        # SKUs: the new ones column by column, the changed ones row by row.
         fields = self.sku_fields
-        columns = [
-            frame[key].where(frame[key].notna(), 0) if key == "warning_level" else frame[key]
+        columns = {
+            key: frame[key].where(frame[key].notna(), 0) if key == "warning_level" else frame[key]
             for key in fields
-        ]
-        for row_number, code, product_code, *cells in zip(
-            frame.index.tolist(),
-            frame["sku"].tolist(),
-            frame["product"].tolist(),
-            *(column.tolist() for column in columns),
-            strict=True,
-        ):
-            sku = self.skus.get(code)
-            if sku is not None and row_number not in self.changed_rows:
-                continue
-            values = dict(zip(fields, cells, strict=True))
-            values["product_id"] = product_pks[product_code]
-            values["updated_at"] = now
-            if sku is None:
-                new_skus.append({"code": code, "created_at": now, **values})
-            else:
-                changed_skus.append({"id": sku.pk} | values)
-        bulk.insert_with_history(
-            SKU, new_skus, user=user, reason=CHANGE_REASON, date=now, ids=sku_ids.result()
+        }
+        columns["product_id"] = frame["product"].map(product_pks)
+        new = self.is_new_sku.to_numpy()
+        new_codes = frame["sku"][new].tolist()
+        ids = bulk.insert_columns_with_history(
+            SKU,
+            {"code": new_codes} | {key: column[new].tolist() for key, column in columns.items()},
+            constants={"created_at": now, "updated_at": now},
+            user=user,
+            reason=CHANGE_REASON,
+            date=now,
+            ids=sku_ids.result(),
         )
+        self.skus |= {code: SimpleNamespace(pk=pk) for code, pk in zip(new_codes, ids, strict=True)}
+        changed = frame.index.isin(self.changed_rows) & ~new
+        changed_columns = [frame["sku"][changed], *(c[changed] for c in columns.values())]
+        changed_skus = [
+            {"id": self.skus[code].pk, "updated_at": now} | dict(zip(columns, values, strict=True))
+            for code, *values in zip(*changed_columns, strict=True)
+        ]
         bulk.update_with_history(
             SKU,
             changed_skus,
@@ -863,8 +869,6 @@ class _ProductImport:
             reason=CHANGE_REASON,
             date=now,
         )
-        for row in new_skus:
-            self.skus[row["code"]] = SimpleNamespace(pk=row["id"])
         progress(85, 100, "write")
         self._write_values(firsts)
 
