@@ -450,11 +450,12 @@ def sheet_read(source, spec: SheetSpec, *, max_rows: int | None = None) -> Sheet
     data = _read_bytes(source)
     book = workbook_open(data)
     sheet_name = sheet_find(book, spec)
+    may_be_longer = _may_be_longer(data, sheet_name, max_rows + 1)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         # The scan for what calamine does not tell runs beside calamine (both release the
         # GIL) unless the sheet may be too long to read at all.
         scan = pool.submit(_xlsx_facts, data, sheet_name, max_rows + 1)
-        if _may_be_longer(data, sheet_name, max_rows + 1):
+        if may_be_longer:
             _refuse_too_long(scan.result(), max_rows)
         try:
             sheet = book.get_sheet_by_name(sheet_name)
