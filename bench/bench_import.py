@@ -360,14 +360,13 @@ def main() -> None:
             + "DATABASE_URL=postgres://postgres@127.0.0.1:5432/jingxi .venv/bin/python "
             f"bench/bench_import.py --rows {rows} --ie-rows {args.ie_rows}`  ",
             f"commit {commit}{' (uncommitted changes)' if dirty else ''}; Python "
-            f"{platform.python_version()}; {os.cpu_count()} CPUs shared with two other "
-            f"engineers' test runs (load average {load} at the start); each case in its own "
-            "process, peak RSS by `/usr/bin/time -v`.",
+            f"{platform.python_version()}; {os.cpu_count()} CPUs (load average {load} at the "
+            "start); each case in its own process, peak RSS by `/usr/bin/time -v`.",
             "",
             *lines,
             "",
-            f"Jingxi vs bulk-tuned django-import-export: {ratio_new:.1f}× (new), "
-            f"{ratio_update:.1f}× (update). Goals: ≥ 15,000 rows/s new, ≥ 8,000 rows/s update, "
+            f"Jingxi vs bulk-tuned django-import-export: {ratio_new:.2f}× (new), "
+            f"{ratio_update:.2f}× (update). Goals: ≥ 15,000 rows/s new, ≥ 8,000 rows/s update, "
             "≥ 10× the bulk-tuned import-export, peak RSS < 600 MB. import-export imports the "
             "SKU columns only (products already there) and, being slow, the first "
             f"{args.ie_rows:,} rows of the same workbooks; Jingxi the whole row: categories, "
