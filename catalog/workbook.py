@@ -366,14 +366,23 @@ def _letters_to_index(letters: str) -> int:
     return index - 1
 
 
-def _xlsx_facts(data: bytes, sheet_name: str, max_rows: int) -> _XlsxFacts | None:
+def _sheet_xml(data: bytes, sheet_name: str, size: int = -1) -> bytes | None:
+    """Return the first ``size`` bytes (all by default) of the sheet's XML part, or None
+    when ``data`` is not an xlsx archive holding it."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         return None
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         path = _sheet_xml_paths(archive).get(sheet_name)
         if path is None or path not in archive.namelist():
             return None
-        xml = archive.read(path)
+        with archive.open(path) as part:
+            return part.read(size)
+
+
+def _xlsx_facts(data: bytes, sheet_name: str, max_rows: int) -> _XlsxFacts | None:
+    xml = _sheet_xml(data, sheet_name)
+    if xml is None:
+        return None
     errors = {}
     for match in ERROR_CELL.finditer(xml) if b't="e"' in xml else ():
         ref = CELL_REF.search(match.group(1).decode())
@@ -398,14 +407,9 @@ def _xlsx_facts(data: bytes, sheet_name: str, max_rows: int) -> _XlsxFacts | Non
 def _may_be_longer(data: bytes, sheet_name: str, max_rows: int) -> bool:
     """Whether the sheet's dimension (in its first bytes) does not rule out more than
     ``max_rows`` rows: a sheet written without one, or with one that large."""
-    if not zipfile.is_zipfile(io.BytesIO(data)):
+    head = _sheet_xml(data, sheet_name, 4096)
+    if head is None:
         return False
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        path = _sheet_xml_paths(archive).get(sheet_name)
-        if path is None or path not in archive.namelist():
-            return False
-        with archive.open(path) as part:
-            head = part.read(4096)
     dimension = DIMENSION.search(head)
     return dimension is None or int(dimension.group(1)) > max_rows
 

@@ -1,10 +1,6 @@
 """The embedded first run uses SQLite: a catalogue import and its update work there too."""
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.sqlite import sqlite_migrated, sqlite_run
 
 SCENARIO = """
 import io
@@ -40,22 +36,8 @@ print(first.new, second.changed, third.unchanged, sku.retail_price,
 
 
 def test_a_catalogue_import_and_its_update_run_on_sqlite(tmp_path):
-    database = tmp_path / "jingxi.sqlite3"
-    env = {"DATABASE_URL": f"sqlite:///{database}", "PATH": "/usr/bin:/bin"}
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SCENARIO],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    _database, env = sqlite_migrated(tmp_path)
+    result = sqlite_run(env, SCENARIO)
     assert result.returncode == 0, result.stderr
     # new, changed, unchanged, price, colour, history rows of S1, latest price, values
     expected = "2 2 2 69.00 蓝 2 69.00 3"

@@ -1,13 +1,10 @@
 """The embedded first run uses SQLite: the ledger trigger and the stock services work there."""
 
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.sqlite import sqlite_migrated, sqlite_run
 
 SCENARIO = """
 from decimal import Decimal
@@ -43,16 +40,7 @@ call_command("check_stock_integrity")
 
 @pytest.fixture(scope="module")
 def sqlite_database(tmp_path_factory):
-    database = tmp_path_factory.mktemp("sqlite") / "jingxi.sqlite3"
-    env = {"DATABASE_URL": f"sqlite:///{database}", "PATH": "/usr/bin:/bin"}
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    return database, env
+    return sqlite_migrated(tmp_path_factory.mktemp("sqlite"))
 
 
 def test_sqlite_migrates_with_its_own_immutability_trigger(sqlite_database):
@@ -79,14 +67,7 @@ def test_sqlite_migrates_with_its_own_immutability_trigger(sqlite_database):
 
 def test_receive_reserve_pick_and_ship_work_on_sqlite(sqlite_database):
     _database, env = sqlite_database
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", SCENARIO],
-        cwd=ROOT,
-        env=env | {"LANGUAGE_CODE": "en"},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = sqlite_run(env | {"LANGUAGE_CODE": "en"}, SCENARIO)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [

@@ -1,10 +1,6 @@
 """The embedded first run uses SQLite: receiving and the restock report work there too."""
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.sqlite import sqlite_migrated, sqlite_run
 
 SCENARIO = """
 from decimal import Decimal
@@ -43,22 +39,8 @@ print(row["on_hand"], row["open_po"], row["projected"], row["suggested_quantity"
 
 
 def test_receiving_and_the_restock_report_run_on_sqlite(tmp_path):
-    database = tmp_path / "jingxi.sqlite3"
-    env = {"DATABASE_URL": f"sqlite:///{database}", "PATH": "/usr/bin:/bin"}
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SCENARIO],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    _database, env = sqlite_migrated(tmp_path)
+    result = sqlite_run(env, SCENARIO)
     assert result.returncode == 0, result.stderr
     # 7 accepted − 3 shipped = 4 on hand, 5 still on order: projected 9. Demand 3 a day on the
     # one in-stock day, σ 0, lead time 7: target 3 × 7 + 3 × 14 = 63, so 63 − 9 = 54.
