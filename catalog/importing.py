@@ -31,7 +31,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog import bulk
+from catalog import bulk, bulkload
 from catalog.access import VIEW_COST, attribute_use_permission
 from catalog.enums import ProductRole, ProductStatus
 from catalog.exceptions import WorkbookInvalid
@@ -726,8 +726,8 @@ class _ProductImport:
                 self.brands[brand.name] = brand.pk
         planned = self._planned_inserts()
         with (
-            bulk.foreign_keys_checked_at_end(planned),
-            bulk.indexes_built_at_end(planned),
+            bulkload.foreign_keys_checked_at_end(planned),
+            bulkload.indexes_built_at_end(planned),
             bulk.copies_in_background(),
         ):
             self._write(user=user, progress=progress, now=now)

@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from catalog import bulk
+from catalog import bulk, bulkload
 from catalog.importing import catalog_import
 from catalog.models import SKU, Product
 from tests.catalog.test_workbook_import import row, workbook
@@ -82,7 +82,7 @@ def test_an_orphan_written_in_a_bulk_checked_block_aborts_it(settings):
     with (
         pytest.raises(IntegrityError),
         transaction.atomic(),
-        bulk.foreign_keys_checked_at_end({SKU: 10}),
+        bulkload.foreign_keys_checked_at_end({SKU: 10}),
     ):
         bulk.insert(SKU, [orphan | {"created_at": now, "updated_at": now}])
     assert not SKU.objects.filter(code="S-ORPHAN").exists()
@@ -192,7 +192,7 @@ def test_a_repeat_in_a_load_with_indexes_built_at_the_end_aborts_it(settings):
     with (
         pytest.raises(IntegrityError),
         transaction.atomic(),
-        bulk.indexes_built_at_end({SKU: 10}),
+        bulkload.indexes_built_at_end({SKU: 10}),
     ):
         bulk.insert(SKU, [_sku_row("S-TWICE", product), _sku_row("S-TWICE", product)])
     assert not SKU.objects.filter(code="S-TWICE").exists()
