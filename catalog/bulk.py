@@ -145,7 +145,7 @@ def _reserve_ids(
 ) -> list[int]:
     """Take ``count`` ids from the table's sequence (on ``cursor``, a Django one by default).
 
-    ``alone``: this transaction holds the table exclusively (``foreign_keys_checked_at_end``),
+    ``alone``: this transaction holds the table exclusively (``catalog.bulkload``),
     so nobody else takes ids meanwhile and one range is moved past at once.
     """
     if cursor is None:

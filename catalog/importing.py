@@ -752,14 +752,25 @@ class _ProductImport:
         }
 
     def _write(self, *, user, progress: Progress, now) -> None:
-        frame = self.frame
         # Taken by the COPY thread while the rows are built: later, the query would wait for
         # the copies sent meanwhile.
         product_ids = bulk.reserve_ids(Product, self._new_products)
         sku_ids = bulk.reserve_ids(SKU, int(self.is_new_sku.sum()))
-        # Products: one per code, from its first row; new ones column by column.
-        firsts = frame[~frame["product"].duplicated()]
-        has = {key: key in frame for key in ("brand", "role", "status")}
+        history = {"user": user, "reason": CHANGE_REASON, "date": now}
+        # Products: one per code, from its first row.
+        firsts = self.frame[~self.frame["product"].duplicated()]
+        touched = self._write_products(firsts, product_ids.result(), now=now, history=history)
+        progress(65, 100, "write")
+        if "selling_points" in self.frame:
+            self._write_selling_points(firsts, touched)
+        self._write_skus(sku_ids.result(), now=now, history=history)
+        progress(85, 100, "write")
+        self._write_values(firsts)
+
+    def _write_products(self, firsts: pd.DataFrame, ids, *, now, history: dict) -> list:
+        """Insert the new products column by column and update the changed ones; return the
+        (pk, code) of both."""
+        has = {key: key in firsts for key in ("brand", "role", "status")}
         fresh = firsts[~firsts["product"].isin(self.products.keys())]
         columns = {
             "code": fresh["product"].tolist(),
@@ -772,17 +783,11 @@ class _ProductImport:
             if has[key]:
                 columns[key] = fresh[key].where(fresh[key].notna(), default).tolist()
         ids = bulk.insert_columns_with_history(
-            Product,
-            columns,
-            constants={"created_at": now, "updated_at": now},
-            user=user,
-            reason=CHANGE_REASON,
-            date=now,
-            ids=product_ids.result(),
+            Product, columns, constants={"created_at": now, "updated_at": now}, ids=ids, **history
         )
-        touched = list(zip(ids, columns["code"], strict=True))  # (pk, code)
+        touched = list(zip(ids, columns["code"], strict=True))
         changed_products = []
-        touched_codes = set(frame["product"][frame.index.isin(self.changed_rows)])
+        touched_codes = set(self.frame["product"][self.frame.index.isin(self.changed_rows)])
         for record in _records(firsts[firsts["product"].isin(touched_codes)]):
             product = self.products.get(record["product"])
             if product is None:
@@ -806,41 +811,39 @@ class _ProductImport:
             Product,
             changed_products,
             ["name", "category", "brand", "role", "status", "updated_at"],
-            user=user,
-            reason=CHANGE_REASON,
-            date=now,
+            **history,
         )
         self.products |= {
             code: SimpleNamespace(pk=pk, code=code)
             for pk, code in zip(ids, columns["code"], strict=True)
         }
-        progress(65, 100, "write")
+        return touched
 
+    def _write_selling_points(self, firsts: pd.DataFrame, touched: list) -> None:
+        """Replace the selling points of the ``touched`` (pk, code) products that differ."""
+        points_of = dict(zip(firsts["product"], firsts["selling_points"], strict=True))
+        stale = [
+            (pk, code) for pk, code in touched if (self.points.get(pk) or None) != points_of[code]
+        ]
+        for among in _among("product_id", [pk for pk, _code in stale if pk in self.points]):
+            SellingPoint.objects.filter(**among).delete()
+        bulk.insert(
+            SellingPoint,
+            ids=False,
+            rows=[
+                {"product_id": pk, "sort_order": i, "text": text}
+                for pk, code in stale
+                for i, text in enumerate(points_of[code] or ())
+            ],
+        )
+
+    def _write_skus(self, ids, *, now, history: dict) -> None:
+        """Insert the new SKUs column by column and update the changed ones row by row."""
+        frame = self.frame
         product_pks = {code: p.pk for code, p in self.products.items()}
-        if "selling_points" in frame:
-            points_of = dict(zip(firsts["product"], firsts["selling_points"], strict=True))
-            stale = [
-                (pk, code)
-                for pk, code in touched
-                if (self.points.get(pk) or None) != points_of[code]
-            ]
-            for among in _among("product_id", [pk for pk, _code in stale if pk in self.points]):
-                SellingPoint.objects.filter(**among).delete()
-            bulk.insert(
-                SellingPoint,
-                ids=False,
-                rows=[
-                    {"product_id": pk, "sort_order": i, "text": text}
-                    for pk, code in stale
-                    for i, text in enumerate(points_of[code] or ())
-                ],
-            )
-
-        # SKUs: the new ones column by column, the changed ones row by row.
-        fields = self.sku_fields
         columns = {
             key: frame[key].where(frame[key].notna(), 0) if key == "warning_level" else frame[key]
-            for key in fields
+            for key in self.sku_fields
         }
         columns["product_id"] = frame["product"].map(product_pks)
         new = self.is_new_sku.to_numpy()
@@ -849,10 +852,8 @@ class _ProductImport:
             SKU,
             {"code": new_codes} | {key: column[new].tolist() for key, column in columns.items()},
             constants={"created_at": now, "updated_at": now},
-            user=user,
-            reason=CHANGE_REASON,
-            date=now,
-            ids=sku_ids.result(),
+            ids=ids,
+            **history,
         )
         self.skus |= {code: SimpleNamespace(pk=pk) for code, pk in zip(new_codes, ids, strict=True)}
         changed = frame.index.isin(self.changed_rows) & ~new
@@ -862,15 +863,8 @@ class _ProductImport:
             for code, *values in zip(*changed_columns, strict=True)
         ]
         bulk.update_with_history(
-            SKU,
-            changed_skus,
-            ["product", *self.sku_fields, "updated_at"],
-            user=user,
-            reason=CHANGE_REASON,
-            date=now,
+            SKU, changed_skus, ["product", *self.sku_fields, "updated_at"], **history
         )
-        progress(85, 100, "write")
-        self._write_values(firsts)
 
     def _write_values(self, firsts: pd.DataFrame) -> None:
         """Write the attribute values that differ from the file's.
