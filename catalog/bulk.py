@@ -14,6 +14,7 @@ import io
 import json
 import queue
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 
@@ -133,11 +134,12 @@ def copies_in_background() -> Iterator[None]:
 def tables_held(tables: set[str]) -> Iterator[None]:
     """Tell ``reserve_ids`` that this transaction holds ``tables`` exclusively within the
     block (``catalog.bulkload``): nobody else takes their ids, so one range is taken."""
-    _local.exclusive = getattr(_local, "exclusive", set()) | tables
+    held = _local.__dict__.setdefault("exclusive", Counter())
+    held.update(tables)  # counted: two blocks may hold one table
     try:
         yield
     finally:
-        _local.exclusive -= tables
+        held.subtract(tables)
 
 
 def _reserve_ids(
@@ -452,7 +454,7 @@ def reserve_ids(model: type[models.Model], count: int) -> concurrent.futures.Fut
     future of their list on PostgreSQL (taken by the COPY thread while the caller goes on,
     within ``copies_in_background``), of None elsewhere, where the insert numbers the rows."""
     sender = getattr(_local, "sender", None)
-    alone = model._meta.db_table in getattr(_local, "exclusive", ())
+    alone = getattr(_local, "exclusive", Counter())[model._meta.db_table] > 0
     if _postgres() and count and sender is not None:
         return sender.submit(lambda cursor: _reserve_ids(model, count, cursor, alone=alone))
     future: concurrent.futures.Future = concurrent.futures.Future()

@@ -197,3 +197,16 @@ def test_a_repeat_in_a_load_with_indexes_built_at_the_end_aborts_it(settings):
         bulk.insert(SKU, [_sku_row("S-TWICE", product), _sku_row("S-TWICE", product)])
     assert not SKU.objects.filter(code="S-TWICE").exists()
     assert indexes() == before
+
+
+def test_a_table_held_by_two_blocks_takes_ids_as_a_range_until_both_end():
+    statements = []
+    with connection.execute_wrapper(lambda run, sql, *a: statements.append(sql) or run(sql, *a)):
+        with bulk.tables_held({"catalog_sku"}):
+            with bulk.tables_held({"catalog_sku"}):
+                pass
+            held = bulk.reserve_ids(SKU, 3).result()
+        free = bulk.reserve_ids(SKU, 3).result()
+    assert held == list(range(held[0], held[0] + 3))
+    assert free[0] > held[-1]
+    assert ["setval" in s for s in statements] == [True, False]
