@@ -1,20 +1,26 @@
 # Jingxi: `make run` for a first look, `make test` for the suite on PostgreSQL + Redis.
-PYTHON ?= python3.11
+PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DATABASE_URL_TEST := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/jingxi)
 export REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 
-.PHONY: install run test lint format messages compilemessages check-services bench clean
+.PHONY: install lock run test lint format messages compilemessages check-services bench clean
 
-$(STAMP): pyproject.toml
+# Installs exactly the locked versions (requirements/*.txt, hashed); `make lock` renews them
+# from pyproject.toml.
+$(STAMP): requirements/dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/dev.txt
 	@touch $(STAMP)
 
 install: $(STAMP) compilemessages
+
+lock:
+	@test -x $(VENV)/tools/bin/pip-compile || ($(PYTHON) -m venv $(VENV)/tools && $(VENV)/tools/bin/pip install --quiet pip-tools)
+	$(VENV)/tools/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements/base.txt pyproject.toml
+	$(VENV)/tools/bin/pip-compile --quiet --extra dev --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements/dev.txt pyproject.toml
 
 compilemessages: $(STAMP)
 	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=var >/dev/null

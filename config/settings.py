@@ -258,4 +258,5 @@ DEMO_PASSWORD = env.str("JINGXI_DEMO_PASSWORD", default="jingxi-demo")
 # idempotently from the platform; set false to make every placed order durable at once.
 ORDERS_PLACE_ASYNC_COMMIT = env.bool("ORDERS_PLACE_ASYNC_COMMIT", default=True)
 
-DATA_DIR = env.path("JINGXI_DATA_DIR", default=BASE_DIR.parent / "shared" / "data")
+# The demo and reference data the project ships (data/README.md); JINGXI_DATA_DIR overrides it.
+DATA_DIR = env.path("JINGXI_DATA_DIR", default=BASE_DIR / "data")

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from tests.factories import SKUFactory
+from tests.sqlite import child_env
 
 PO = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 # Jingxi's own apps (every installed app that lives in the project) and the shared sources.
@@ -49,7 +50,7 @@ def test_every_label_in_the_code_has_a_zh_hans_translation(tmp_path):
         [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete", "-v0"],
         cwd=tmp_path,
         check=True,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings"},
+        env=child_env(DJANGO_SETTINGS_MODULE="config.settings"),
     )
     fresh = polib.pofile(str(tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     assert _untranslated(fresh) == [], "run `make messages` and translate the new entries"

@@ -26,6 +26,7 @@ from inventory.models import (
     Warehouse,
     WarehouseStock,
 )
+from tests.sqlite import child_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -145,12 +146,9 @@ with connection.cursor() as cursor:
 
 def test_seed_demo_reset_works_on_sqlite(tmp_path):
     database = tmp_path / "jingxi.sqlite3"
-    env = {
-        "DATABASE_URL": f"sqlite:///{database}",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "LANGUAGE_CODE": "en",
-        "PATH": "/usr/bin:/bin",
-    }
+    env = child_env(
+        DATABASE_URL=f"sqlite:///{database}", MEDIA_ROOT=str(tmp_path / "media"), LANGUAGE_CODE="en"
+    )
     run = {"cwd": ROOT, "env": env, "capture_output": True, "text": True, "check": False}
     migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], **run)
     assert migrate.returncode == 0, migrate.stderr

@@ -18,6 +18,7 @@ from catalog.enums import ProductRole, ProductStatus
 from catalog.models import SKU
 from inventory import reports, services
 from tests.factories import CategoryFactory, ProductFactory, SKUFactory, WarehouseFactory
+from tests.sqlite import child_env
 
 AS_OF = date(2026, 6, 30)
 ROOT = Path(__file__).resolve().parents[2]
@@ -343,7 +344,7 @@ print(list(reports.slow_movers_by_category(reports.slow_movers(as_of=date(2026, 
     result = subprocess.run(
         [sys.executable, "-c", SQLITE_SCENARIO, str(scenario)],
         cwd=ROOT,
-        env={"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "PATH": "/usr/bin:/bin"},
+        env=child_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"),
         capture_output=True,
         text=True,
     )
