@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DATABASE_URL_TEST := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/jingxi)
+PORT ?= 8000
 export REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 
 .PHONY: install lock run test lint format messages compilemessages check-services bench clean
@@ -30,7 +31,7 @@ run: install
 	@mkdir -p var/mail var/media
 	env -u DATABASE_URL $(BIN)/python manage.py migrate --noinput
 	env -u DATABASE_URL $(BIN)/python manage.py seed_demo --scale small
-	env -u DATABASE_URL DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+	env -u DATABASE_URL DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 check-services: $(STAMP)
 	@$(BIN)/python bin/check_services.py
