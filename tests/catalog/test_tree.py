@@ -3,12 +3,11 @@
 import random
 import threading
 from collections import Counter, defaultdict
-from contextlib import contextmanager
 from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 
 from catalog import services
 from catalog.exceptions import CategoryTreeError
@@ -153,25 +152,44 @@ def test_a_product_and_a_sub_category_racing_for_one_leaf_never_both_win():
         assert not (leaf.products.exists() and leaf.get_children().exists())
 
 
-@pytest.mark.django_db(transaction=True)
-def test_without_the_tree_lock_concurrent_writers_corrupt_or_fail(monkeypatch):
-    """The race the advisory lock exists for; skipped on the rare run where it does not show."""
+def _tree_lock_held() -> bool:
+    """Whether this connection holds the category tree's advisory lock (PostgreSQL's pg_locks)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+            " AND granted AND ((classid::bigint << 32) | objid::bigint) = %s",
+            [services.CATEGORY_TREE_LOCK_KEY],
+        )
+        return cursor.fetchone()[0] == 1
 
-    @contextmanager
-    def no_lock():
-        with transaction.atomic():
-            yield
 
-    monkeypatch.setattr(services, "category_tree_lock", no_lock)
-    errors = run_in_threads(concurrent_writers())
+@pytest.mark.django_db
+def test_every_tree_write_holds_the_tree_lock_while_mptt_renumbers(monkeypatch):
+    """Guard for the lock the race tests above rely on: each service that changes the tree
+    (create, move, rename, delete, rebuild) runs mptt's renumbering under the advisory lock."""
+    seen: list[tuple[str, bool]] = []
+    manager = type(Category._tree_manager)
+    for owner, name in [(manager, "_create_space"), (manager, "_close_gap")] + [
+        (manager, "_move_node"),
+        (services, "_number_tree"),  # the batched rebuild's numbering
+    ]:
+        original = getattr(owner, name)
 
-    if errors:
-        return
-    try:
-        assert_tree_valid()
-    except AssertionError:
-        return
-    pytest.skip("the unserialised writers happened not to collide on this run")
+        def spy(*args, _name=name, _original=original, **kwargs):
+            seen.append((_name, _tree_lock_held()))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, spy)
+
+    top = services.category_create(name="大类", code="TOP")
+    other = services.category_create(name="另一大类", code="OTHER")
+    middle = services.category_create(name="中类", code="MID", parent=top)
+    services.category_update(category=middle, name="中类改名", parent=other)
+    services.category_delete(category=Category.objects.get(pk=middle.pk))
+    services.category_tree_rebuild()
+
+    assert {name for name, _held in seen} >= {"_create_space", "_move_node", "_number_tree"}
+    assert [name for name, held in seen if not held] == []
 
 
 @pytest.mark.django_db

@@ -32,7 +32,7 @@ from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
 from staff import services as staff_services
-from staff.roles import FINANCE, MANAGER, PURCHASER
+from staff.roles import MANAGER, PURCHASER, SENSITIVE, VIEW_COST
 from tests.factories import (
     AttributeFactory,
     BrandFactory,
@@ -48,7 +48,7 @@ COST = Decimal("987.65")
 BUNDLE_COST = Decimal("1975.30")  # two units of the SKU that costs 987.65
 # How a cost could appear in a page, a JSON answer or an exported file.
 SENSITIVE_TEXTS = ("987.65", "987,65", "1975.3", "1975,3")
-COST_ROLES = frozenset({FINANCE, PURCHASER, MANAGER})
+COST_ROLES = next(s.roles for s in SENSITIVE if s.permission == VIEW_COST)
 
 
 def attribute_marker(use: str, owner: str) -> str:
