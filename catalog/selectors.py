@@ -8,7 +8,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySe
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from catalog.enums import AttributeUse, CompletenessScope, ProductRole
+from catalog.enums import AttributeUse, CompletenessScope, ProductRole, ProductStatus
 from catalog.models import (
     SKU,
     AttributeValue,
@@ -316,3 +316,82 @@ def standard_margin_by_role() -> list[dict]:
         }
         for row in rows
     ]
+
+
+# --- Work queues read by the staff dashboards --------------------------------------------
+
+
+def products_being_prepared() -> QuerySet[Product]:
+    """Return draft and ready products with what completeness needs, newest change first."""
+    return completeness_prefetch(
+        Product.objects.filter(status__in=[ProductStatus.DRAFT, ProductStatus.READY])
+    ).order_by("-updated_at", "-pk")
+
+
+def products_ready_to_list() -> QuerySet[Product]:
+    """Return products marked ready, waiting to be listed, longest waiting first."""
+    return (
+        Product.objects.filter(status=ProductStatus.READY)
+        .select_related("category", "brand")
+        .order_by("updated_at")
+    )
+
+
+def listed_traffic_products() -> QuerySet[Product]:
+    """Return the listed traffic drivers: the products promotions are built around."""
+    return (
+        Product.objects.filter(role=ProductRole.TRAFFIC, status=ProductStatus.LISTED)
+        .select_related("category", "brand")
+        .order_by("code")
+    )
+
+
+def product_counts_by_major_class() -> list[dict]:
+    """Return per 大类 its name and its not delisted products per role, largest first.
+
+    One GROUP BY on the tree id (a 大类 is a tree's root) and one read of the roots.
+    """
+    counts = (
+        Product.objects.exclude(status=ProductStatus.DELISTED)
+        .values("category__tree_id")
+        .annotate(
+            **{role: Count("pk", filter=Q(role=role)) for role in ProductRole.values},
+            total=Count("pk"),
+        )
+    )
+    roots = dict(Category.objects.filter(level=0).values_list("tree_id", "name"))
+    rows = [
+        {
+            "category": roots.get(row["category__tree_id"], "?"),
+            "counts": [row[role] for role in ProductRole.values],
+            "total": row["total"],
+        }
+        for row in counts
+    ]
+    return sorted(rows, key=lambda row: -row["total"])
+
+
+def sku_search(query: str) -> QuerySet[SKU]:
+    """Return SKUs whose code, barcode or product code is ``query``, or whose name or
+    product name contains it, with their product and its selling points."""
+    return (
+        SKU.objects.filter(
+            Q(code__iexact=query)
+            | Q(barcode=query)
+            | Q(product__code__iexact=query)
+            | Q(product__name__icontains=query)
+            | Q(name__icontains=query)
+        )
+        .select_related("product")
+        .prefetch_related("product__selling_points")
+        .order_by("product__code", "code")
+    )
+
+
+def active_skus_without_cost() -> QuerySet[SKU]:
+    """Return active SKUs that have no cost price yet, by code."""
+    return (
+        SKU.objects.filter(is_active=True, cost_price__isnull=True)
+        .select_related("product")
+        .order_by("code")
+    )

@@ -8,13 +8,11 @@ template under ``templates/staff/panels/``; each keeps a constant number of quer
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from catalog import selectors as catalog_selectors
 from catalog.access import VIEW_COST, VIEW_MARGIN
-from catalog.enums import ProductRole, ProductStatus
-from catalog.models import SKU, Category, Product
+from catalog.enums import ProductRole
 from inventory import selectors as inventory_selectors
 from orders import selectors as order_selectors
 from purchasing import reports as purchasing_reports
@@ -53,11 +51,7 @@ class Panel:
 
 def completeness_queue(request) -> dict:
     """Products being prepared (draft, ready) whose web listing is not complete yet."""
-    products = list(
-        catalog_selectors.completeness_prefetch(
-            Product.objects.filter(status__in=[ProductStatus.DRAFT, ProductStatus.READY])
-        ).order_by("-updated_at", "-pk")[: PANEL_ROWS * 3]
-    )
+    products = list(catalog_selectors.products_being_prepared()[: PANEL_ROWS * 3])
     completeness = catalog_selectors.products_completeness(products)
     rows = [
         (product, completeness[product.pk]["web"])
@@ -69,49 +63,19 @@ def completeness_queue(request) -> dict:
 
 def listing_queue(request) -> dict:
     """Products marked ready, waiting to be listed."""
-    queryset = Product.objects.filter(status=ProductStatus.READY)
-    return {
-        "count": queryset.count(),
-        "rows": list(
-            queryset.select_related("category", "brand").order_by("updated_at")[:PANEL_ROWS]
-        ),
-    }
+    queryset = catalog_selectors.products_ready_to_list()
+    return {"count": queryset.count(), "rows": list(queryset[:PANEL_ROWS])}
 
 
 def product_structure(request) -> dict:
     """Products per 大类 and role (traffic / regular / image), from one GROUP BY."""
-    counts = (
-        Product.objects.exclude(status=ProductStatus.DELISTED)
-        .values("category__tree_id")
-        .annotate(
-            **{role: Count("pk", filter=Q(role=role)) for role in ProductRole.values},
-            total=Count("pk"),
-        )
-    )
-    roots = dict(Category.objects.filter(level=0).values_list("tree_id", "name"))
-    rows = sorted(
-        (
-            {
-                "category": roots.get(row["category__tree_id"], "?"),
-                "counts": [row[role] for role in ProductRole.values],
-                "total": row["total"],
-            }
-            for row in counts
-        ),
-        key=lambda row: -row["total"],
-    )
+    rows = catalog_selectors.product_counts_by_major_class()
     return {"roles": [label for _value, label in ProductRole.choices], "rows": rows}
 
 
 def promotion_products(request) -> dict:
     """Listed traffic drivers: the products promotions are built around."""
-    return {
-        "rows": list(
-            Product.objects.filter(role=ProductRole.TRAFFIC, status=ProductStatus.LISTED)
-            .select_related("category", "brand")
-            .order_by("code")[:PANEL_ROWS]
-        )
-    }
+    return {"rows": list(catalog_selectors.listed_traffic_products()[:PANEL_ROWS])}
 
 
 def product_lookup(request) -> dict:
@@ -120,18 +84,7 @@ def product_lookup(request) -> dict:
     if not query:
         return {"query": ""}
     skus = list(
-        inventory_selectors.sku_stock_columns(
-            SKU.objects.filter(
-                Q(code__iexact=query)
-                | Q(barcode=query)
-                | Q(product__code__iexact=query)
-                | Q(product__name__icontains=query)
-                | Q(name__icontains=query)
-            )
-        )
-        .select_related("product")
-        .prefetch_related("product__selling_points")
-        .order_by("product__code", "code")[:PANEL_ROWS]
+        inventory_selectors.sku_stock_columns(catalog_selectors.sku_search(query))[:PANEL_ROWS]
     )
     return {"query": query, "skus": skus}
 
@@ -158,11 +111,8 @@ def unmatched_listings(request) -> dict:
 
 
 def skus_without_cost(request) -> dict:
-    queryset = SKU.objects.filter(is_active=True, cost_price__isnull=True)
-    return {
-        "count": queryset.count(),
-        "rows": list(queryset.select_related("product").order_by("code")[:PANEL_ROWS]),
-    }
+    queryset = catalog_selectors.active_skus_without_cost()
+    return {"count": queryset.count(), "rows": list(queryset[:PANEL_ROWS])}
 
 
 def standard_margins(request) -> dict:
