@@ -10,7 +10,9 @@ class StaffConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.models import User
 
-        from staff import receivers
+        from staff import links, receivers
+
+        links.install()
 
         post_migrate.connect(receivers.sync_roles_after_migrate, sender=self)
         m2m_changed.connect(

@@ -169,10 +169,13 @@ def test_every_tree_write_holds_the_tree_lock_while_mptt_renumbers(monkeypatch):
     (create, move, rename, delete, rebuild) runs mptt's renumbering under the advisory lock."""
     seen: list[tuple[str, bool]] = []
     manager = type(Category._tree_manager)
-    for owner, name in [(manager, "_create_space"), (manager, "_close_gap")] + [
+    spied = [
+        (manager, "_create_space"),
+        (manager, "_close_gap"),
         (manager, "_move_node"),
         (services, "_number_tree"),  # the batched rebuild's numbering
-    ]:
+    ]
+    for owner, name in spied:
         original = getattr(owner, name)
 
         def spy(*args, _name=name, _original=original, **kwargs):
