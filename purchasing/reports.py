@@ -24,7 +24,8 @@ Definitions (N = ``PURCHASING_DEMAND_DAYS``, the window ends with the as-of day)
   and backordered are the current stock columns: they have no history.
 - suggested quantity, when d > 0 and projected ≤ reorder point, when projected ≤ the SKU's
   warning level (预警值, if set), or when projected < 0 (backorders not covered):
-  max(⌈target − projected⌉, minimum order) rounded up to the pack multiple.
+  max(⌈target − projected⌉, minimum order) rounded up to the pack multiple. With a warning
+  level the target is at least one unit above it, so an order clears the alert it answers.
 - a SKU that is no longer sold (inactive, or its product delisted) keeps its row while
   backorders wait for it, and is suggested only what covers them: its target is zero.
 - cover: the days of demand the suggested quantity lasts (quantity ÷ d); a suggestion that
@@ -280,11 +281,15 @@ def restock_maths(df: pd.DataFrame, *, review_days: int | None = None) -> pd.Dat
     draft = df.get("draft_po", 0)
     df["safety_stock"] = (df["z"] * sigma * np.sqrt(lead)).round(2)
     df["reorder_point"] = (d * lead + df["z"] * sigma * np.sqrt(lead)).round(2)
+    target = d * lead + df["z"] * sigma * np.sqrt(lead) + d * review
+    warning = df["warning_level"]
+    # Reaching the target must clear the warning level too, or every order of a slow SKU
+    # with a high warning level would be followed by the same suggestion again.
+    target = np.maximum(target, (warning + 1).where(warning > 0, 0))
     # A SKU no longer sold is bought only for its waiting backorders: target zero.
-    target = (d * lead + df["z"] * sigma * np.sqrt(lead) + d * review).where(for_sale, 0.0)
+    target = target.where(for_sale, 0.0)
     df["target"] = target.round(2)
     df["projected"] = df["on_hand"] - df["reserved"] - df["backordered"] + df["open_po"] + draft
-    warning = df["warning_level"]
     needed = (
         (for_sale & (d > 0) & (df["projected"] <= df["reorder_point"]))
         | (for_sale & (warning > 0) & (df["projected"] <= warning))

@@ -141,11 +141,12 @@ def supplier(request, pk: int):
     card = selectors.supplier_scorecards(start=start, end=end, supplier_ids=[supplier_obj.pk]).get(
         supplier_obj.pk, selectors.Scorecard(supplier_obj.pk, start, end)
     )
-    offers = []
+    offers = None
     if request.user.has_perm(VIEW_OFFER):
-        offers = list(
-            supplier_obj.offers.select_related("sku").order_by("sku__code", "-valid_from")
-        )
+        offers = Paginator(
+            supplier_obj.offers.select_related("sku").order_by("sku__code", "-valid_from", "pk"),
+            PAGE_SIZE,
+        ).get_page(request.GET.get("page"))
     orders = []
     if request.user.has_perm(VIEW_ORDER):
         orders = list(supplier_obj.orders.select_related("warehouse").order_by("-created_at")[:20])
@@ -163,6 +164,7 @@ def supplier(request, pk: int):
             ],
             "minimum": settings.PURCHASING_MIN_SUPPLIER_SCORE,
             "offers": offers,
+            "query": _query_without_page(request),
             "orders": orders,
             "today": timezone.localdate(),
             "show_costs": request.user.has_perm(VIEW_COST),
@@ -193,7 +195,9 @@ def restock(request):
     page = Paginator(range(len(df)), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     if len(df):
-        rows = df.iloc[page.start_index() - 1 : page.end_index()].to_dict("records")
+        shown = df.iloc[page.start_index() - 1 : page.end_index()]
+        # A missing figure (no demand: no days covered) is None on the page, never NaN.
+        rows = shown.astype(object).where(shown.notna(), None).to_dict("records")
     for row in rows:
         row["key"] = f"{row['sku_id']}:{row['warehouse_id']}:{row['offer_id'] or ''}"
     return render(

@@ -311,3 +311,27 @@ def test_the_workbook_labels_roles_and_formats_percentages_as_the_page_does(slow
     assert row["more than a year of demand (minimum order)"].value == "yes"
     assert row["days of demand covered"].value == 1081
     assert "nan" not in [str(cell.value).lower() for cell in sheet[2]]
+
+
+def test_an_order_to_the_target_clears_the_warning_level_that_raised_it():
+    """A slow SKU (target 1.4) under a warning level of 10: ordering up to the target would
+    leave it at the warning level and suggest it again after every draft."""
+    df = pd.DataFrame(
+        {
+            "avg_daily_demand": [0.0333, 0.0333],
+            "demand_std": [0.0, 0.0],
+            "z": [1.64, 1.64],
+            "lead_time_days": [12, 12],
+            "on_hand": [8, 8],
+            "reserved": [0, 0],
+            "backordered": [0, 0],
+            "open_po": [0, 0],
+            "draft_po": [0, 3],  # the second row: the first row's suggestion, drafted
+            "warning_level": [10, 10],
+            "min_order_quantity": [1, 1],
+            "pack_multiple": [1, 1],
+        }
+    )
+    out = reports.restock_maths(df, review_days=14)
+    assert list(out["target"]) == [11, 11]
+    assert list(out["suggested_quantity"]) == [3, 0]
