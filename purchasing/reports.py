@@ -29,8 +29,8 @@ Definitions (N = ``PURCHASING_DEMAND_DAYS``, the window ends with the as-of day)
 - a SKU that is no longer sold (inactive, or its product delisted) keeps its row while
   backorders wait for it, and is suggested only what covers them: its target is zero.
 - cover: the days of demand the suggested quantity lasts (quantity ÷ d); a suggestion that
-  the minimum order or pack raised above the shortfall to more than a year of demand (or
-  that has no demand at all) is flagged ``over_a_year``.
+  the minimum order, the pack or the warning level raised above the demand's shortfall to
+  more than a year of demand (or that has no demand at all) is flagged ``over_a_year``.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -77,7 +77,7 @@ HEADERS = {
     "warning_level": _("warning level"),
     "suggested_quantity": _("suggested quantity"),
     "cover_days": _("days of demand covered"),
-    "over_a_year": _("more than a year of demand (minimum order)"),
+    "over_a_year": _("more than a year of demand (minimum order or warning level)"),
     "sku_status": _("SKU status"),
     "supplier": _("supplier"),
     "unit_cost": _("unit cost"),
@@ -282,6 +282,7 @@ def restock_maths(df: pd.DataFrame, *, review_days: int | None = None) -> pd.Dat
     df["safety_stock"] = (df["z"] * sigma * np.sqrt(lead)).round(2)
     df["reorder_point"] = (d * lead + df["z"] * sigma * np.sqrt(lead)).round(2)
     target = d * lead + df["z"] * sigma * np.sqrt(lead) + d * review
+    demand_target = target.where(for_sale, 0.0)
     warning = df["warning_level"]
     # Reaching the target must clear the warning level too, or every order of a slow SKU
     # with a high warning level would be followed by the same suggestion again.
@@ -304,9 +305,10 @@ def restock_maths(df: pd.DataFrame, *, review_days: int | None = None) -> pd.Dat
     df["suggested_quantity"] = suggested
     cover = (suggested / d.where(d > 0)).where(suggested > 0)
     df["cover_days"] = cover.round(0)
-    # Only what the minimum order or the pack added beyond the shortfall is flagged: a
-    # shortfall of a year's demand is the maths, not the supplier's terms.
-    raised = suggested > np.maximum(shortfall, 1)
+    # Only what the minimum order, the pack or the warning level added beyond the demand's
+    # shortfall is flagged: backorders worth a year of demand are the maths, not a choice.
+    demand_shortfall = np.ceil((demand_target - df["projected"]).round(6)).clip(lower=0)
+    raised = suggested > np.maximum(demand_shortfall, 1)
     df["over_a_year"] = raised & (cover.isna() | (cover > OVER_A_YEAR_DAYS)) & (suggested > 0)
     return df
 

@@ -386,7 +386,7 @@ def test_the_restock_page_flags_a_minimum_order_over_a_year_and_a_delisted_sku(
     inventory_services.stock_backorder_change(warehouse=site.warehouse, sku=gone, change=2)
     page = as_role("purchaser").get(reverse("purchasing:restock"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     body = text(page)
-    assert "可满足 1081 天的需求：因最小起订量超过一年" in body
+    assert "可满足 1081 天的需求：因最小起订量或预警值超过一年" in body
     assert "已下架" in body and "已下架：只为 2 件缺货下单。" in body
     assert "单价 134.87，最小起订量 24" in body
     assert "nan" not in body and "None" not in body
