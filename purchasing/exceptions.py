@@ -41,3 +41,18 @@ class OverReceipt(PurchasingError):
         super().__init__(
             _("More than ordered cannot be received: %(lines)s.") % {"lines": "; ".join(lines)}
         )
+
+
+class SuggestionsAlreadyOrdered(PurchasingError):
+    """Orders for the selected SKUs were made after the suggestions were shown (a second
+    click, or a colleague): nothing was created, so nothing is ordered twice."""
+
+    def __init__(self, skus: list[str], orders: list[str]):
+        self.skus, self.orders = skus, orders
+        super().__init__(
+            _(
+                "Nothing was created: %(skus)s already on %(orders)s, made after this page "
+                "was shown. Reload the page to see what is still needed."
+            )
+            % {"skus": ", ".join(skus), "orders": ", ".join(orders)}
+        )

@@ -176,7 +176,12 @@ class PurchaseOrder(models.Model):
     @property
     def code(self) -> str:
         """Return the order number, ``PO-000042``: the id, so it is never stored twice."""
-        return f"PO-{self.pk:06d}" if self.pk else "PO-?"
+        return self.code_for(self.pk) if self.pk else "PO-?"
+
+    @staticmethod
+    def code_for(pk: int) -> str:
+        """Return the number of the order with id ``pk`` without loading it."""
+        return f"PO-{int(pk):06d}"
 
 
 class PurchaseOrderLine(models.Model):

@@ -19,11 +19,18 @@ Definitions (N = ``PURCHASING_DEMAND_DAYS``, the window ends with the as-of day)
   (``PURCHASING_SERVICE_LEVELS``); reorder point = d·L + safety stock; target = reorder point
   + d × review period (``PURCHASING_REVIEW_DAYS``).
 - projected = on hand − reserved − backordered (缺货) + open purchase quantity (采购在途:
-  ordered, not yet accepted, on orders placed up to as-of). Reserved and backordered are the
-  current stock columns: they have no history.
+  ordered, not yet accepted, on orders placed up to as-of) + units on draft orders created up
+  to as-of (草稿: a suggestion already turned into a draft is not suggested again). Reserved
+  and backordered are the current stock columns: they have no history.
 - suggested quantity, when d > 0 and projected ≤ reorder point, when projected ≤ the SKU's
   warning level (预警值, if set), or when projected < 0 (backorders not covered):
-  max(⌈target − projected⌉, minimum order) rounded up to the pack multiple.
+  max(⌈target − projected⌉, minimum order) rounded up to the pack multiple. With a warning
+  level the target is at least one unit above it, so an order clears the alert it answers.
+- a SKU that is no longer sold (inactive, or its product delisted) keeps its row while
+  backorders wait for it, and is suggested only what covers them: its target is zero.
+- cover: the days of demand the suggested quantity lasts (quantity ÷ d); a suggestion that
+  the minimum order, the pack or the warning level raised above the demand's shortfall to
+  more than a year of demand (or that has no demand at all) is flagged ``over_a_year``.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -35,6 +42,7 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.enums import ProductRole, ProductStatus
@@ -42,7 +50,7 @@ from inventory.enums import MoveKind
 from inventory.models import Warehouse
 from purchasing import selectors
 from purchasing.enums import PurchaseOrderStatus
-from purchasing.models import Supplier
+from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
 
 # Column → header of the workbook and the page (translatable).
 HEADERS = {
@@ -55,6 +63,8 @@ HEADERS = {
     "reserved": _("reserved"),
     "backordered": _("backordered (缺货)"),
     "open_po": _("on order (采购在途)"),
+    "draft_po": _("on draft orders"),
+    "draft_orders": _("draft orders"),
     "projected": _("projected"),
     "in_stock_days": _("in-stock days"),
     "avg_daily_demand": _("average daily demand"),
@@ -66,12 +76,17 @@ HEADERS = {
     "target": _("target stock"),
     "warning_level": _("warning level"),
     "suggested_quantity": _("suggested quantity"),
+    "cover_days": _("days of demand covered"),
+    "over_a_year": _("more than a year of demand (minimum order or warning level)"),
+    "sku_status": _("SKU status"),
     "supplier": _("supplier"),
     "unit_cost": _("unit cost"),
     "order_value": _("order value"),
     "reason": _("reason"),
 }
 COST_COLUMNS = ("unit_cost", "order_value")
+# A suggestion lasting longer than this (days of demand) because of the minimum order is flagged.
+OVER_A_YEAR_DAYS = 365
 TAG_MARKS = (("is_famous", "名"), ("is_special", "特"), ("is_quality", "优"), ("is_new", "新"))
 
 
@@ -195,7 +210,7 @@ def _sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
         )
         SELECT s.id AS sku_id, k.wh AS warehouse_id, s.code AS sku, s.name,
             w.code AS warehouse, pr.role, {tags_sql} AS tags,
-            s.warning_level,
+            s.warning_level, s.is_active AS sku_active, pr.status AS product_status,
             COALESCE(k.on_hand, 0) AS on_hand,
             COALESCE(k.shipped, 0) AS shipped,
             COALESCE(k.shipped_sq, 0) AS shipped_sq,
@@ -208,7 +223,9 @@ def _sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
         JOIN catalog_product pr ON pr.id = s.product_id
         JOIN inventory_warehouse w ON w.id = k.wh
         LEFT JOIN inventory_warehousestock ws ON ws.sku_id = k.sku_id AND ws.warehouse_id = k.wh
-        WHERE s.is_active AND NOT s.is_bundle AND pr.status <> %s
+        WHERE NOT s.is_bundle
+            -- A SKU no longer sold keeps its row while backorders wait for it.
+            AND ((s.is_active AND pr.status <> %s) OR COALESCE(ws.backordered, 0) > 0)
     """
     params = [
         end,
@@ -251,22 +268,32 @@ def z_for_roles() -> dict[str, float]:
 
 
 def restock_maths(df: pd.DataFrame, *, review_days: int | None = None) -> pd.DataFrame:
-    """Add safety stock, reorder point, target, projected and the suggested quantity.
+    """Add safety stock, reorder point, target, projected, the suggested quantity, the days
+    of demand it covers and the over-a-year flag.
 
     ``df`` has per row: avg_daily_demand, demand_std, z, lead_time_days, on_hand, reserved,
-    backordered, open_po, warning_level, min_order_quantity, pack_multiple.
+    backordered, open_po, warning_level, min_order_quantity, pack_multiple; optionally
+    draft_po (units on draft orders, default 0) and for_sale (default True).
     """
     review = settings.PURCHASING_REVIEW_DAYS if review_days is None else review_days
     d, sigma, lead = df["avg_daily_demand"], df["demand_std"], df["lead_time_days"]
+    for_sale = df["for_sale"].astype(bool) if "for_sale" in df else pd.Series(True, df.index)
+    draft = df.get("draft_po", 0)
     df["safety_stock"] = (df["z"] * sigma * np.sqrt(lead)).round(2)
     df["reorder_point"] = (d * lead + df["z"] * sigma * np.sqrt(lead)).round(2)
     target = d * lead + df["z"] * sigma * np.sqrt(lead) + d * review
-    df["target"] = target.round(2)
-    df["projected"] = df["on_hand"] - df["reserved"] - df["backordered"] + df["open_po"]
+    demand_target = target.where(for_sale, 0.0)
     warning = df["warning_level"]
+    # Reaching the target must clear the warning level too, or every order of a slow SKU
+    # with a high warning level would be followed by the same suggestion again.
+    target = np.maximum(target, (warning + 1).where(warning > 0, 0))
+    # A SKU no longer sold is bought only for its waiting backorders: target zero.
+    target = target.where(for_sale, 0.0)
+    df["target"] = target.round(2)
+    df["projected"] = df["on_hand"] - df["reserved"] - df["backordered"] + df["open_po"] + draft
     needed = (
-        ((d > 0) & (df["projected"] <= df["reorder_point"]))
-        | ((warning > 0) & (df["projected"] <= warning))
+        (for_sale & (d > 0) & (df["projected"] <= df["reorder_point"]))
+        | (for_sale & (warning > 0) & (df["projected"] <= warning))
         | (df["projected"] < 0)  # backorders not covered, demand history or not
     )
     # ceil of a float difference: a hair below a whole number stays that number.
@@ -274,7 +301,15 @@ def restock_maths(df: pd.DataFrame, *, review_days: int | None = None) -> pd.Dat
     quantity = np.maximum(shortfall, df["min_order_quantity"])
     pack = df["pack_multiple"]
     quantity = np.ceil(quantity / pack) * pack
-    df["suggested_quantity"] = quantity.where(needed, 0).astype("int64")
+    suggested = quantity.where(needed, 0).astype("int64")
+    df["suggested_quantity"] = suggested
+    cover = (suggested / d.where(d > 0)).where(suggested > 0)
+    df["cover_days"] = cover.round(0)
+    # Only what the minimum order, the pack or the warning level added beyond the demand's
+    # shortfall is flagged: backorders worth a year of demand are the maths, not a choice.
+    demand_shortfall = np.ceil((demand_target - df["projected"]).round(6)).clip(lower=0)
+    raised = suggested > np.maximum(demand_shortfall, 1)
+    df["over_a_year"] = raised & (cover.isna() | (cover > OVER_A_YEAR_DAYS)) & (suggested > 0)
     return df
 
 
@@ -403,6 +438,15 @@ def restock(*, as_of: date, warehouse: Warehouse | None = None) -> pd.DataFrame:
         "warning_level",
     ):
         df[column] = pd.to_numeric(df[column]).fillna(0).astype("int64")
+    df = _with_drafts(df, as_of, warehouse)
+    delisted = df["product_status"] == ProductStatus.DELISTED
+    inactive = ~df["sku_active"].astype(bool)
+    df["for_sale"] = ~(delisted | inactive)
+    df["sku_status"] = np.select(
+        [delisted, inactive],
+        [str(ProductStatus.DELISTED.label), gettext("inactive")],
+        default="",
+    )
     days = df["in_stock_days"].where(df["in_stock_days"] > 0)
     mean = (df["shipped"] / days).fillna(0.0)
     variance = (df["shipped_sq"] / days).fillna(0.0) - mean**2
@@ -442,8 +486,50 @@ def restock(*, as_of: date, warehouse: Warehouse | None = None) -> pd.DataFrame:
         for cost, qty in zip(df["unit_cost"], df["suggested_quantity"], strict=True)
     ]
     df["reason"] = _reasons(df, facts, scores, as_of)
+    backorders_only = (~df["for_sale"] & (df["suggested_quantity"] > 0)).to_numpy()
+    if backorders_only.any():
+        template = gettext("%(status)s: ordered only for the %(backordered)d backordered units.")
+        df.loc[backorders_only, "reason"] = [
+            template % {"status": status, "backordered": backordered} + " " + reason
+            for status, backordered, reason in zip(
+                df.loc[backorders_only, "sku_status"],
+                df.loc[backorders_only, "backordered"],
+                df.loc[backorders_only, "reason"],
+                strict=True,
+            )
+        ]
     df["offer_id"] = df["offer_id"].astype(object).where(has_offer, None)
-    return df.drop(columns=["shipped", "shipped_sq", "z", "runner_up_id"]).reset_index(drop=True)
+    return df.drop(
+        columns=["shipped", "shipped_sq", "z", "runner_up_id", "sku_active", "product_status"]
+    ).reset_index(drop=True)
+
+
+def _with_drafts(df: pd.DataFrame, as_of: date, warehouse: Warehouse | None) -> pd.DataFrame:
+    """Add the units on draft orders created up to as-of (``draft_po``) and their numbers
+    (``draft_orders``) per SKU × warehouse: a suggestion already drafted is incoming."""
+    lines = PurchaseOrderLine.objects.filter(
+        order__status=PurchaseOrderStatus.DRAFT,
+        order__created_at__lt=_day_start(as_of + timedelta(days=1)),
+    )
+    if warehouse is not None:
+        lines = lines.filter(order__warehouse=warehouse)
+    drafts = pd.DataFrame.from_records(
+        list(lines.values_list("sku_id", "order__warehouse_id", "order_id", "quantity")),
+        columns=["sku_id", "warehouse_id", "order_id", "quantity"],
+    )
+    if drafts.empty:
+        df["draft_po"] = 0
+        df["draft_orders"] = ""
+        return df
+    drafts["code"] = drafts["order_id"].map(PurchaseOrder.code_for)
+    grouped = drafts.groupby(["sku_id", "warehouse_id"]).agg(
+        draft_po=("quantity", "sum"),
+        draft_orders=("code", lambda codes: ", ".join(sorted(set(codes)))),
+    )
+    df = df.merge(grouped, left_on=["sku_id", "warehouse_id"], right_index=True, how="left")
+    df["draft_po"] = df["draft_po"].fillna(0).astype("int64")
+    df["draft_orders"] = df["draft_orders"].fillna("")
+    return df
 
 
 def _facts(facts: pd.DataFrame, offer_ids, scores, as_of: date) -> dict:
@@ -475,8 +561,6 @@ def _facts(facts: pd.DataFrame, offer_ids, scores, as_of: date) -> dict:
 def _reasons(df: pd.DataFrame, facts, scores, as_of: date) -> list[str]:
     """Say why each suggestion's offer was chosen and why the runner-up was not, in the
     supplier choice's own words; rows without a suggestion get no reason."""
-    from django.utils.translation import gettext
-
     out = [""] * len(df)
     suggested = (df["suggested_quantity"] > 0).to_numpy()
     if not suggested.any():
@@ -501,9 +585,22 @@ def _reasons(df: pd.DataFrame, facts, scores, as_of: date) -> list[str]:
             text = selectors._why_chosen(chosen, int(quantity), True)
             if not np.isnan(runner_up):
                 other = known[int(runner_up)]
-                text += "; " + selectors._why_not(other, chosen, int(quantity), True)
+                text += selectors._("; ") + selectors._why_not(other, chosen, int(quantity), True)
             out[position] = text
     return out
+
+
+def workbook_rows(df: pd.DataFrame):
+    """Yield the report's rows as the workbook shows them, in ``HEADERS`` order: product
+    roles by their label, the over-a-year flag as yes or blank, no NaN (an empty cell)."""
+    frame = df.reindex(columns=list(HEADERS))
+    roles = {role: str(label) for role, label in ProductRole.choices}
+    frame["role"] = frame["role"].map(lambda role: roles.get(role, role))
+    yes = gettext("yes")
+    frame["over_a_year"] = frame["over_a_year"].map({True: yes, False: None})
+    frame = frame.astype(object).where(frame.notna(), None)
+    for row in frame.itertuples(index=False, name=None):
+        yield [None if value == "" else value for value in row]
 
 
 def suggestions(*, as_of: date | None = None, warehouse: Warehouse | None = None) -> pd.DataFrame:

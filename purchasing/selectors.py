@@ -235,11 +235,6 @@ class OfferFacts:
         quantity = max(wanted, self.min_order_quantity)
         return -(-quantity // self.pack_multiple) * self.pack_multiple
 
-    def cost_per_unit_needed(self, wanted: int) -> Decimal:
-        """Return the unit cost at ``wanted`` units: what the order costs (minimum order and
-        pack rounding included) ÷ the units needed."""
-        return self.unit_cost * self.order_quantity(wanted) / max(wanted, 1)
-
 
 @dataclass
 class OfferVerdict:
@@ -272,7 +267,7 @@ class SupplierChoice:
 
     @property
     def summary(self) -> str:
-        return "; ".join(self.reasons)
+        return _("; ").join(self.reasons)
 
 
 def _type_rank(supplier_type: str) -> int:
@@ -338,23 +333,38 @@ def _exclusion(facts: OfferFacts, on: dt.date, minimum: float) -> str | None:
     return None
 
 
+def _offer_terms(facts: OfferFacts) -> str:
+    """Return the offer's unit cost with its minimum order and pack, as the supplier states
+    them: the unit cost is what one unit costs, never an order's cost spread over fewer."""
+    terms = _("unit cost %(cost)s") % {"cost": _money(facts.unit_cost)}
+    if facts.min_order_quantity > 1:
+        terms += _(", ") + _("minimum order %(moq)d") % {"moq": facts.min_order_quantity}
+    if facts.pack_multiple > 1:
+        terms += _(", ") + _("packs of %(pack)d") % {"pack": facts.pack_multiple}
+    return terms
+
+
 def _why_chosen(chosen: OfferFacts, quantity: int, with_costs: bool) -> str:
     facts = [_type_label(chosen.supplier_type)]
     if chosen.is_preferred:
         facts.insert(0, _("preferred offer"))
     facts.append(_("score %(score)s") % {"score": _score_text(chosen.score)})
     if with_costs:
-        facts.append(
-            _("%(cost)s per unit needed at %(quantity)d units")
-            % {
-                "cost": _money(chosen.cost_per_unit_needed(quantity)),
-                "quantity": quantity,
-            }
-        )
+        facts.append(_offer_terms(chosen))
     facts.append(_("lead time %(days)d days") % {"days": chosen.lead_time_days})
     return _("Chosen %(supplier)s: %(facts)s") % {
         "supplier": f"{chosen.supplier_code} {chosen.supplier_name}",
-        "facts": ", ".join(facts),
+        "facts": _(", ").join(facts),
+    }
+
+
+def _order_cost_text(facts: OfferFacts, quantity: int) -> str:
+    """Return what buying ``quantity`` units from the offer takes: units × unit cost = total."""
+    units = facts.order_quantity(quantity)
+    return _("%(units)d units × %(cost)s = %(total)s") % {
+        "units": units,
+        "cost": _money(facts.unit_cost),
+        "total": _money(facts.unit_cost * units),
     }
 
 
@@ -383,13 +393,13 @@ def _why_not(other: OfferFacts, chosen: OfferFacts, quantity: int, with_costs: b
                 "quantity": quantity,
             }
         return _(
-            "%(supplier)s: %(cost)s per unit needed at %(quantity)d units, more than "
+            "%(supplier)s: costs more for %(quantity)d units needed: %(cost)s, against "
             "%(chosen_cost)s"
         ) % {
             "supplier": name,
-            "cost": _money(other.cost_per_unit_needed(quantity)),
             "quantity": quantity,
-            "chosen_cost": _money(chosen.cost_per_unit_needed(quantity)),
+            "cost": _order_cost_text(other, quantity),
+            "chosen_cost": _order_cost_text(chosen, quantity),
         }
     if a[4] != b[4]:
         return _("%(supplier)s: lead time %(days)d days, longer than %(chosen_days)d") % {
@@ -564,6 +574,12 @@ def late_orders(*, on: dt.date | None = None) -> QuerySet[PurchaseOrder]:
     )
 
 
+def latest_order_line_id() -> int:
+    """Return the id of the newest purchase order line (0 when there is none): what a page
+    of suggestions has seen, so that orders made after it can be told apart."""
+    return PurchaseOrderLine.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
 def order_total(order: PurchaseOrder) -> Decimal:
     total = order.lines.aggregate(
         total=Sum(
@@ -585,15 +601,46 @@ class CandidateFilter:
     high_value: bool = False
 
 
+class CandidateRows(Sequence):
+    """Purchase candidates in display order. A row (a dict) is built only when asked for,
+    so a page of 50 costs the same whatever the number of candidates."""
+
+    def __init__(self, frame):
+        self._frame = frame
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._row(row) for row in self._frame.iloc[index].to_dict("records")]
+        return self._row(self._frame.iloc[index].to_dict())
+
+    @staticmethod
+    def _row(row: dict) -> dict:
+        from catalog.enums import ProductRole, SelectionTag
+
+        marks = dict(zip(SelectionTag.values, "名特优新", strict=True))
+        row["tags"] = "".join(marks[t] for t in SelectionTag.values if row[f"product__is_{t}"])
+        role = row["product__role"]
+        row["role"] = str(ProductRole(role).label) if role in ProductRole.values else role
+        # No cost or no retail price: no margin, never a NaN on the page.
+        margin = row["margin"]
+        row["margin"] = None if margin is None or math.isnan(margin) else float(margin)
+        return row
+
+
 def purchase_candidates(
-    *, filters: CandidateFilter, days: int = 90, top_share: float = 0.2, limit: int = 200
-) -> tuple[list[dict], dict[str, float]]:
+    *, filters: CandidateFilter, days: int = 90, top_share: float = 0.2
+) -> tuple[CandidateRows, dict[str, float]]:
     """Return active stockable SKUs with their 名特优新 tags, units shipped in the last
-    ``days`` days (from the ledger), standard margin ((retail − cost) ÷ retail) and unit value
-    (retail price), filtered; and the thresholds used.
+    ``days`` days (from the ledger), standard margin ((retail − cost) ÷ retail, None without
+    a cost or a retail price), product role label and unit value (retail price), filtered;
+    and the thresholds used.
 
     "High" means in the top ``top_share`` (a fifth) of SKUs that have the figure: units
-    shipped among SKUs that sold, margin and value among priced SKUs. Two queries.
+    shipped among SKUs that sold, margin and value among priced SKUs. Two queries, whatever
+    the page shown.
     """
     import pandas as pd
 
@@ -616,7 +663,7 @@ def purchase_candidates(
     df = pd.DataFrame.from_records(list(queryset.values_list(*fields)), columns=fields)
     thresholds: dict[str, float] = {}
     if df.empty:
-        return [], thresholds
+        return CandidateRows(df), thresholds
     df["sold"] = df["pk"].map(sold).fillna(0).astype("int64")
     retail = pd.to_numeric(df["retail_price"], errors="coerce").astype("float64")
     cost = pd.to_numeric(df["cost_price"], errors="coerce").astype("float64")
@@ -634,9 +681,6 @@ def purchase_candidates(
         if flag:
             keep &= base >= threshold
     df = df[keep].sort_values(["sold", "value", "code"], ascending=[False, False, True])
-    marks = dict(zip(SelectionTag.values, "名特优新", strict=True))
-    rows = []
-    for row in df.head(limit).to_dict("records"):
-        row["tags"] = "".join(marks[t] for t in SelectionTag.values if row[f"product__is_{t}"])
-        rows.append(row)
-    return rows, thresholds
+    # No SKU has the figure: no threshold to show (the filter on it kept nothing).
+    shown = {name: None if math.isinf(value) else value for name, value in thresholds.items()}
+    return CandidateRows(df.reset_index(drop=True)), shown

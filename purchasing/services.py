@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from purchasing.exceptions import (
     InvalidOrderTransition,
     InvalidPurchaseInput,
     OverReceipt,
+    SuggestionsAlreadyOrdered,
 )
 from purchasing.models import (
     PurchaseOrder,
@@ -41,6 +42,9 @@ from purchasing.models import (
 
 User = AbstractBaseUser | None
 RECEIPT_REFERENCE = "purchase_receipt"
+# Advisory lock key ("JXRD") serialising drafts made from restock suggestions, so that two
+# clicks on the restock page cannot both see "not ordered yet".
+DRAFTS_LOCK = 0x4A58_5244
 # Slots goods may be received into: never packing, returns or quarantine.
 RECEIVABLE_SLOT_TYPES = (SlotType.RECEIVING, SlotType.PICK, SlotType.RESERVE)
 
@@ -380,10 +384,15 @@ class Suggestion:
 
 
 def purchase_orders_from_suggestions(
-    *, suggestions: Sequence[Suggestion], user: User = None
+    *, suggestions: Sequence[Suggestion], user: User = None, orders_seen: int | None = None
 ) -> list[PurchaseOrder]:
     """Turn restock suggestions into draft orders: one per supplier and warehouse, a line per
-    SKU at the chosen offer's unit cost and lead time."""
+    SKU at the chosen offer's unit cost and lead time.
+
+    ``orders_seen`` is the newest order line id when the suggestions were computed
+    (``selectors.latest_order_line_id``): if a draft or open order for a selected SKU and
+    warehouse was made since, the suggestion is stale and nothing is created
+    (``SuggestionsAlreadyOrdered``); a second click therefore changes nothing."""
     if not suggestions:
         raise InvalidPurchaseInput([_("Select at least one suggestion.")])
     offers = SupplierOffer.objects.select_related("supplier", "sku").in_bulk(
@@ -413,6 +422,16 @@ def purchase_orders_from_suggestions(
     today = timezone.localdate()
     orders = []
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DRAFTS_LOCK])
+        if orders_seen is not None:
+            pairs = [
+                (offer.sku_id, warehouse_id)
+                for (_supplier_id, warehouse_id), items in groups.items()
+                for offer, _quantity in items
+            ]
+            _refuse_ordered_since(orders_seen, pairs)
         for (_supplier_id, warehouse_id), items in sorted(groups.items()):
             supplier = items[0][0].supplier
             order = PurchaseOrder.objects.create(
@@ -440,3 +459,25 @@ def purchase_orders_from_suggestions(
             )
             orders.append(order)
     return orders
+
+
+def _refuse_ordered_since(orders_seen: int, pairs: list[tuple[int, int]]) -> None:
+    """Raise ``SuggestionsAlreadyOrdered`` if a draft or open order line for one of the
+    SKU × warehouse ``pairs`` is newer than ``orders_seen``."""
+    wanted = set(pairs)
+    newer = (
+        PurchaseOrderLine.objects.filter(
+            pk__gt=orders_seen,
+            sku_id__in={sku_id for sku_id, _wh in wanted},
+            order__warehouse_id__in={wh for _sku, wh in wanted},
+            order__status__in=(PurchaseOrderStatus.DRAFT, *OPEN_STATUSES),
+        )
+        .values_list("sku__code", "sku_id", "order__warehouse_id", "order_id")
+        .order_by("sku__code", "order_id")
+    )
+    hits = [(code, order_id) for code, sku_id, wh, order_id in newer if (sku_id, wh) in wanted]
+    if hits:
+        raise SuggestionsAlreadyOrdered(
+            sorted({code for code, _o in hits}),
+            [PurchaseOrder.code_for(pk) for pk in sorted({o for _c, o in hits})],
+        )

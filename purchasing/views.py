@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +34,7 @@ ADD_ORDER = "purchasing.add_purchaseorder"
 ADD_RECEIPT = "purchasing.add_receipt"
 VIEW_SUPPLIER = "purchasing.view_supplier"
 VIEW_OFFER = "purchasing.view_supplieroffer"
-RESTOCK_ROWS = 500
+PAGE_SIZE = 50
 
 
 @login_required
@@ -140,11 +141,12 @@ def supplier(request, pk: int):
     card = selectors.supplier_scorecards(start=start, end=end, supplier_ids=[supplier_obj.pk]).get(
         supplier_obj.pk, selectors.Scorecard(supplier_obj.pk, start, end)
     )
-    offers = []
+    offers = None
     if request.user.has_perm(VIEW_OFFER):
-        offers = list(
-            supplier_obj.offers.select_related("sku").order_by("sku__code", "-valid_from")
-        )
+        offers = Paginator(
+            supplier_obj.offers.select_related("sku").order_by("sku__code", "-valid_from", "pk"),
+            PAGE_SIZE,
+        ).get_page(request.GET.get("page"))
     orders = []
     if request.user.has_perm(VIEW_ORDER):
         orders = list(supplier_obj.orders.select_related("warehouse").order_by("-created_at")[:20])
@@ -162,11 +164,18 @@ def supplier(request, pk: int):
             ],
             "minimum": settings.PURCHASING_MIN_SUPPLIER_SCORE,
             "offers": offers,
+            "query": _query_without_page(request),
             "orders": orders,
             "today": timezone.localdate(),
             "show_costs": request.user.has_perm(VIEW_COST),
         },
     )
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @login_required
@@ -180,18 +189,33 @@ def restock(request):
         return _orders_from_selection(request)
     form = RestockFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
+    # Read before the report: an order made while it runs counts as made after the page.
+    orders_seen = selectors.latest_order_line_id()
     df = reports.suggestions(as_of=filters.get("as_of"), warehouse=filters.get("warehouse"))
-    rows = df.head(RESTOCK_ROWS).to_dict("records") if len(df) else []
+    page = Paginator(range(len(df)), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    if len(df):
+        shown = df.iloc[page.start_index() - 1 : page.end_index()]
+        # A missing figure (no demand: no days covered) is None on the page, never NaN.
+        rows = shown.astype(object).where(shown.notna(), None).to_dict("records")
     for row in rows:
         row["key"] = f"{row['sku_id']}:{row['warehouse_id']}:{row['offer_id'] or ''}"
     return render(
         request,
         "purchasing/restock.html",
-        {"form": form, "rows": rows, "count": len(df), "limit": RESTOCK_ROWS},
+        {
+            "form": form,
+            "rows": rows,
+            "page": page,
+            "query": _query_without_page(request),
+            "count": len(df),
+            "orders_seen": orders_seen,
+        },
     )
 
 
 def _orders_from_selection(request):
+    back = redirect(request.get_full_path())
     selected = []
     for key in request.POST.getlist("selected"):
         try:
@@ -199,33 +223,46 @@ def _orders_from_selection(request):
             quantity = int(request.POST.get(f"quantity-{key}", ""))
         except ValueError:
             messages.error(request, _("A selected suggestion has no offer or no quantity."))
-            return redirect("purchasing:restock")
+            return back
         selected.append(services.Suggestion(sku_id, warehouse_id, quantity, offer_id))
     try:
-        orders = services.purchase_orders_from_suggestions(suggestions=selected, user=request.user)
+        orders_seen = int(request.POST.get("orders_seen", ""))
+    except ValueError:
+        orders_seen = None  # a form from before the check: no double-click guard to apply
+    try:
+        orders = services.purchase_orders_from_suggestions(
+            suggestions=selected, user=request.user, orders_seen=orders_seen
+        )
     except PurchasingError as error:
         messages.error(request, error.message)
-        return redirect("purchasing:restock")
+        return back
     messages.success(
         request,
         _("Draft orders created: %(orders)s.") % {"orders": ", ".join(o.code for o in orders)},
     )
-    return redirect("purchasing:restock")
+    return back
 
 
 @login_required
 @permission_required(ADD_ORDER, raise_exception=True)
 def candidates(request):
-    """Purchase candidates by 名特优新 tags and high sales, margin or value."""
+    """Purchase candidates by 名特优新 tags and high sales, margin or value, a page at a time."""
     if not (request.user.has_perm(VIEW_COST) and request.user.has_perm(VIEW_MARGIN)):
         raise PermissionDenied
     form = CandidateFilterForm(request.GET or None)
     filters = form.filters() if form.is_valid() else selectors.CandidateFilter()
     rows, thresholds = selectors.purchase_candidates(filters=filters)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "purchasing/candidates.html",
-        {"form": form, "rows": rows, "thresholds": thresholds},
+        {
+            "form": form,
+            "rows": page.object_list,
+            "page": page,
+            "query": _query_without_page(request),
+            "thresholds": thresholds,
+        },
     )
 
 

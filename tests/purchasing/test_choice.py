@@ -93,8 +93,11 @@ def test_cost_is_compared_at_the_quantity_minimum_order_and_pack_included():
     dearer = facts("B", unit_cost=Decimal("9.00"))
     small = choose(cheap_but_big, dearer, quantity=20)
     assert small.chosen.facts.supplier_code == "B"  # A: 100 × 8 = 800 for 20 needed
+    # The reason states the unit costs as offered and what each order takes, not the order's
+    # cost spread over the units needed (which read like a unit cost of 40.00).
     assert small.others[0].reasons == [
-        "A 供应商A: 40.00 per unit needed at 20 units, more than 9.00"
+        "A 供应商A: costs more for 20 units needed: 100 units × 8.00 = 800.00, against "
+        "20 units × 9.00 = 180.00"
     ]
     large = choose(cheap_but_big, dearer, quantity=100)
     assert large.chosen.facts.supplier_code == "A"

@@ -295,7 +295,8 @@ def test_the_choice_page_explains_the_choice_for_a_sku_and_quantity(as_role, db)
     client = as_role("purchaser")
     body = text(client.get(reverse("purchasing:choice"), {"sku": "why", "quantity": 5}))
     assert (
-        "Chosen M1 供应商M1: Manufacturer (制造商), score no scorecard yet, 21.60 per unit" in body
+        "Chosen M1 供应商M1: Manufacturer (制造商), score no scorecard yet, unit cost 9.00, "
+        "minimum order 12, lead time" in body
     )
     assert "Order 12 units" in body
     assert "T1 供应商T1: the type Trading company (商贸公司) ranks after Manufacturer" in body
@@ -303,7 +304,7 @@ def test_the_choice_page_explains_the_choice_for_a_sku_and_quantity(as_role, db)
     finance = text(
         as_role("finance").get(reverse("purchasing:choice"), {"sku": "WHY", "quantity": 5})
     )
-    assert "21.60" in finance
+    assert "unit cost 9.00" in finance
     missing = as_role("purchaser").get(reverse("purchasing:choice"), {"sku": "NOPE", "quantity": 0})
     assert "No SKU has the code NOPE." in text(missing)
     assert as_role("warehouse").get(reverse("purchasing:choice")).status_code == 403
@@ -317,3 +318,111 @@ def test_the_supplier_admin_lists_its_offers_with_costs_for_the_purchaser_only(s
     warehouse = as_role("warehouse").get(url)
     assert warehouse.status_code == 200 and "987" not in warehouse.content.decode()
     assert "PO-SKU-0" not in warehouse.content.decode()  # no offers for the warehouse
+
+
+def test_a_second_click_on_create_draft_orders_changes_nothing(site, as_role):
+    from tests.purchasing.support import at, receive_at
+
+    sku = SKUFactory(code="LOW", warning_level=10)
+    offer(sku, supplier("M1"), "4.50", min_order_quantity=24)
+    receive_at(at(3), sku, site.receiving, 5)
+    client = as_role("purchaser")
+    url = reverse("purchasing:restock")
+    page = client.get(url)
+    (row,) = page.context["rows"]
+    form = {
+        "orders_seen": page.context["orders_seen"],
+        "selected": [row["key"]],
+        f"quantity-{row['key']}": "24",
+    }
+    first = client.post(url, form, follow=True)
+    draft = PurchaseOrder.objects.get()
+    assert f"Draft orders created: {draft.code}." in text(first)
+    second = client.post(url, form, follow=True)  # the same form, sent again
+    assert PurchaseOrder.objects.count() == 1 and draft.lines.get().quantity == 24
+    assert f"Nothing was created: LOW already on {draft.code}" in text(second)
+    # The draft's 24 units count as incoming: 5 + 24 > 10, nothing left to suggest.
+    assert second.context["rows"] == [] and "Nothing to restock." in text(second)
+
+
+def test_a_suggestion_still_short_despite_a_draft_names_it_and_is_not_ticked(site, as_role):
+    from tests.purchasing.support import at, receive_at
+
+    sku = SKUFactory(code="LOW", warning_level=40)
+    maker = supplier("M1")
+    offer(sku, maker, "4.50")
+    receive_at(at(3), sku, site.receiving, 5)
+    from purchasing import services
+
+    draft = services.purchase_order_create(
+        supplier=maker, warehouse=site.warehouse, lines=[services.OrderLineInput(sku, 10)]
+    )
+    page = as_role("purchaser").get(reverse("purchasing:restock"))
+    (row,) = page.context["rows"]
+    assert (row["draft_po"], row["projected"]) == (10, 15)  # 15 ≤ 40: still short
+    body = page.content.decode()
+    assert f"draft {draft.code} exists" in text(page)
+    checkbox = re.search(r'<input type="checkbox" name="selected"[^>]*>', body).group(0)
+    assert "checked" not in checkbox
+
+
+def test_the_restock_page_flags_a_minimum_order_over_a_year_and_a_delisted_sku(
+    site, as_role, settings
+):
+    from catalog.enums import ProductStatus
+    from catalog.models import Product
+    from inventory import services as inventory_services
+    from tests.purchasing.support import at, receive_at, ship_at
+
+    settings.PURCHASING_DEMAND_DAYS = 45
+    shirt = SKUFactory(code="T-SHIRT")
+    gone = SKUFactory(code="GONE")
+    maker = supplier("M1")
+    offer(shirt, maker, "134.87", min_order_quantity=24)
+    offer(gone, maker, "3.00")
+    receive_at(at(44, 9), shirt, site.receiving, 1)
+    ship_at(at(0), shirt, site.warehouse, site.packing, 1)
+    Product.objects.filter(pk=gone.product_id).update(status=ProductStatus.DELISTED)
+    inventory_services.stock_backorder_change(warehouse=site.warehouse, sku=gone, change=2)
+    page = as_role("purchaser").get(reverse("purchasing:restock"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    body = text(page)
+    assert "可满足 1081 天的需求：因最小起订量或预警值超过一年" in body
+    assert "已下架" in body and "已下架：只为 2 件缺货下单。" in body
+    assert "单价 134.87，最小起订量 24" in body
+    assert "nan" not in body and "None" not in body
+
+
+def test_candidates_show_labels_percentages_and_a_dash_for_a_missing_margin(site, as_role):
+    from catalog.enums import ProductRole
+    from catalog.models import Product
+
+    priced = SKUFactory(code="PRICED", retail_price=Decimal("150"), cost_price=Decimal("50"))
+    SKUFactory(code="NO-COST", retail_price=Decimal("80"), cost_price=None)
+    Product.objects.filter(pk=priced.product_id).update(role=ProductRole.IMAGE)
+    url = reverse("purchasing:candidates")
+    page = as_role("purchaser").get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    rows = {row["code"]: row for row in page.context["rows"]}
+    body = text(page)
+    assert re.search(r"PRICED \S+ 规格 (\S+ )?形象产品 0 66\.7 % 150\.00", body)
+    assert re.search(r"NO-COST \S+ 规格 (\S+ )?常规性产品 0 — 80\.00", body)
+    assert rows["NO-COST"]["margin"] is None
+    for raw in ("nan", "image", "regular", "0.667"):
+        assert raw not in body.split()
+
+
+def test_candidates_page_by_fifty_with_a_constant_query_count(
+    site, as_role, django_assert_max_num_queries
+):
+    client = as_role("purchaser")
+    url = reverse("purchasing:candidates")
+    SKUFactory.create_batch(60, cost_price=Decimal("5"))
+    with django_assert_max_num_queries(8):
+        first = client.get(url)
+    assert len(first.context["rows"]) == 50
+    assert "Page 1 of 2 (60 rows)" in text(first)
+    second = client.get(url, {"page": 2})
+    assert len(second.context["rows"]) == 10
+    SKUFactory.create_batch(140, cost_price=Decimal("5"))
+    with django_assert_max_num_queries(8):
+        last = client.get(url, {"page": 4})
+    assert len(last.context["rows"]) == 50 and "Page 4 of 4 (200 rows)" in text(last)

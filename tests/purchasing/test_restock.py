@@ -8,12 +8,14 @@ import openpyxl
 import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from catalog.enums import ProductRole
+from catalog.enums import ProductRole, ProductStatus
+from catalog.models import Product
 from inventory import services as inventory_services
-from purchasing import reports, services
+from purchasing import reports, selectors, services
 from purchasing.enums import PurchaseOrderStatus, SupplierType
+from purchasing.exceptions import SuggestionsAlreadyOrdered
 from purchasing.models import PurchaseOrder
 from tests.factories import SKUFactory
 from tests.purchasing.support import at, offer, placed_order, receive_at, ship_at, supplier
@@ -192,3 +194,144 @@ def test_a_backordered_sku_that_never_had_stock_is_suggested(site):
     row = rows()["NEVER-STOCKED"]
     assert (row["on_hand"], row["backordered"], row["projected"]) == (0, 4, -4)
     assert row["suggested_quantity"] == 6  # ⌈0 − (−4)⌉ = 4, below the minimum order of 6
+
+
+def test_draft_and_ordered_purchase_orders_count_as_incoming(ledger, site):
+    steady = ledger["steady"]
+    inventory_services.stock_backorder_change(warehouse=site.warehouse, sku=steady, change=20)
+    row = rows()["STEADY"]
+    assert (row["projected"], row["suggested_quantity"]) == (40, 30)
+    offer_id = row["offer_id"]
+    (draft,) = services.purchase_orders_from_suggestions(
+        suggestions=[services.Suggestion(steady.pk, site.warehouse.pk, 30, offer_id)]
+    )
+    row = rows()["STEADY"]
+    # The draft's 30 units are incoming: 40 + 30 = 70 > 45.87, nothing more to suggest.
+    assert (row["draft_po"], row["open_po"], row["projected"]) == (30, 0, 70)
+    assert row["draft_orders"] == draft.code and row["suggested_quantity"] == 0
+    services.purchase_order_place(order=draft)
+    row = rows()["STEADY"]
+    assert (row["draft_po"], row["open_po"], row["projected"]) == (0, 30, 70)
+    assert row["draft_orders"] == "" and row["suggested_quantity"] == 0
+    services.purchase_order_cancel(order=draft)
+    assert rows()["STEADY"]["suggested_quantity"] == 30  # a cancelled order brings nothing
+
+
+def test_the_same_suggestions_submitted_twice_create_their_drafts_once(ledger, site):
+    inventory_services.stock_backorder_change(
+        warehouse=site.warehouse, sku=ledger["steady"], change=20
+    )
+    seen = selectors.latest_order_line_id()
+    picked = [
+        services.Suggestion(r.sku_id, r.warehouse_id, r.suggested_quantity, r.offer_id)
+        for r in reports.suggestions().itertuples()
+    ]
+    first = services.purchase_orders_from_suggestions(suggestions=picked, orders_seen=seen)
+    assert len(first) == 2
+    with pytest.raises(SuggestionsAlreadyOrdered) as refused:
+        services.purchase_orders_from_suggestions(suggestions=picked, orders_seen=seen)
+    assert PurchaseOrder.objects.count() == 2
+    assert refused.value.skus == ["GAPPY", "STEADY"]
+    assert refused.value.orders == sorted(o.code for o in first)
+    assert "Reload the page" in str(refused.value)
+
+
+@pytest.fixture
+def slow_seller(site, settings):
+    """One unit shipped in 45 in-stock days (d = 0.0222), none left; the only offer has a
+    minimum order of 24 at 134.87."""
+    settings.PURCHASING_DEMAND_DAYS = 45
+    settings.PURCHASING_REVIEW_DAYS = 14
+    shirt = SKUFactory(code="T-SHIRT")
+    offer(shirt, supplier("M1"), "134.87", min_order_quantity=24, lead_time_days=10)
+    receive_at(at(44, 9), shirt, site.receiving, 1)
+    ship_at(at(0), shirt, site.warehouse, site.packing, 1)
+    return shirt
+
+
+def test_the_reason_states_the_unit_cost_and_the_minimum_order_as_offered(slow_seller):
+    row = rows()["T-SHIRT"]
+    assert row["avg_daily_demand"] == pytest.approx(0.0222)
+    assert row["suggested_quantity"] == 24 and row["order_value"] == Decimal("3236.88")
+    assert "unit cost 134.87, minimum order 24, lead time 10 days" in row["reason"]
+    # Not the order's cost spread over the one unit needed, worded as a unit cost.
+    assert "3236.88" not in row["reason"]
+    with translation.override("zh-hans"):
+        reason = reports.restock(as_of=timezone.localdate())["reason"].iloc[0]
+    assert "单价 134.87，最小起订量 24，交货周期 10 天" in reason
+
+
+def test_a_minimum_order_lasting_more_than_a_year_of_demand_is_flagged(slow_seller, site):
+    row = rows()["T-SHIRT"]
+    assert row["cover_days"] == 1081  # 24 ÷ 0.0222, the demand as shown
+    assert row["over_a_year"]
+    # The same SKU at a minimum order of 1: the shortfall is the maths, no flag.
+    slow_seller.offers.update(min_order_quantity=1)
+    row = rows()["T-SHIRT"]
+    assert row["suggested_quantity"] == 2 and not row["over_a_year"]
+
+
+def test_a_sku_no_longer_sold_keeps_its_row_while_backorders_wait(site):
+    maker = supplier("M1")
+    delisted = SKUFactory(code="DELISTED")
+    inactive = SKUFactory(code="INACTIVE", is_active=False)
+    forgotten = SKUFactory(code="DELISTED-NO-BACKORDER")
+    for sku in (delisted, inactive, forgotten):
+        offer(sku, maker, "3.00", min_order_quantity=2)
+    receive_at(at(5, 9), delisted, site.receiving, 4)
+    ship_at(at(3), delisted, site.warehouse, site.packing, 2)
+    ship_at(at(2), delisted, site.warehouse, site.packing, 2)
+    receive_at(at(5, 9), forgotten, site.receiving, 4)
+    ship_at(at(3), forgotten, site.warehouse, site.packing, 4)
+    Product.objects.filter(pk__in=[delisted.product_id, forgotten.product_id]).update(
+        status=ProductStatus.DELISTED
+    )
+    inventory_services.stock_backorder_change(warehouse=site.warehouse, sku=delisted, change=3)
+    inventory_services.stock_backorder_change(warehouse=site.warehouse, sku=inactive, change=1)
+    report = rows()
+    assert "DELISTED-NO-BACKORDER" not in report
+    row = report["DELISTED"]
+    # It sold 4 units in a few days, but it is no longer sold: only the 3 waiting are bought.
+    assert (row["projected"], row["suggested_quantity"], row["sku_status"]) == (-3, 3, "Delisted")
+    assert row["reason"].startswith("Delisted: ordered only for the 3 backordered units.")
+    row = report["INACTIVE"]
+    assert (row["projected"], row["suggested_quantity"], row["sku_status"]) == (-1, 2, "inactive")
+
+
+def test_the_workbook_labels_roles_and_formats_percentages_as_the_page_does(slow_seller, tmp_path):
+    out = tmp_path / "restock.xlsx"
+    call_command("restock_report", "--out", str(out))
+    sheet = openpyxl.load_workbook(out).active
+    header = [cell.value for cell in sheet[1]]
+    row = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    assert row["product role"].value == "Regular (常规性)"
+    assert row["service level"].value == pytest.approx(0.95)
+    assert row["service level"].number_format == "0.0%"
+    assert row["unit cost"].number_format == "0.00"
+    assert row["more than a year of demand (minimum order or warning level)"].value == "yes"
+    assert row["days of demand covered"].value == 1081
+    assert "nan" not in [str(cell.value).lower() for cell in sheet[2]]
+
+
+def test_an_order_to_the_target_clears_the_warning_level_that_raised_it():
+    """A slow SKU (target 1.4) under a warning level of 10: ordering up to the target would
+    leave it at the warning level and suggest it again after every draft."""
+    df = pd.DataFrame(
+        {
+            "avg_daily_demand": [0.0333, 0.0333],
+            "demand_std": [0.0, 0.0],
+            "z": [1.64, 1.64],
+            "lead_time_days": [12, 12],
+            "on_hand": [8, 8],
+            "reserved": [0, 0],
+            "backordered": [0, 0],
+            "open_po": [0, 0],
+            "draft_po": [0, 3],  # the second row: the first row's suggestion, drafted
+            "warning_level": [10, 10],
+            "min_order_quantity": [1, 1],
+            "pack_multiple": [1, 1],
+        }
+    )
+    out = reports.restock_maths(df, review_days=14)
+    assert list(out["target"]) == [11, 11]
+    assert list(out["suggested_quantity"]) == [3, 0]

@@ -5,8 +5,22 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
-from purchasing.reports import HEADERS, restock
+from purchasing.reports import HEADERS, restock, workbook_rows
+
+# Number formats of the columns that are not plain counts: the page shows the same figures.
+FORMATS = {
+    "service_level": "0.0%",
+    "avg_daily_demand": "0.0000",
+    "demand_std": "0.0000",
+    "safety_stock": "0.00",
+    "reorder_point": "0.00",
+    "target": "0.00",
+    "unit_cost": "0.00",
+    "order_value": "0.00",
+    "cover_days": "0",
+}
 
 
 class Command(BaseCommand):
@@ -30,10 +44,13 @@ class Command(BaseCommand):
         book = Workbook(write_only=True)
         sheet = book.create_sheet(_("restock"))
         sheet.append([str(label) for label in HEADERS.values()])
-        frame = df.reindex(columns=list(HEADERS))
-        frame = frame.astype(object).where(frame.notna(), None)
-        for row in frame.itertuples(index=False, name=None):
-            sheet.append(row)
+        for row in workbook_rows(df):
+            sheet.append(
+                [
+                    self._cell(sheet, value, FORMATS.get(column))
+                    for column, value in zip(HEADERS, row, strict=True)
+                ]
+            )
         try:
             book.save(out)
         except OSError as error:
@@ -46,6 +63,14 @@ class Command(BaseCommand):
             _("Restock report as of %(date)s: %(rows)d rows, %(suggested)d suggestions.")
             % {"date": as_of, "rows": len(df), "suggested": suggested}
         )
+
+    @staticmethod
+    def _cell(sheet, value, number_format: str | None):
+        if number_format is None or value is None:
+            return value
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = number_format
+        return cell
 
     def _as_of(self, value: str | None) -> date:
         if value is None:
