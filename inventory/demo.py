@@ -575,7 +575,7 @@ class _StockLoader:
                         services.StockLine(
                             sku=sku,
                             quantity=5,
-                            reference_type="promotion",
+                            reference_type=selectors.PROMOTION_REFERENCE,
                             reference_id=f"{promotion.name}-{promotion.start:%Y}",
                         )
                         for sku in chosen
