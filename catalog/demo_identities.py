@@ -210,7 +210,7 @@ def supplier_identity(key: str, *, supplier_type: str, index: int) -> dict[str, 
     company = COMPANY_FORMS[supplier_type].format(city=city, name=name, trade=trade)
     contact = person_name(key)
     title = CONTACT_TITLES[(h >> 8) % len(CONTACT_TITLES)]
-    contact_name = contact[0] + title if title in ("经理", "总") else contact + title
+    contact_name = contact[0] + title
     districts = dict(PROVINCES.get(province, ()))
     district = (districts.get(city) or ("",))[(h >> 12) % len(districts.get(city) or ("",))]
     road = ROADS[(h >> 16) % len(ROADS)]

@@ -138,6 +138,7 @@ class _OrderLoader:
         self.counts: dict[str, int] = defaultdict(int)
         self.now = timezone.now()
         self.tz = timezone.get_current_timezone()
+        self.buyers: dict[str, Customer] = {}
 
     # --- Reference data -------------------------------------------------------------------
 
@@ -256,6 +257,14 @@ class _OrderLoader:
                 ),
             )
         return cache[code]
+
+    def buyer(self, key: str) -> Customer:
+        """Return the saved retail buyer of a demo order placed today (created on first use)."""
+        customer = self.customer_for(key, self.shops[0], self.buyers)
+        if customer.pk is None:
+            customer.save()
+            self.counts["customers"] += 1
+        return customer
 
     # --- History from inventory's reservations ---------------------------------------------
 
@@ -415,6 +424,7 @@ class _OrderLoader:
             channel = next(row[0] for row in CHANNELS if row[3] == shop.code)
             order = SalesOrder.objects.create(
                 shop=shop,
+                customer=self.buyer(f"backorder-{number}"),
                 number=self.number_for(f"backorder-{number}", channel=channel),
                 source=OrderSource.CHANNEL,
                 warehouse=row.warehouse,
@@ -468,6 +478,7 @@ class _OrderLoader:
             services.order_place(
                 shop=tmall,
                 number=self.number_for("pending-1", channel="TMALL"),
+                customer=self.buyer("pending-1"),
                 source=OrderSource.CHANNEL,
                 lines=[services.OrderLineInput(quantity=1, sku=first)],
             )
@@ -482,6 +493,7 @@ class _OrderLoader:
             cancelled = services.order_place(
                 shop=tmall,
                 number=self.number_for("cancel-1", channel="TMALL"),
+                customer=self.buyer("cancel-1"),
                 source=OrderSource.CHANNEL,
                 paid_at=self.now,
                 lines=[services.OrderLineInput(quantity=1, sku=in_stock[-1].sku)],
@@ -491,6 +503,7 @@ class _OrderLoader:
         services.order_place(
             shop=tmall,
             number=self.number_for("unmatched-1", channel="TMALL"),
+            customer=self.buyer("unmatched-1"),
             source=OrderSource.CHANNEL,
             paid_at=self.now,
             lines=[
