@@ -15,10 +15,12 @@ A demo module provides:
 """
 
 import csv
+import datetime as dt
 import io
 import math
 import random
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -254,7 +256,7 @@ FRAGILE_TOPS = {"手机", "家用电器", "数码", "家居家装", "电脑办�
 REDUCED_TAX_TOPS = {"图书、音像、电子书刊", "食品饮料、保健食品", "生鲜"}
 # No generated products under virtual goods (tickets, top-ups) or whole cars.
 NO_PRODUCT_TOPS = {"彩票、旅行、充值、票务", "整车"}
-# Retail price band in yuan per 大类; a leaf draws its typical price inside its band.
+# Retail price band in yuan per 大类, for a 中类 missing from MIDDLE_PRICE_BANDS.
 PRICE_BANDS = {
     "图书、音像、电子书刊": (15, 150),
     "手机": (19, 1500),
@@ -277,6 +279,130 @@ PRICE_BANDS = {
     "生鲜": (9, 300),
 }
 DEFAULT_PRICE_BAND = (9, 2000)
+# fmt: off
+# Retail price band in yuan per 中类 (keyed "大类/中类"), and per 小类 where a leaf differs a lot
+# from its siblings (keyed "中类/小类"); a 大类's band is the fallback. A product draws its
+# retail price inside its band, its role deciding where (traffic low, image high).
+MIDDLE_PRICE_BANDS: dict[str, tuple[int, int]] = {
+    # 图书、音像、电子书刊
+    "图书、音像、电子书刊/电子书刊": (3, 60), "图书、音像、电子书刊/音像": (15, 120),
+    "图书、音像、电子书刊/英文原版": (39, 260), "图书、音像、电子书刊/文艺": (19, 89),
+    "图书、音像、电子书刊/少儿": (12, 99), "图书、音像、电子书刊/人文社科": (25, 128),
+    "图书、音像、电子书刊/经管励志": (29, 99), "图书、音像、电子书刊/生活": (19, 79),
+    "图书、音像、电子书刊/科技": (29, 168), "图书、音像、电子书刊/教育": (12, 79),
+    "图书、音像、电子书刊/港台图书": (59, 300), "图书、音像、电子书刊/其他": (15, 199),
+    # 手机
+    "手机/手机通讯": (699, 6999), "手机/运营商": (49, 3999), "手机/手机配件": (9, 299),
+    # 家用电器
+    "家用电器/大 家 电": (999, 8999), "家用电器/厨卫大电": (699, 5999),
+    "家用电器/厨房小电": (59, 1299), "家用电器/生活电器": (49, 2999),
+    "家用电器/个护健康": (39, 1999), "家用电器/五金家装": (9, 399),
+    # 数码
+    "数码/摄影摄像": (299, 9999), "数码/数码配件": (15, 399), "数码/智能设备": (99, 2999),
+    "数码/影音娱乐": (49, 1999), "数码/电子教育": (99, 1999), "数码/虚拟商品": (10, 200),
+    # 家居家装
+    "家居家装/家纺": (29, 899), "家居家装/灯具": (19, 899), "家居家装/生活日用": (5, 129),
+    "家居家装/家装软饰": (9, 399), "家居家装/宠物生活": (9, 299),
+    # 电脑办公
+    "电脑办公/电脑整机": (1999, 12999), "电脑办公/电脑配件": (99, 2999),
+    "电脑办公/外设产品": (19, 599), "电脑办公/游戏设备": (99, 3999),
+    "电脑办公/网络产品": (49, 999), "电脑办公/办公设备": (199, 4999),
+    "电脑办公/文具/耗材": (3, 199), "电脑办公/服务产品": (29, 499),
+    # 厨具
+    "厨具/烹饪锅具": (49, 899), "厨具/刀剪菜板": (19, 399), "厨具/厨房配件": (9, 199),
+    "厨具/水具酒具": (15, 299), "厨具/餐具": (9, 299), "厨具/酒店用品": (29, 599),
+    "厨具/茶具/咖啡具": (29, 999),
+    # 个护化妆
+    "个护化妆/清洁用品": (5, 99), "个护化妆/面部护肤": (39, 899), "个护化妆/身体护理": (19, 299),
+    "个护化妆/口腔护理": (9, 99), "个护化妆/女性护理": (9, 89), "个护化妆/洗发护发": (19, 199),
+    "个护化妆/香水彩妆": (39, 999),
+    # 服饰内衣
+    "服饰内衣/女装": (59, 999), "服饰内衣/男装": (59, 1299), "服饰内衣/内衣": (19, 299),
+    "服饰内衣/洗衣服务": (19, 99), "服饰内衣/服饰配件": (15, 399),
+    # 钟表, 鞋靴
+    "钟表/钟表": (99, 9999), "鞋靴/流行男鞋": (99, 899), "鞋靴/时尚女鞋": (89, 899),
+    # 母婴
+    "母婴/奶粉": (149, 459), "母婴/营养辅食": (19, 199), "母婴/尿裤湿巾": (19, 199),
+    "母婴/喂养用品": (19, 499), "母婴/洗护用品": (15, 199), "母婴/童车童床": (199, 2999),
+    "母婴/寝居服饰": (29, 299), "母婴/妈妈专区": (39, 399), "母婴/童装童鞋": (39, 399),
+    "母婴/安全座椅": (299, 2999),
+    # 礼品箱包
+    "礼品箱包/潮流女包": (99, 1299), "礼品箱包/精品男包": (99, 1299),
+    "礼品箱包/功能箱包": (69, 999), "礼品箱包/礼品": (29, 999),
+    "礼品箱包/奢侈品": (1999, 29999), "礼品箱包/婚庆": (29, 2999),
+    # 食品饮料、保健食品
+    "食品饮料、保健食品/进口食品": (15, 199), "食品饮料、保健食品/地方特产": (19, 199),
+    "食品饮料、保健食品/休闲食品": (9, 99), "食品饮料、保健食品/粮油调味": (9, 149),
+    "食品饮料、保健食品/饮料冲调": (19, 199), "食品饮料、保健食品/食品礼券": (99, 699),
+    "食品饮料、保健食品/茗茶": (49, 1299),
+    # 珠宝
+    "珠宝/时尚饰品": (19, 299), "珠宝/黄金": (999, 12999), "珠宝/K金饰品": (399, 3999),
+    "珠宝/金银投资": (499, 19999), "珠宝/银饰": (59, 699), "珠宝/钻石": (1999, 29999),
+    "珠宝/翡翠玉石": (299, 19999), "珠宝/水晶玛瑙": (49, 999), "珠宝/彩宝": (199, 9999),
+    "珠宝/铂金": (999, 9999), "珠宝/木手串/把件": (39, 1999), "珠宝/珍珠": (199, 4999),
+    # 汽车用品
+    "汽车用品/维修保养": (19, 899), "汽车用品/车载电器": (49, 1499),
+    "汽车用品/美容清洗": (9, 299), "汽车用品/汽车装饰": (15, 599),
+    "汽车用品/安全自驾": (39, 999), "汽车用品/汽车服务": (49, 999),
+    "汽车用品/赛事改装": (199, 4999),
+    # 运动健康
+    "运动健康/运动鞋包": (99, 1299), "运动健康/运动服饰": (59, 999),
+    "运动健康/骑行运动": (99, 3999), "运动健康/垂钓用品": (19, 999),
+    "运动健康/游泳用品": (19, 399), "运动健康/户外鞋服": (79, 1999),
+    "运动健康/户外装备": (29, 1999), "运动健康/健身训练": (29, 3999),
+    "运动健康/体育用品": (19, 999),
+    # 玩具乐器
+    "玩具乐器/乐器": (59, 8999),
+    # 生鲜
+    "生鲜/产地直供": (29, 199), "生鲜/水果": (19, 199), "生鲜/猪牛羊肉": (39, 399),
+    "生鲜/海鲜水产": (39, 599), "生鲜/禽肉蛋品": (19, 149), "生鲜/冷冻食品": (12, 99),
+    "生鲜/熟食腊味": (29, 299), "生鲜/饮品甜品": (9, 99), "生鲜/蔬菜": (5, 59),
+}
+LEAF_PRICE_BANDS: dict[str, tuple[int, int]] = {
+    "手机通讯/对讲机": (99, 899), "运营商/选号中心": (49, 200), "运营商/装宽带": (99, 1200),
+    "运营商/办套餐": (29, 300), "手机配件/移动电源": (49, 199), "手机配件/蓝牙耳机": (59, 1299),
+    "手机配件/数据线": (9, 59), "手机配件/充电器": (19, 129), "手机配件/手机贴膜": (9, 49),
+    "手机配件/手机保护套": (9, 69), "手机配件/便携/无线音响": (59, 699),
+    "数码配件/存储卡": (19, 299), "数码配件/读卡器": (9, 79), "数码配件/滤镜": (29, 599),
+    "外设产品/U盘": (19, 199), "外设产品/鼠标垫": (9, 69), "外设产品/移动硬盘": (299, 1299),
+    "外设产品/鼠标": (29, 499), "外设产品/键盘": (49, 999), "外设产品/UPS电源": (299, 2999),
+    "电脑配件/CPU": (499, 4999), "电脑配件/显卡": (999, 9999), "电脑配件/显示器": (599, 4999),
+    "电脑配件/装机配件": (9, 199), "电脑配件/散热器": (49, 599), "电脑配件/组装电脑": (2999, 12999),
+    "电脑整机/平板电脑配件": (29, 499), "电脑整机/笔记本配件": (29, 499),
+    "电脑整机/服务器/工作站": (4999, 29999),
+    "大 家 电/平板电视": (1299, 9999), "大 家 电/空调": (1999, 8999), "大 家 电/冰箱": (1299, 8999),
+    "大 家 电/洗衣机": (999, 5999), "大 家 电/家电配件": (19, 299),
+    "大 家 电/DVD/电视盒子": (99, 699),
+    "大 家 电/电视盒子": (99, 699), "大 家 电/迷你音响": (199, 1999),
+    "五金家装/家具五金": (5, 80), "五金家装/电动工具": (99, 999), "五金家装/插座": (19, 129),
+    "五金家装/电线/线缆": (19, 299), "五金家装/电气开关": (9, 99), "五金家装/LED灯": (9, 99),
+    "五金家装/监控安防": (99, 999), "五金家装/门铃": (29, 399),
+    "生活电器/插座": (19, 129), "生活电器/扫地机器人": (999, 3999), "生活电器/净水器": (699, 4999),
+    "摄影摄像/单反相机": (2999, 19999), "摄影摄像/镜头": (999, 12999),
+    "摄影摄像/拍立得": (299, 1299),
+    "摄影摄像/冲印服务": (9, 99), "摄影摄像/数码相框": (199, 999),
+    "智能设备/智能手环": (99, 499), "智能设备/无人机": (1999, 9999),
+    "办公设备/白板": (59, 599), "办公设备/碎纸机": (199, 1299), "办公设备/投影配件": (29, 499),
+    "游戏设备/游戏机": (1299, 4999), "游戏设备/游戏周边": (29, 299),
+    "服饰配件/领带": (39, 299), "服饰配件/口罩": (5, 39), "服饰配件/钥匙扣": (9, 59),
+    "女装/羽绒服": (299, 2499), "女装/皮草": (1999, 12999), "女装/婚纱": (999, 6999),
+    "男装/羽绒服": (299, 2499), "男装/西服套装": (599, 3999), "男装/T恤": (39, 199),
+    "女装/T恤": (39, 199), "内衣/连裤袜/丝袜": (9, 69),
+    "钟表/男表": (299, 9999), "钟表/瑞表": (2999, 49999), "钟表/闹钟": (19, 199),
+    "钟表/座钟挂钟": (59, 999), "钟表/钟表配件": (19, 199),
+    "乐器/钢琴": (9999, 49999), "乐器/乐器配件": (9, 199), "乐器/口琴/口风琴/竖笛": (19, 299),
+    "健身训练/跑步机": (1499, 6999), "健身训练/健身车/动感单车": (799, 3999),
+    "健身训练/综合训练器": (999, 6999), "健身训练/运动护具": (19, 199),
+    "骑行运动/山地车/公路车": (899, 8999), "骑行运动/折叠车": (599, 3999),
+    "骑行运动/电动车": (1999, 5999), "骑行运动/骑行装备": (19, 399),
+    "奢侈品/高档化妆品": (599, 3999), "奢侈品/名品腕表": (9999, 59999),
+    "黄金/黄金转运珠": (299, 1999), "金银投资/投资银": (199, 3999),
+    "茗茶/普洱": (99, 1999), "食品礼券/卡券": (100, 500),
+    "水果/车厘子/樱桃": (79, 399), "海鲜水产/海参": (299, 2999),
+    "童车童床/婴儿床垫": (199, 999), "童车童床/滑板车": (99, 599),
+    "安全座椅/增高垫": (99, 399), "尿裤湿巾/婴儿湿巾": (9, 69),
+}
+# fmt: on
 
 # fmt: off
 DEMO_BRANDS = (
@@ -309,16 +435,32 @@ STATUSES = (
     [15, 15, 60, 10],
 )
 SKUS_PER_PRODUCT = ([1, 2, 3, 4, 5], [20, 20, 25, 20, 15])
-# Typical price of a role, relative to its leaf's typical price.
-ROLE_PRICE_FACTOR = {ProductRole.TRAFFIC: 0.6, ProductRole.REGULAR: 1.0, ProductRole.IMAGE: 3.0}
+# Where in its band (0 = the band's low end, 1 = its high end, on a log scale) a product of
+# each role draws its price: traffic drivers are the cheap end, image products the top.
+ROLE_BAND_POSITION = {
+    ProductRole.TRAFFIC: (0.0, 0.35),
+    ProductRole.REGULAR: (0.2, 0.75),
+    ProductRole.IMAGE: (0.6, 1.0),
+}
 WARNING_LEVELS = (0, 5, 10, 10, 20, 20, 30, 50)
 BUNDLE_RATE = 0.01
-# Prices as fractions of retail: (cost low, cost high, distribution low, distribution high).
-MARGINS = {
-    ProductRole.TRAFFIC: (0.82, 0.94, 0.90, 0.97),
-    ProductRole.REGULAR: (0.45, 0.70, 0.72, 0.88),
-    ProductRole.IMAGE: (0.30, 0.50, 0.65, 0.85),
+# A bundle sells for this share of its parts (组合更优惠), still above their summed cost.
+BUNDLE_PRICE_SHARE = 0.95
+# Cost as a fraction of retail per role (a traffic driver earns 10-20 %, the everyday range
+# 30-40 %, an image product 50-65 %), and the distribution price as a fraction of retail.
+COST_SHARE = {
+    ProductRole.TRAFFIC: (0.80, 0.90),
+    ProductRole.REGULAR: (0.60, 0.70),
+    ProductRole.IMAGE: (0.35, 0.50),
 }
+DISTRIBUTION_SHARE = (0.80, 0.90)
+# A distributor still leaves the shop this much over cost, whatever the role.
+DISTRIBUTION_OVER_COST = 1.04
+# Days since launch: new products (名特优新's 新) came out lately, the rest over three years.
+NEW_LAUNCH_DAYS = (14, 120)
+LAUNCH_DAYS = (240, 1100)
+LAUNCH_COHORT_DAYS = 7
+CATMALL_LAUNCH_DAYS = 700
 
 
 def ean13_from_serial(serial: int) -> str:
@@ -333,6 +475,24 @@ def ean13_from_serial(serial: int) -> str:
 
 def _money(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
+
+
+def charm_price_cents(yuan: float) -> int:
+    """Return a shelf price in cents as shops set them: ¥39.90, ¥129, ¥1,299."""
+    if yuan < 100:
+        return int(yuan) * 100 + 90
+    if yuan < 1000:
+        return (int(yuan) // 10 * 10 + 9) * 100
+    return (int(yuan) // 100 * 100 + 99) * 100
+
+
+def price_band(*, top: str, middle: str, leaf: str) -> tuple[int, int]:
+    """Return the retail band in yuan of a leaf: its own, its 中类's, else its 大类's."""
+    return (
+        LEAF_PRICE_BANDS.get(f"{middle}/{leaf}")
+        or MIDDLE_PRICE_BANDS.get(f"{top}/{middle}")
+        or PRICE_BANDS.get(top, DEFAULT_PRICE_BAND)
+    )
 
 
 def _columns_cache() -> Callable[[Attribute, object], dict]:
@@ -449,9 +609,9 @@ class _CatalogLoader:
         self.phone_category_ids: set[str] = set()  # cat-mall ids holding the real phones
         self.catmall_attribute_code: dict[str, str] = {}  # attr_id -> code
         # Set by generate_products: (pk, name, top name) of the leaves that get products,
-        # a typical price per leaf, and real measurements to draw from.
+        # the retail band of each leaf, and real measurements to draw from.
         self.leaves: list[tuple[int, str, str]] = []
-        self.leaf_price: dict[int, float] = {}
+        self.leaf_band: dict[int, tuple[int, int]] = {}
         self.measurements: list[tuple[int, int, int, int]] = []
 
     def add(self, key: str, n: int) -> None:
@@ -707,6 +867,7 @@ class _CatalogLoader:
             if subtitle and subtitle not in points.setdefault(row["spu_id"], []):
                 points[row["spu_id"]].append(subtitle)
         self.create_with_history(list(sku_objs.values()), SKU)
+        self.backdate({CATMALL_LAUNCH_DAYS: [product.pk for product in products.values()]})
         for row in sale_values:
             code = self.catmall_attribute_code[row["attr_id"]]
             values.append(self.value_for(code, row["attr_value"], sku=sku_objs[row["sku_id"]]))
@@ -744,10 +905,21 @@ class _CatalogLoader:
         return AttributeValue(attribute=attribute, **owner, **self.columns(attribute, raw))
 
     def cost_and_distribution(self, retail: int, role: str) -> tuple[int, int]:
-        cost_lo, cost_hi, dist_lo, dist_hi = MARGINS[role]
-        cost = int(retail * self.rng.uniform(cost_lo, cost_hi))
-        distribution = max(cost, int(retail * self.rng.uniform(dist_lo, dist_hi)))
+        cost = int(retail * self.rng.uniform(*COST_SHARE[role]))
+        distribution = int(retail * self.rng.uniform(*DISTRIBUTION_SHARE))
+        distribution = min(retail, max(distribution, int(cost * DISTRIBUTION_OVER_COST)))
         return cost, distribution
+
+    def backdate(self, launched: dict[int, list[int]]) -> None:
+        """Set when products and their SKUs were created, from days since launch → product ids.
+
+        ``created_at`` is ``auto_now_add``, so bulk inserts stamp now; one UPDATE per launch
+        week puts them back, so stock history never predates its SKU.
+        """
+        for days, product_ids in sorted(launched.items()):
+            when = self.now - dt.timedelta(days=days)
+            Product.objects.filter(pk__in=product_ids).update(created_at=when)
+            SKU.objects.filter(product_id__in=product_ids).update(created_at=when)
 
     # Generated products ----------------------------------------------------------------
 
@@ -757,18 +929,17 @@ class _CatalogLoader:
         leaves = list(
             Category.objects.filter(rght=F("lft") + 1)
             .order_by("pk")
-            .values_list("pk", "name", "tree_id")
+            .values_list("pk", "name", "tree_id", "level", "parent__name")
         )
         phone_pks = {self.catmall_category[c] for c in self.phone_category_ids}
-        self.leaves = [
-            (pk, name, self.top_name_by_tree[tree_id])
-            for pk, name, tree_id in leaves
-            if pk not in phone_pks and self.top_name_by_tree[tree_id] not in NO_PRODUCT_TOPS
-        ]
-        # A typical price per leaf, drawn log-uniformly inside its 大类's band.
-        for pk, _name, top in self.leaves:
-            low, high = PRICE_BANDS.get(top, DEFAULT_PRICE_BAND)
-            self.leaf_price[pk] = math.exp(self.rng.uniform(math.log(low), math.log(high)))
+        self.leaves = []
+        for pk, name, tree_id, level, parent in leaves:
+            top = self.top_name_by_tree[tree_id]
+            if pk in phone_pks or top in NO_PRODUCT_TOPS:
+                continue
+            self.leaves.append((pk, name, top))
+            middle = parent if level == 2 else name
+            self.leaf_band[pk] = price_band(top=top, middle=middle or "", leaf=name)
         self.measurements = _olist_measurements(self.paths["olist_products"])
 
         made_skus = 0
@@ -806,6 +977,8 @@ class _Chunk:
         self.points: list[SellingPoint] = []
         self.images: list[ProductImage] = []
         self.components: list[BundleComponent] = []
+        # (product, days since its launch), rounded to launch weeks.
+        self.launch_days: list[tuple[Product, int]] = []
         # (sku, retail cents, distribution cents, cost cents or None) of plain SKUs.
         self.plain: list[tuple[SKU, int, int, int | None]] = []
 
@@ -835,6 +1008,8 @@ class _Chunk:
             is_new=rng.random() < 0.15,
         )
         self.products.append(product)
+        days = rng.randint(*(NEW_LAUNCH_DAYS if product.is_new else LAUNCH_DAYS))
+        self.launch_days.append((product, days - days % LAUNCH_COHORT_DAYS))
 
         templates = [t for t in SELLING_POINTS if brand is not None or "{brand}" not in t]
         n_points = 0 if draft and rng.random() < 0.3 else rng.randint(1, 4)
@@ -849,9 +1024,11 @@ class _Chunk:
         n_skus = rng.choices(*SKUS_PER_PRODUCT)[0]
         specs = rng.sample(PACK_OPTIONS if top in SHELF_LIFE_TOPS else SPEC_OPTIONS, n_skus)
         weight, length, width, height = rng.choice(loader.measurements)
-        price = loader.leaf_price[leaf_pk] * ROLE_PRICE_FACTOR[role]
+        low, high = loader.leaf_band[leaf_pk]
+        position = rng.uniform(*ROLE_BAND_POSITION[role])
+        price = math.exp(math.log(low) + position * (math.log(high) - math.log(low)))
         for k, spec in enumerate(specs):
-            retail = max(1, round(price * (1 + 0.12 * k))) * 100 - 10
+            retail = charm_price_cents(min(high, price * (1 + 0.08 * k)))
             cost, distribution = loader.cost_and_distribution(retail, role)
             anomaly = rng.random()
             if anomaly < 0.01:
@@ -915,6 +1092,8 @@ class _Chunk:
                 status=ProductStatus.LISTED,
             )
             self.products.append(product)
+            newest = min(days for made, days in self.launch_days if made is first.product)
+            self.launch_days.append((product, newest))
             retail = sum(p[1] * q for p, q in zip(parts, quantities, strict=True))
             distribution = sum(p[2] * q for p, q in zip(parts, quantities, strict=True))
             costs = [p[3] for p in parts]
@@ -928,8 +1107,8 @@ class _Chunk:
                 code=f"{product.code}-1",
                 name=product.name,
                 barcode=loader.next_barcode(),
-                retail_price=_money(int(retail * 0.9)),
-                distribution_price=_money(int(distribution * 0.9)),
+                retail_price=_money(charm_price_cents(retail * BUNDLE_PRICE_SHARE / 100)),
+                distribution_price=_money(int(distribution * BUNDLE_PRICE_SHARE)),
                 cost_price=None if cost is None else _money(cost),
                 weight_g=sum(p[0].weight_g * q for p, q in zip(parts, quantities, strict=True)),
                 is_bundle=True,
@@ -954,6 +1133,10 @@ class _Chunk:
         SellingPoint.objects.bulk_create(self.points, batch_size=BATCH_SIZE)
         ProductImage.objects.bulk_create(self.images, batch_size=BATCH_SIZE)
         BundleComponent.objects.bulk_create(self.components, batch_size=BATCH_SIZE)
+        launched: dict[int, list[int]] = defaultdict(list)
+        for product, days in self.launch_days:
+            launched[days].append(product.pk)
+        loader.backdate(launched)
         loader.add("products", len(self.products))
         loader.add("skus", len(self.skus))
         loader.add("bundles", sum(1 for sku in self.skus if sku.is_bundle))

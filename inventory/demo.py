@@ -1,6 +1,13 @@
 """Demo stock: two warehouses with slots sized from the SKUs' real dimensions, FIFO lots
 received over the past year, and a year of sales shipped from them (``seed_demo`` hook).
 
+Each sale is reserved under the order number its platform gave it (``catalog.demo_identities``),
+so the orders demo finds its channel from that number. A SKU sells only after its launch and
+is received before it sells; a few SKUs stop selling months ago (slow movers) or long ago
+(dead stock), so the slow-mover report has every class and action to show. Promotions of
+the shopping calendar (``promotion_calendar``) lock stock under their names: past ones
+locked and released, current and coming ones still held.
+
 Everything goes through ``inventory.services``, so the ledger, the stock levels and the
 stock columns agree (``check_stock_integrity`` passes after seeding). The services stamp
 ``timezone.now()`` on their moves; to post a year of history the seeder sets their clock
@@ -28,6 +35,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.demo_identities import channel_of_order, channel_order_number
+from catalog.enums import ProductRole
 from catalog.models import SKU
 from inventory import selectors, services
 from inventory.enums import SlotType
@@ -63,9 +72,57 @@ SHELVES_PER_AISLE = 10
 # Pick zones of nine aisles each; D is the reserve zone.
 PICK_ZONES = "ABCEFGHJK"
 
+# A SKU's first sale comes at least this long after its launch (its first lot arrives between).
+FIRST_SALE_AFTER_LAUNCH_DAYS = 14
+# Shares of the stocked SKUs that stopped selling: dead stock (no sale for over
+# INVENTORY_SLOW_DEAD_DAYS) and slow movers (none for a few months); at least MIN_QUIET each.
+DEAD_SHARE, SLOW_SHARE, MIN_QUIET = 0.04, 0.08, 2
+# Units a receipt's cost may differ from the SKU's cost price (suppliers round, freight varies).
+LOT_COST_SPREAD = (0.97, 1.03)
+
 OLIST_ITEMS = Path("olist-sample") / "olist_order_items_dataset.csv"
 OLIST_ORDERS = Path("olist-sample") / "olist_orders_dataset.csv"
 ORDER_REFERENCE = "sales_order"
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """A campaign of the Chinese shopping calendar, as the demo dates it around today."""
+
+    name: str
+    start: dt.date
+    end: dt.date
+    discount: Decimal  # off the retail price, as a fraction
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（{self.start:%Y-%m-%d}至{self.end:%Y-%m-%d}）"
+
+
+# name, (start month, day), (end month, day), discount off retail.
+PROMOTION_CALENDAR = (
+    ("年货节", (1, 5), (1, 20), "0.10"),
+    ("38女王节", (3, 1), (3, 8), "0.10"),
+    ("618大促", (6, 1), (6, 18), "0.15"),
+    ("99划算节", (9, 1), (9, 9), "0.08"),
+    ("双11预热", (10, 20), (10, 31), "0.05"),
+    ("双11狂欢节", (11, 1), (11, 11), "0.20"),
+    ("双12年终盛典", (12, 1), (12, 12), "0.12"),
+)
+PROMOTION_LOOKAHEAD_DAYS = 120
+
+
+def promotion_calendar(today: dt.date) -> list[Promotion]:
+    """Return the campaigns of the past year and the next months, oldest first."""
+    promotions = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        for name, (m1, d1), (m2, d2), discount in PROMOTION_CALENDAR:
+            start, end = dt.date(year, m1, d1), dt.date(year, m2, d2)
+            if end >= today - dt.timedelta(days=HISTORY_DAYS) and start <= today + dt.timedelta(
+                days=PROMOTION_LOOKAHEAD_DAYS
+            ):
+                promotions.append(Promotion(name, start, end, Decimal(discount)))
+    return sorted(promotions, key=lambda promotion: promotion.start)
 
 
 def _say(stdout, message: str) -> None:
@@ -93,9 +150,20 @@ class _Sale:
 
 
 def _olist_sales(
-    *, skus: list[SKU], warehouses: dict[SKU, list[Warehouse]], limit: int, today: dt.date
+    *,
+    skus: list[SKU],
+    warehouses: dict[SKU, list[Warehouse]],
+    limit: int,
+    today: dt.date,
+    quiet_since: dict[int, int] | None = None,
 ) -> list[_Sale]:
-    """Return up to ``limit`` order lines of the last year, each one unit of one of ``skus``."""
+    """Return up to ``limit`` order lines of the last year, each one unit of one of ``skus``.
+
+    A product maps to a SKU by a stable hash; where that SKU was not launched yet, or has
+    been quiet since the line's date (``quiet_since``: SKU id → days ago), the next SKU in
+    the list takes the line, so the history keeps its dates and quantities.
+    """
+    quiet_since = quiet_since or {}
     data_dir = Path(settings.DATA_DIR)
     with (data_dir / OLIST_ORDERS).open(encoding="utf-8", newline="") as handle:
         placed = {
@@ -124,12 +192,24 @@ def _olist_sales(
     if len(items) > limit:
         items = [items[index * len(items) // limit] for index in range(limit)]
     tz = timezone.get_current_timezone()
+    launched = {sku.pk: timezone.localtime(sku.created_at).date() for sku in skus}
+    after_launch = dt.timedelta(days=FIRST_SALE_AFTER_LAUNCH_DAYS)
     sales = []
     for placed_at, order, _line, product in items:
-        sku = skus[_stable(product) % len(skus)]
+        day = placed_at.date()
+        days_ago = (today - day).days
+        first = _stable(product) % len(skus)
+        for probe in range(len(skus)):
+            sku = skus[(first + probe) % len(skus)]
+            if launched[sku.pk] + after_launch <= day and days_ago > quiet_since.get(sku.pk, -1):
+                break
+        else:
+            continue
         options = warehouses[sku]
         warehouse = options[_stable(order) % len(options)]
-        sales.append(_Sale(placed_at.replace(tzinfo=tz), order[:12], sku, warehouse))
+        channel = channel_of_order(order)
+        number = channel_order_number(order, channel=channel, placed=day)
+        sales.append(_Sale(placed_at.replace(tzinfo=tz), number, sku, warehouse))
     return sales
 
 
@@ -163,20 +243,48 @@ class _StockLoader:
 
     def choose_skus(self) -> list[SKU]:
         candidates = list(
-            SKU.objects.filter(
+            SKU.objects.select_related("product")
+            .filter(
                 is_active=True,
                 is_bundle=False,
                 cost_price__isnull=False,
                 length_mm__isnull=False,
                 width_mm__isnull=False,
                 height_mm__isnull=False,
-            ).order_by("code")
+            )
+            .order_by("code")
         )
         # A fifth of the catalogue at most, so a small catalogue gets a small warehouse; the
         # sales shrink in proportion.
         wanted = min(STOCKED_SKUS[self.scale], max(len(candidates) // 5, min(len(candidates), 20)))
         self.sales_limit = SHIPPED_LINES[self.scale] * wanted // STOCKED_SKUS[self.scale]
-        return sorted(self.rng.sample(candidates, wanted), key=lambda sku: sku.code)
+        chosen = self.rng.sample(candidates, wanted)
+        # Every role in stock, so margins and slow-mover actions per role have rows to show.
+        for role in ProductRole.values:
+            if not any(sku.product.role == role for sku in chosen):
+                extra = [sku for sku in candidates if sku.product.role == role]
+                chosen += self.rng.sample(extra, min(len(extra), MIN_QUIET))
+        return sorted(chosen, key=lambda sku: sku.code)
+
+    def choose_quiet(self, skus: list[SKU]) -> dict[int, int]:
+        """Pick the SKUs that stopped selling; return SKU id → days ago of their last sale.
+
+        Dead stock stopped over INVENTORY_SLOW_DEAD_DAYS ago, slow movers two to five months
+        ago; the slow ones include an image and a traffic product (their actions differ).
+        """
+        dead_days = settings.INVENTORY_SLOW_DEAD_DAYS
+        old = [s for s in skus if (self.today - s.created_at.date()).days > dead_days + 60]
+        self.rng.shuffle(old)
+        n_dead = max(MIN_QUIET, round(len(skus) * DEAD_SHARE))
+        n_slow = max(MIN_QUIET, round(len(skus) * SLOW_SHARE))
+        slow = [s for s in old if s.product.role == ProductRole.IMAGE][:1]
+        slow += [s for s in old if s.product.role == ProductRole.TRAFFIC][:1]
+        slow += [s for s in old if s not in slow][: max(0, n_slow - len(slow))]
+        dead = [s for s in old if s not in slow][:n_dead]
+        no_sale = settings.INVENTORY_SLOW_NO_SALE_DAYS
+        quiet = {s.pk: self.rng.randint(no_sale + 10, dead_days - 30) for s in slow}
+        quiet.update({s.pk: self.rng.randint(dead_days + 20, dead_days + 60) for s in dead})
+        return quiet
 
     def build_warehouses(self, skus: list[SKU]) -> None:
         self.warehouses = Warehouse.objects.bulk_create(
@@ -265,13 +373,16 @@ class _StockLoader:
             for warehouse in warehouses:
                 sold = sorted(demand[warehouse, sku], reverse=True)  # oldest first
                 draw = self.rng.random()
-                if draw < 0.05:
+                if draw < 0.05 and sku.pk not in self.quiet:
                     final = 0
                 elif draw < 0.15:
                     final = self.rng.randint(1, max(1, sku.warning_level))
                 else:
                     final = self.rng.randint(sku.warning_level + 5, sku.warning_level * 4 + 60)
-                oldest = max(sold[0] + 1 if sold else 0, self.rng.randint(20, HISTORY_DAYS))
+                # The first lot arrives after the launch and before the first sale.
+                age = (self.today - sku.created_at.date()).days
+                oldest = min(self.rng.randint(20, HISTORY_DAYS), age - RECEIPT_EVERY_DAYS)
+                oldest = max(sold[0] + 1 if sold else 1, oldest)
                 lot_count = self.rng.randint(1, 2)
                 days = sorted(
                     {
@@ -304,7 +415,7 @@ class _StockLoader:
                             sku=sku,
                             quantity=units,
                             unit_cost=(
-                                sku.cost_price * Decimal(self.rng.uniform(0.92, 1.08))
+                                sku.cost_price * Decimal(self.rng.uniform(*LOT_COST_SPREAD))
                             ).quantize(Decimal("0.01")),
                         )
                         for sku, units in receipt
@@ -392,13 +503,21 @@ class _StockLoader:
         )
         in_stock = [sku for sku in skus if sku.pk in available]
         orders = []
-        for number in range(min(12, len(in_stock))):
+        numbers = [self.todays_number(n) for n in range(min(12, len(in_stock)) + 1)]
+        for number in numbers[:-1]:
             for sku in self.rng.sample(in_stock, min(2, len(in_stock))):
-                orders.append(_Sale(self.at(0), f"T{self.today:%m%d}{number:03d}", sku, main))
+                orders.append(_Sale(self.at(0), number, sku, main))
         # Two lines of one SKU in different orders merge into one pick-list line.
         if in_stock:
-            orders.append(_Sale(self.at(0), f"T{self.today:%m%d}999", in_stock[0], main))
+            orders.append(_Sale(self.at(0), numbers[-1], in_stock[0], main))
         self.ship(0, orders, reserve_only=True)
+
+    def todays_number(self, index: int) -> str:
+        key = f"today-{self.today}-{index}"
+        channel = channel_of_order(key)
+        if channel == "DIST":  # the distributor desk's orders are typed in, not today's wave
+            channel = "TMALL"
+        return channel_order_number(key, channel=channel, placed=self.today)
 
     def defects_and_locks(self, skus: list[SKU]) -> None:
         main = self.warehouses[0]
@@ -435,21 +554,37 @@ class _StockLoader:
                     reason=_("Damaged in transit"),
                 )
                 self.counts["defective units"] += 2
-            if ids[5:10]:
+        self.promotion_locks(main, [by_id[sku_id] for sku_id in ids[5:]])
+
+    def promotion_locks(self, warehouse: Warehouse, skus: list[SKU]) -> None:
+        """Lock stock for each campaign under its name: a week before it starts, released when
+        it ends; a current or coming campaign still holds its stock."""
+        for index, promotion in enumerate(promotion_calendar(self.today)):
+            chosen = skus[index * 3 % max(1, len(skus)) :][:3] or skus[:3]
+            if not chosen:
+                return
+            locked_at = max(
+                promotion.start - dt.timedelta(days=7), self.today - dt.timedelta(days=HISTORY_DAYS)
+            )
+            locked_at = min(locked_at, self.today)
+            clock = dt.datetime.combine(locked_at, dt.time(8), tzinfo=self.tz)
+            with _services_clock(clock):
                 locks = services.stock_lock(
-                    warehouse=main,
+                    warehouse=warehouse,
                     lines=[
                         services.StockLine(
-                            sku=by_id[sku_id],
-                            quantity=10,
-                            reference_type="promotion",
-                            reference_id="1111",
+                            sku=sku,
+                            quantity=5,
+                            reference_type=selectors.PROMOTION_REFERENCE,
+                            reference_id=f"{promotion.name}-{promotion.start:%Y}",
                         )
-                        for sku_id in ids[5:10]
+                        for sku in chosen
                     ],
-                    reason=_("Held for the 11.11 promotion"),
+                    reason=promotion.label,
                 )
-                self.counts["stock locks"] += len(locks)
+            self.counts["stock locks"] += len(locks)
+            if promotion.end < self.today:
+                services.stock_unlock(locks=locks)
 
 
 def seed_stock(*, scale: str, seed: int = 42, stdout=None) -> dict[str, int]:
@@ -468,11 +603,13 @@ def seed_stock(*, scale: str, seed: int = 42, stdout=None) -> dict[str, int]:
             _say(stdout, _("No SKUs with cost and dimensions: demo stock skipped."))
             return {}
         loader.build_warehouses(skus)
+        loader.quiet = loader.choose_quiet(skus)
         sales = _olist_sales(
             skus=skus,
             warehouses=loader.stocked,
             limit=loader.sales_limit,
             today=loader.today,
+            quiet_since=loader.quiet,
         )
         receipts = loader.plan_receipts(sales)
         loader.build_slots(receipts)
@@ -491,7 +628,7 @@ def seed_stock(*, scale: str, seed: int = 42, stdout=None) -> dict[str, int]:
         started = time.monotonic()
         loader.defects_and_locks(skus)
         loader.todays_orders(skus)
-        loader.stage(_("Defective units, a promotion lock and today's orders"), started)
+        loader.stage(_("Defective units, promotion locks and today's orders"), started)
     return dict(loader.counts)
 
 

@@ -554,3 +554,22 @@ def stock_integrity_mismatches() -> list[str]:
             % {"move": move_id, "sku": move_sku, "lot": lot_id, "lot_sku": lot_sku}
         )
     return lines
+
+
+PROMOTION_REFERENCE = "promotion"
+
+
+def promotion_locks() -> list[dict]:
+    """Return the stock locked for promotions, one row per campaign, the latest first: its
+    name (the lock's reason), when the stock was locked, SKUs, units locked and still held."""
+    return list(
+        StockLock.objects.filter(reference_type=PROMOTION_REFERENCE)
+        .values("reason")
+        .annotate(
+            locked_at=Min("created_at"),
+            skus=Count("sku", distinct=True),
+            units=Sum("quantity"),
+            held=Sum(F("quantity") - F("released")),
+        )
+        .order_by("-locked_at", "reason")
+    )

@@ -10,12 +10,20 @@ reserved-but-unpicked demo orders become allocated orders, and the demo backorde
 channel orders that wait for them. Then a few fresh orders go through the services: pending
 payment, waiting for a listing, picking, packed, a failed packing check, cancelled and
 returned. Deterministic for a seed.
+
+The history is re-labelled for a Chinese shop (``catalog.demo_identities``): each olist
+customer becomes a Chinese buyer in the province of the same rank, each order keeps the
+platform order number inventory reserved it under (the number's format names the channel),
+and a line sells at the SKU's retail price, its distribution price to a distributor, or the
+campaign price when the order was placed during a promotion of ``promotion_calendar`` — never
+below what the goods cost, so no history line loses money.
 """
 
 import csv
 import datetime as dt
 import hashlib
 import random
+import re
 import time
 from collections import defaultdict
 from decimal import Decimal
@@ -27,8 +35,25 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.demo import charm_price_cents
+from catalog.demo_identities import (
+    CHANNEL_SHARES,
+    ORDER_NUMBER_PATTERNS,
+    channel_of_order,
+    channel_order_number,
+    mobile_masked,
+    person_name,
+    province_of_state,
+    street_address,
+)
 from catalog.models import SKU
-from inventory.demo import OLIST_ITEMS, OLIST_ORDERS, ORDER_REFERENCE
+from inventory.demo import (
+    OLIST_ITEMS,
+    OLIST_ORDERS,
+    ORDER_REFERENCE,
+    Promotion,
+    promotion_calendar,
+)
 from inventory.enums import MoveKind
 from inventory.models import Reservation, StockMove, Warehouse, WarehouseStock
 from orders import services
@@ -57,21 +82,40 @@ from orders.models import (
 )
 
 OLIST_CUSTOMERS = Path("olist-sample") / "olist_customers_dataset.csv"
-# code, name, kind, shop code, shop name, share of the orders (out of 100)
+# code, name, kind, shop code, shop name; the shares of the orders are CHANNEL_SHARES.
 CHANNELS = (
-    ("TMALL", "天猫", ChannelKind.TMALL, "TM-FLAG", "精细天猫旗舰店", 35),
-    ("JD", "京东", ChannelKind.JD, "JD-SELF", "精细京东自营店", 20),
-    ("PDD", "拼多多", ChannelKind.PINDUODUO, "PDD-1", "精细拼多多店", 15),
-    ("DOUYIN", "抖音", ChannelKind.DOUYIN, "DY-LIVE", "精细抖音直播间", 15),
-    ("WEB", "官网商城", ChannelKind.OWN_WEB, "WEB", "精细官网", 10),
-    ("DIST", "分销", ChannelKind.DISTRIBUTOR, "DIST-DESK", "分销客服台", 5),
+    ("TMALL", "天猫", ChannelKind.TMALL, "TM-FLAG", "精细旗舰店（天猫）"),
+    ("JD", "京东", ChannelKind.JD, "JD-SELF", "精细京东自营旗舰店"),
+    ("PDD", "拼多多", ChannelKind.PINDUODUO, "PDD-FLAG", "精细官方旗舰店（拼多多）"),
+    ("DOUYIN", "抖音", ChannelKind.DOUYIN, "DY-SHOP", "精细抖音小店"),
+    ("WEB", "官网商城", ChannelKind.OWN_WEB, "WEB", "精细官方商城"),
+    ("DIST", "分销", ChannelKind.DISTRIBUTOR, "DIST-DESK", "精细分销订货台"),
 )
+# code, name, credit limit, payment days, contact, phone, address
 DISTRIBUTORS = (
-    ("D-HZ01", "杭州优品商贸有限公司", Decimal("200000.00"), 30),
-    ("D-CD02", "成都锦程供应链有限公司", Decimal("120000.00"), 45),
-    ("D-WH03", "武汉九通百货批发部", Decimal("50000.00"), 15),
-)
-CARRIERS = ("顺丰", "中通", "圆通", "京东物流", "韵达")
+    (
+        "D-HZ01", "杭州优品商贸有限公司", Decimal("200000.00"), 30, "王经理", "0571-86902318",
+        "浙江省杭州市拱墅区莫干山路 972 号北部软件园 3 号楼 502 室",
+    ),
+    (
+        "D-CD02", "成都锦程供应链有限公司", Decimal("120000.00"), 45, "李经理", "028-85547120",
+        "四川省成都市武侯区武科西二路 8 号锦程物流园 B 区",
+    ),
+    (
+        "D-WH03", "武汉九通百货批发部", Decimal("50000.00"), 15, "陈老板", "027-83651907",
+        "湖北省武汉市硚口区汉正街 127 号九通商城 2 楼",
+    ),
+)  # fmt: skip
+# A campaign price still earns this much over the SKU's cost (the lots' cost is within 3 %).
+PROMOTION_FLOOR_OVER_COST = Decimal("1.08")
+# Carriers and the shape of their waybill numbers (prefix, digits).
+CARRIERS = {
+    "顺丰": ("SF", 13),
+    "中通": ("75", 12),
+    "圆通": ("YT", 13),
+    "京东物流": ("JDVA", 11),
+    "韵达": ("43", 13),
+}
 # Share of shipped orders whose packing check caught a wrong parcel first; higher in the
 # busiest week, as after a big promotion.
 CATCH_RATE, PEAK_CATCH_RATE = 0.01, 0.05
@@ -94,6 +138,7 @@ class _OrderLoader:
         self.counts: dict[str, int] = defaultdict(int)
         self.now = timezone.now()
         self.tz = timezone.get_current_timezone()
+        self.buyers: dict[str, Customer] = {}
 
     # --- Reference data -------------------------------------------------------------------
 
@@ -107,7 +152,9 @@ class _OrderLoader:
                 for channel, row in zip(channels, CHANNELS, strict=True)
             ]
         )
-        self.weights = [row[5] for row in CHANNELS]
+        self.shop_of_channel = {
+            row[0]: shop for row, shop in zip(CHANNELS, self.shops, strict=True)
+        }
         self.distributors = Customer.objects.bulk_create(
             [
                 Customer(
@@ -117,51 +164,69 @@ class _OrderLoader:
                     price_tier=PriceType.DISTRIBUTION,
                     credit_limit=limit,
                     payment_days=days,
-                    contact_name="王经理",
-                    phone="0571-8888" + code[-2:],
+                    contact_name=contact,
+                    phone=phone,
+                    address=address,
                 )
-                for code, name, limit, days in DISTRIBUTORS
+                for code, name, limit, days, contact, phone, address in DISTRIBUTORS
             ]
         )
         self.counts["channels"] += len(channels)
 
-    def shop_for(self, order_id: str) -> Shop:
-        pick = _stable(order_id) % sum(self.weights)
-        for shop, weight in zip(self.shops, self.weights, strict=True):
-            if pick < weight:
-                return shop
-            pick -= weight
-        return self.shops[0]
+    def shop_for(self, number: str) -> Shop:
+        """Return the shop of a platform order number, which its format names."""
+        for code, pattern in ORDER_NUMBER_PATTERNS.items():
+            if re.match(pattern, number):
+                return self.shop_of_channel[code]
+        return self.shop_of_channel[CHANNEL_SHARES[0][0]]
+
+    def number_for(self, key: str, *, channel: str) -> str:
+        """Return a platform order number for a demo order placed today."""
+        return channel_order_number(key, channel=channel, placed=timezone.localdate())
 
     # --- The olist data -------------------------------------------------------------------
 
     def read_olist(self) -> None:
-        """Index the olist orders by the 12-character id inventory's demo referenced."""
+        """Index the olist orders by the platform number inventory's demo reserved them under."""
         data = Path(settings.DATA_DIR)
         with (data / OLIST_ORDERS).open(encoding="utf-8", newline="") as handle:
-            orders = {row["order_id"]: row for row in csv.DictReader(handle)}
+            orders = [row for row in csv.DictReader(handle) if row["order_purchase_timestamp"]]
         with (data / OLIST_CUSTOMERS).open(encoding="utf-8", newline="") as handle:
             self.customer_of = {
-                row["customer_id"]: (row["customer_unique_id"], row["customer_city"])
+                row["customer_id"]: (
+                    row["customer_unique_id"],
+                    row["customer_city"],
+                    row["customer_state"],
+                )
                 for row in csv.DictReader(handle)
             }
-        self.items: dict[str, list[Decimal]] = defaultdict(list)
-        placed_items = []
+        self.customer_states = sorted(state for _u, _c, state in self.customer_of.values())
         with (data / OLIST_ITEMS).open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                order = orders.get(row["order_id"])
-                if order is None or not order["order_purchase_timestamp"]:
-                    continue
-                self.items[row["order_id"][:12]].append(Decimal(row["price"]))
-                if order["order_status"] != "canceled":
-                    placed_items.append(
-                        dt.datetime.fromisoformat(order["order_purchase_timestamp"])
-                    )
-        self.orders = {order_id[:12]: row for order_id, row in orders.items()}
+            with_items = {row["order_id"] for row in csv.DictReader(handle)}
+        placed = {
+            row["order_id"]: dt.datetime.fromisoformat(row["order_purchase_timestamp"])
+            for row in orders
+        }
         # The same shift inventory's demo applied: the latest sale ends yesterday.
-        latest = max(placed_items) if placed_items else dt.datetime(2018, 1, 1)
+        sold = [
+            placed[row["order_id"]]
+            for row in orders
+            if row["order_status"] != "canceled" and row["order_id"] in with_items
+        ]
+        latest = max(sold) if sold else dt.datetime(2018, 1, 1)
         today = timezone.localdate()
         self.shift = dt.datetime.combine(today - dt.timedelta(days=1), latest.time()) - latest
+        self.orders = {}
+        for row in orders:
+            day = (placed[row["order_id"]] + self.shift).date()
+            channel = channel_of_order(row["order_id"])
+            number = channel_order_number(row["order_id"], channel=channel, placed=day)
+            self.orders[number] = row
+        self.promotions = promotion_calendar(today)
+
+    def promotion_on(self, moment: dt.datetime) -> Promotion | None:
+        day = timezone.localtime(moment).date()
+        return next((p for p in self.promotions if p.start <= day <= p.end), None)
 
     def placed_at(self, order_id: str, fallback: dt.datetime) -> dt.datetime:
         row = self.orders.get(order_id)
@@ -174,13 +239,32 @@ class _OrderLoader:
         if shop.channel.kind == ChannelKind.DISTRIBUTOR:
             return self.distributors[_stable(order_id) % len(self.distributors)]
         row = self.orders.get(order_id)
-        unique = self.customer_of.get(row["customer_id"]) if row else None
-        if unique is None:
-            return None
-        code = f"OL-{unique[0][:12]}"
+        known = self.customer_of.get(row["customer_id"]) if row else None
+        if known is None:  # today's orders: a buyer of the olist customers' mix of states
+            states = self.customer_states
+            known = (order_id, "", states[_stable(order_id) % len(states)] if states else "SP")
+        unique, city, state = known
+        # Buyer ids as the platforms hand them over: a number per buyer, stable per person.
+        code = f"KH{_stable(unique) % 10**10:010d}"
         if code not in cache:
-            cache[code] = Customer(code=code, name=unique[1].title(), kind=CustomerKind.RETAIL)
+            cache[code] = Customer(
+                code=code,
+                name=person_name(unique),
+                kind=CustomerKind.RETAIL,
+                phone=mobile_masked(unique),
+                address=street_address(
+                    unique, province=province_of_state(state), city_key=f"{state}:{city}"
+                ),
+            )
         return cache[code]
+
+    def buyer(self, key: str) -> Customer:
+        """Return the saved retail buyer of a demo order placed today (created on first use)."""
+        customer = self.customer_for(key, self.shops[0], self.buyers)
+        if customer.pk is None:
+            customer.save()
+            self.counts["customers"] += 1
+        return customer
 
     # --- History from inventory's reservations ---------------------------------------------
 
@@ -223,6 +307,9 @@ class _OrderLoader:
                 else:
                     status = OrderStatus.COMPLETED
             customer = self.customer_for(reference, shop, customers)
+            carrier = list(CARRIERS)[_stable(reference) % len(CARRIERS)]
+            prefix, digits = CARRIERS[carrier]
+            waybill = f"{prefix}{_stable(reference + carrier) % 10**digits:0{digits}d}"
             order = SalesOrder(
                 shop=shop,
                 number=reference,
@@ -235,22 +322,24 @@ class _OrderLoader:
                 shipped_at=shipped,
                 delivered_at=delivered,
                 completed_at=completed,
-                carrier=CARRIERS[_stable(reference) % len(CARRIERS)] if shipped else "",
-                tracking_number=f"JX{_stable(reference) % 10**12:012d}" if shipped else "",
+                carrier=carrier if shipped else "",
+                tracking_number=waybill if shipped else "",
             )
-            prices = self.items.get(reference) or [None]
-            price_type = (
-                PriceType.DISTRIBUTION
-                if shop.channel.kind == ChannelKind.DISTRIBUTOR
-                else PriceType.RETAIL
-            )
+            promotion = None
+            if shop.channel.kind == ChannelKind.DISTRIBUTOR:
+                price_type = PriceType.DISTRIBUTION
+            else:
+                promotion = self.promotion_on(placed)
+                price_type = PriceType.PROMOTION if promotion else PriceType.RETAIL
+            if promotion is not None:
+                order.note = promotion.name
             per_sku: dict[int, list[Reservation]] = defaultdict(list)
             for reservation in held:
                 per_sku[reservation.sku_id].append(reservation)
             lines = []
             for number, (sku_id, group) in enumerate(sorted(per_sku.items()), start=1):
                 units = sum(r.quantity for r in group)
-                price = prices[(number - 1) % len(prices)] or group[0].sku.retail_price or ZERO
+                price = line_price(group[0].sku, price_type, promotion)
                 lines.append(
                     SalesOrderLine(
                         line_no=number,
@@ -332,9 +421,11 @@ class _OrderLoader:
         for number, row in enumerate(rows, start=1):
             shop = self.shops[number % (len(self.shops) - 1)]
             paid = self.now - dt.timedelta(hours=number * 5)
+            channel = next(row[0] for row in CHANNELS if row[3] == shop.code)
             order = SalesOrder.objects.create(
                 shop=shop,
-                number=f"BO{paid:%m%d}{number:04d}",
+                customer=self.buyer(f"backorder-{number}"),
+                number=self.number_for(f"backorder-{number}", channel=channel),
                 source=OrderSource.CHANNEL,
                 warehouse=row.warehouse,
                 status=OrderStatus.PAID,
@@ -386,7 +477,8 @@ class _OrderLoader:
             first = in_stock[0].sku
             services.order_place(
                 shop=tmall,
-                number="TB-DEMO-PENDING-1",
+                number=self.number_for("pending-1", channel="TMALL"),
+                customer=self.buyer("pending-1"),
                 source=OrderSource.CHANNEL,
                 lines=[services.OrderLineInput(quantity=1, sku=first)],
             )
@@ -400,7 +492,8 @@ class _OrderLoader:
             )
             cancelled = services.order_place(
                 shop=tmall,
-                number="TB-DEMO-CANCEL-1",
+                number=self.number_for("cancel-1", channel="TMALL"),
+                customer=self.buyer("cancel-1"),
                 source=OrderSource.CHANNEL,
                 paid_at=self.now,
                 lines=[services.OrderLineInput(quantity=1, sku=in_stock[-1].sku)],
@@ -409,7 +502,8 @@ class _OrderLoader:
         # A channel order naming a code no listing answers to: it waits in the queue.
         services.order_place(
             shop=tmall,
-            number="TB-DEMO-UNMATCHED-1",
+            number=self.number_for("unmatched-1", channel="TMALL"),
+            customer=self.buyer("unmatched-1"),
             source=OrderSource.CHANNEL,
             paid_at=self.now,
             lines=[
@@ -447,6 +541,19 @@ class _OrderLoader:
                 ],
             )
             self.counts["returns"] += 1
+
+
+def line_price(sku: SKU, price_type: str, promotion: Promotion | None) -> Decimal:
+    """Return the unit price a history line sold at: the SKU's price of that type, a campaign
+    price at the promotion's discount but never within 8 % of the cost."""
+    if price_type == PriceType.DISTRIBUTION:
+        return sku.distribution_price or sku.retail_price or ZERO
+    retail = sku.retail_price or ZERO
+    if promotion is None or sku.cost_price is None:
+        return retail
+    discounted = Decimal(charm_price_cents(float(retail * (1 - promotion.discount)))) / 100
+    floor = (sku.cost_price * PROMOTION_FLOOR_OVER_COST).quantize(Decimal("0.01"))
+    return min(retail, max(discounted, floor))
 
 
 def seed_orders(*, scale: str, seed: int = 42, stdout=None) -> dict[str, int]:

@@ -2,13 +2,17 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from catalog.enums import ProductRole
 from orders.enums import LOGISTICS_ERRORS, ListingStatus, OrderStatus
 from orders.models import ChannelListing, PackingCheck, ReturnLine, SalesOrder, SalesOrderLine
+
+CENT = Decimal("0.01")
 
 
 def order_search(*, status: str = "", query: str = "", shop=None) -> QuerySet[SalesOrder]:
@@ -123,3 +127,42 @@ def logistics_error_rate(*, days: int = 30, end: dt.date | None = None) -> list[
         ErrorRateDay(day, shipped.get(day, 0), caught.get(day, 0), returned.get(day, 0))
         for day in (start + dt.timedelta(days=n) for n in range(days))
     ]
+
+
+def gross_margin_by_role() -> list[dict]:
+    """Return per product role the revenue, cost of goods (FIFO) and gross margin of what
+    shipped, in role order (traffic, regular, image); one GROUP BY.
+
+    Revenue = Σ unit price × shipped quantity, over lines with a recorded cost of goods;
+    gross margin = (revenue − cost of goods) ÷ revenue.
+    """
+    rows = {
+        row["sku__product__role"]: row
+        for row in SalesOrderLine.objects.filter(
+            shipped_quantity__gt=0, cost_of_goods__isnull=False, sku__isnull=False
+        )
+        .values("sku__product__role")
+        .annotate(
+            lines=Count("pk"),
+            revenue=Sum(F("unit_price") * F("shipped_quantity")),
+            cost=Sum("cost_of_goods"),
+        )
+        .order_by()
+    }
+    result = []
+    for role, label in ProductRole.choices:
+        row = rows.get(role)
+        if row is None or not row["revenue"]:
+            continue
+        revenue = row["revenue"].quantize(CENT)
+        cost = row["cost"].quantize(CENT)
+        result.append(
+            {
+                "role": label,
+                "lines": row["lines"],
+                "revenue": revenue,
+                "cost_of_goods": cost,
+                "margin_percent": ((revenue - cost) * 100 / revenue).quantize(Decimal("0.1")),
+            }
+        )
+    return result

@@ -1,6 +1,8 @@
-"""Demo purchasing (``seed_demo`` hook): suppliers of all four types named after olist
-sellers, offers for the stocked SKUs, and purchase orders in every state with their receipts
-(some late, some with rejected units), so the purchaser's dashboard has restock suggestions
+"""Demo purchasing (``seed_demo`` hook): suppliers of all four types, one per olist seller,
+re-labelled as companies of Chinese trade hubs (``catalog.demo_identities``: 深圳 for
+electronics, 义乌 for daily goods …), offers near the SKUs' cost from suppliers of their 大类,
+and purchase orders in every state with their receipts (some late, some with rejected
+units), so the purchaser's dashboard has restock suggestions
 and late orders to show and the scorecards differ.
 
 Runs after the inventory demo (INSTALLED_APPS order). Orders go through
@@ -22,7 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from catalog.models import SKU
+from catalog.demo_identities import supplier_identity
+from catalog.models import SKU, Category
 from inventory.demo import _services_clock
 from inventory.enums import SlotType
 from inventory.models import Slot, Warehouse, WarehouseStock
@@ -40,12 +43,9 @@ from purchasing.models import (
 OLIST_SELLERS = Path("olist-sample") / "olist_sellers_dataset.csv"
 SUPPLIERS = {"tiny": 8, "small": 16, "medium": 32, "large": 48}
 ORDERS = {"tiny": 14, "small": 36, "medium": 80, "large": 120}
-TYPE_NAMES = {
-    SupplierType.MANUFACTURER: "制造有限公司",
-    SupplierType.AGENT: "品牌代理有限公司",
-    SupplierType.WHOLESALER: "批发商行",
-    SupplierType.TRADING_COMPANY: "商贸有限公司",
-}
+# A supplier's price for a SKU, as a share of the SKU's cost price: near it, as the cost
+# price was set from these quotes.
+OFFER_COST_SPREAD = (0.95, 1.05)
 # Order states in rotation, so every state appears at every scale.
 STATES = (
     PurchaseOrderStatus.RECEIVED,
@@ -86,18 +86,21 @@ class _Loader:
     def suppliers(self) -> list[Supplier]:
         types = list(SupplierType.values)
         rows = []
+        self.tops_of: dict[str, set[str]] = {}
         for index, seller in enumerate(_sellers(SUPPLIERS[self.scale])):
             kind = types[index % len(types)]
-            city = seller["seller_city"].title()
+            who = supplier_identity(seller["seller_id"], supplier_type=kind, index=index)
+            code = f"SUP-{seller['seller_id'][:6].upper()}"
+            self.tops_of[code] = set(who["tops"].split(","))
             rows.append(
                 Supplier(
-                    code=f"SUP-{seller['seller_id'][:6].upper()}",
-                    name=f"{city} {TYPE_NAMES[kind]}",
+                    code=code,
+                    name=who["name"],
                     supplier_type=kind,
-                    contact_name=f"{seller['seller_state']} {index + 1:02d}",
-                    phone=f"0571-{8800_0000 + index * 137:08d}",
+                    contact_name=who["contact_name"],
+                    phone=who["phone"],
                     email=f"sales{index + 1:02d}@supplier.example",
-                    address=f"{city}, {seller['seller_state']} {seller['seller_zip_code_prefix']}",
+                    address=who["address"],
                     payment_terms_days=self.rng.choice((15, 30, 30, 45, 60)),
                     created_at=self.at(400),
                 )
@@ -108,11 +111,23 @@ class _Loader:
     def offers(self, suppliers: list[Supplier], skus: list[SKU]) -> dict[int, list[SupplierOffer]]:
         rows = []
         valid_from = self.today - dt.timedelta(days=365)
+        top_names = dict(Category.objects.filter(level=0).values_list("tree_id", "name"))
+        tree_of = dict(
+            SKU.objects.filter(pk__in=[sku.pk for sku in skus]).values_list(
+                "pk", "product__category__tree_id"
+            )
+        )
         for sku in skus:
-            chosen = self.rng.sample(suppliers, self.rng.choice((1, 2, 2, 3)))
+            # Suppliers of the SKU's 大类 first (an electronics maker does not sell tea).
+            top = top_names.get(tree_of.get(sku.pk), "")
+            fitting = [s for s in suppliers if top in self.tops_of.get(s.code, ())]
+            pool = fitting if len(fitting) >= 3 else suppliers
+            chosen = self.rng.sample(pool, min(len(pool), self.rng.choice((1, 2, 2, 3))))
             preferred = self.rng.random() < 0.15
             for position, supplier in enumerate(chosen):
-                cost = (sku.cost_price * Decimal(self.rng.uniform(0.85, 1.12))).quantize(CENT)
+                cost = (sku.cost_price * Decimal(self.rng.uniform(*OFFER_COST_SPREAD))).quantize(
+                    CENT
+                )
                 common = {
                     "supplier": supplier,
                     "sku": sku,

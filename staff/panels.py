@@ -78,6 +78,11 @@ def promotion_products(request) -> dict:
     return {"rows": list(catalog_selectors.listed_traffic_products()[:PANEL_ROWS])}
 
 
+def promotions(request) -> dict:
+    """Campaigns by name, with the stock locked for them and what they still hold."""
+    return {"rows": inventory_selectors.promotion_locks()[:PANEL_ROWS]}
+
+
 def product_lookup(request) -> dict:
     """Find a product by code, name, SKU code or barcode: selling points and availability."""
     query = request.GET.get("q", "").strip()
@@ -116,9 +121,12 @@ def skus_without_cost(request) -> dict:
 
 
 def standard_margins(request) -> dict:
-    """Standard margin (retail − cost) ÷ retail per product role, over priced SKUs."""
-    rows = catalog_selectors.standard_margin_by_role()
-    return {"rows": rows}
+    """Standard margin (retail − cost) ÷ retail per product role, over priced SKUs, beside the
+    gross margin the shipped orders made per role (revenue less FIFO cost of goods)."""
+    return {
+        "rows": catalog_selectors.standard_margin_by_role(),
+        "gross": order_selectors.gross_margin_by_role(),
+    }
 
 
 def restock_suggestions(request) -> dict:
@@ -163,6 +171,13 @@ PANELS: list[Panel] = [
         frozenset({MARKETER}),
         ("catalog.view_product",),
         promotion_products,
+    ),
+    Panel(
+        "promotions",
+        _("Promotions and their stock locks"),
+        frozenset({MARKETER, WAREHOUSE, MANAGER}),
+        ("inventory.view_stocklock",),
+        promotions,
     ),
     Panel(
         "product_lookup",
@@ -222,9 +237,9 @@ PANELS: list[Panel] = [
     ),
     Panel(
         "standard_margins",
-        _("Standard margin by product role"),
+        _("Margin by product role"),
         frozenset({FINANCE, MANAGER}),
-        ("catalog.view_sku", VIEW_COST, VIEW_MARGIN),
+        ("catalog.view_sku", "orders.view_salesorderline", VIEW_COST, VIEW_MARGIN),
         standard_margins,
     ),
 ]
