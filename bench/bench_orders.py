@@ -222,7 +222,7 @@ FLOOR_LINE = "(%s, %s, %s, '', %s, 'retail', 19.90, 0, 0, 0)"
 FLOOR_HOLD = "(%s, %s, NULL, %s, 'sales_order', %s, NULL, now(), 0, 0, 0)"
 FLOOR_TAKE = (
     "UPDATE inventory_warehousestock SET reserved = reserved + %s WHERE warehouse_id = %s "
-    "AND sku_id = %s AND on_hand - reserved - locked - defective >= %s"
+    "AND sku_id = %s AND on_hand - reserved - locked - defective - backordered >= %s"
 )
 
 

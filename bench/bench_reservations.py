@@ -146,7 +146,8 @@ def floor_statement(warehouse_id: int, sku_id: int) -> tuple[str, list]:
         created_at=timezone.now(),
     )
     sql = services._one_statement_sql(Reservation, "reserved", 1, services._relaxed_commit(True))
-    return sql, [1, warehouse_id, sku_id, 1, *services._hold_values([hold])]
+    # None: the reservation leaves the whole backordered column (the default).
+    return sql, [1, warehouse_id, sku_id, None, 1, *services._hold_values([hold])]
 
 
 def run(

@@ -40,6 +40,9 @@ class Shortfall:
     wanted: int
     available: int
     bundles: tuple[str, ...] = ()
+    # Units of 可发 on the shelf but owed to earlier waiting backorders (缺货), not counted in
+    # ``available``.
+    promised: int = 0
 
     def __str__(self) -> str:
         text = _("%(sku)s in %(warehouse)s: wanted %(wanted)d, available %(available)d") % {
@@ -48,6 +51,10 @@ class Shortfall:
             "wanted": self.wanted,
             "available": self.available,
         }
+        if self.promised:
+            text += " " + _("(%(promised)d more promised to waiting backorders)") % {
+                "promised": self.promised
+            }
         if self.bundles:
             text += " " + _("(component of %(bundles)s)") % {"bundles": ", ".join(self.bundles)}
         return text

@@ -14,7 +14,7 @@ constraints back all of it: on hand ≥ 0 and reserved + locked ≤ on hand − 
 
 import operator
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -731,11 +731,13 @@ def _expand(lines: Sequence[StockLine], problems: list[str]) -> list[_Part]:
 
 # Adds to reserved or locked only while what is left stays available: the statement that
 # makes oversell impossible. It takes the row lock and, when another transaction changed the
-# row meanwhile, re-checks the condition on the newest version.
+# row meanwhile, re-checks the condition on the newest version. The units owed to waiting
+# backorders ahead of the hold (a parameter; NULL: the whole backordered column) are not
+# available to it, so a new order never takes stock that earlier-paid orders wait for.
 _TAKE_AVAILABLE = (
     "UPDATE {table} SET {column} = {column} + %s "
     "WHERE warehouse_id = %s AND sku_id = %s "
-    "AND on_hand - reserved - locked - defective >= %s"
+    "AND on_hand - reserved - locked - defective - COALESCE(%s, backordered) >= %s"
 )
 
 
@@ -787,7 +789,7 @@ def _one_statement_sql(model, column: str, rows: int, prefix: str) -> str:
 
 
 def _hold_in_one_statement(
-    *, column: str, warehouse: Warehouse, units: int, holds, standalone: bool
+    *, column: str, warehouse: Warehouse, units: int, owed: int | None, holds, standalone: bool
 ) -> bool:
     """Take ``units`` of one SKU and insert the hold rows in one statement.
 
@@ -798,8 +800,9 @@ def _hold_in_one_statement(
     nothing. Return False, having written nothing, when the SKU is short.
     """
     sql = _one_statement_sql(type(holds[0]), column, len(holds), _relaxed_commit(standalone))
+    params = [units, warehouse.pk, holds[0].sku_id, owed, units, *_hold_values(holds)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [units, warehouse.pk, holds[0].sku_id, units, *_hold_values(holds)])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
         return False
@@ -808,7 +811,13 @@ def _hold_in_one_statement(
 
 
 def _hold_in_transaction(
-    *, column: str, warehouse: Warehouse, wanted: dict[int, int], holds, standalone: bool
+    *,
+    column: str,
+    warehouse: Warehouse,
+    wanted: dict[int, int],
+    owed: Callable[[int], int | None],
+    holds,
+    standalone: bool,
 ) -> list[int]:
     """Insert the hold rows, then take each SKU's units; return the SKUs that are short.
 
@@ -832,17 +841,27 @@ def _hold_in_transaction(
         cursor.execute(insert, _hold_values(holds))
         _set_ids(holds, cursor.fetchall())
         for sku_id in sorted(wanted):
-            cursor.execute(take, [wanted[sku_id], warehouse.pk, sku_id, wanted[sku_id]])
+            units = wanted[sku_id]
+            cursor.execute(take, [units, warehouse.pk, sku_id, owed(sku_id), units])
             if cursor.rowcount != 1:
                 short.append(sku_id)
     return short
 
 
-def _hold(*, column: str, warehouse: Warehouse, parts: Sequence[_Part], holds: Sequence) -> None:
+def _hold(
+    *,
+    column: str,
+    warehouse: Warehouse,
+    parts: Sequence[_Part],
+    holds: Sequence,
+    backorders_ahead: Mapping[int, int] | None,
+) -> None:
     """Write the hold rows (reservations or locks) and add their units to ``column``.
 
-    All or nothing: when any SKU is short, nothing is held and one ``InsufficientStock``
-    lists every short SKU with what was wanted and what is available.
+    ``backorders_ahead`` gives, per SKU id, the backordered units (缺货) owed to demand that
+    comes before this hold, which it must leave available; None: all of the SKU's
+    backordered column. All or nothing: when any SKU is short, nothing is held and one
+    ``InsufficientStock`` lists every short SKU with what was wanted and what is available.
     """
     wanted: dict[int, int] = defaultdict(int)
     skus: dict[int, SKU] = {}
@@ -852,11 +871,20 @@ def _hold(*, column: str, warehouse: Warehouse, parts: Sequence[_Part], holds: S
         skus[part.sku.pk] = part.sku
         if part.bundle is not None:
             bundles[part.sku.pk].add(part.bundle.code)
+
+    def owed(sku_id: int) -> int | None:
+        return None if backorders_ahead is None else backorders_ahead.get(sku_id, 0)
+
     standalone = not connection.in_atomic_block
     if connection.vendor == "postgresql" and len(wanted) == 1:
         [(sku_id, units)] = wanted.items()
         done = _hold_in_one_statement(
-            column=column, warehouse=warehouse, units=units, holds=holds, standalone=standalone
+            column=column,
+            warehouse=warehouse,
+            units=units,
+            owed=owed(sku_id),
+            holds=holds,
+            standalone=standalone,
         )
         short = [] if done else [sku_id]
     else:
@@ -865,47 +893,68 @@ def _hold(*, column: str, warehouse: Warehouse, parts: Sequence[_Part], holds: S
                 column=column,
                 warehouse=warehouse,
                 wanted=wanted,
+                owed=owed,
                 holds=holds,
                 standalone=standalone,
             )
             if short:
                 transaction.set_rollback(True)
     if short:
-        available = dict(
-            WarehouseStock.objects.annotate_available()
+        rows = {
+            sku_id: (available, backordered)
+            for sku_id, available, backordered in WarehouseStock.objects.annotate_available()
             .filter(warehouse=warehouse, sku_id__in=short)
-            .values_list("sku_id", "available")
-        )
+            .values_list("sku_id", "available", "backordered")
+        }
         for hold in holds:
             hold.pk = None
             hold._state.adding = True
-        raise InsufficientStock(
-            [
+        shortfalls = []
+        for sku_id in short:
+            available, backordered = rows.get(sku_id, (0, 0))
+            ahead = backordered if owed(sku_id) is None else min(owed(sku_id), backordered)
+            promised = max(0, min(available, ahead))
+            shortfalls.append(
                 Shortfall(
                     sku=skus[sku_id],
                     warehouse=warehouse,
                     wanted=wanted[sku_id],
-                    available=available.get(sku_id, 0),
+                    available=max(0, available - promised),
                     bundles=tuple(sorted(bundles[sku_id])),
+                    promised=promised,
                 )
-                for sku_id in short
-            ]
-        )
+            )
+        raise InsufficientStock(shortfalls)
 
 
 def stock_reserve(
-    *, warehouse: Warehouse, lines: Sequence[StockLine], user: User = None
+    *,
+    warehouse: Warehouse,
+    lines: Sequence[StockLine],
+    backorders_ahead: Mapping[int, int] | None = None,
+    user: User = None,
 ) -> list[Reservation]:
     """Reserve (占有) stock for order lines, all or nothing.
 
-    Bundle lines reserve their components. When any SKU is short, nothing is reserved and
-    one ``InsufficientStock`` lists every short SKU with what was wanted and is available.
+    Bundle lines reserve their components. Stock that waiting backorders (缺货) are owed is
+    not available to a new reservation: by default it queues behind every backordered unit
+    of its SKUs (the ``backordered`` column); a caller that knows its demand comes earlier
+    passes ``backorders_ahead``, the backordered units per SKU id that come before it (an
+    order paid before some waiting lines; serving the waiting lines themselves). When any
+    SKU is short, nothing is reserved and one ``InsufficientStock`` lists every short SKU
+    with what was wanted, what is available and what of it is promised to backorders.
     """
     problems: list[str] = []
     parts = _expand(lines, problems)
     _raise(problems)
     reservations = _new_holds(Reservation, warehouse=warehouse, parts=parts, user=user)
-    _hold(column="reserved", warehouse=warehouse, parts=parts, holds=reservations)
+    _hold(
+        column="reserved",
+        warehouse=warehouse,
+        parts=parts,
+        holds=reservations,
+        backorders_ahead=backorders_ahead,
+    )
     return reservations
 
 
@@ -962,7 +1011,9 @@ def stock_lock(
     reason = _check_reason(problems, reason)
     _raise(problems)
     locks = _new_holds(StockLock, warehouse=warehouse, parts=parts, user=user, reason=reason)
-    _hold(column="locked", warehouse=warehouse, parts=parts, holds=locks)
+    # A lock is staff holding stock back on purpose (a promotion), not a sale queueing for
+    # stock: it takes from 可发 as it is; the 缺货 column stays in view on the stock pages.
+    _hold(column="locked", warehouse=warehouse, parts=parts, holds=locks, backorders_ahead={})
     return locks
 
 

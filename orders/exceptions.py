@@ -42,14 +42,21 @@ class ShortLine:
     sku_code: str
     wanted: int
     available: int
+    # Units on the shelf but owed to earlier-paid orders waiting for them (缺货).
+    promised: int = 0
 
     def __str__(self) -> str:
-        return _("line %(line)d, %(sku)s: wanted %(wanted)d, available %(available)d") % {
+        text = _("line %(line)d, %(sku)s: wanted %(wanted)d, available %(available)d") % {
             "line": self.line_no,
             "sku": self.sku_code,
             "wanted": self.wanted,
             "available": self.available,
         }
+        if self.promised:
+            text += " " + _("(%(promised)d more promised to orders waiting for them)") % {
+                "promised": self.promised
+            }
+        return text
 
 
 class OrderRefused(OrderError):

@@ -8,7 +8,9 @@ with the same channel + shop + order number are the lines of one order.
 All or nothing: every row is checked first and every problem is reported with its Excel row
 number, column, value and reason; nothing is imported unless the whole file is good. An order
 that exists already (same channel + shop + order number) is skipped, so importing a file
-twice imports it once.
+twice imports it once. When two imports of one file run at the same time, the database's
+unique constraint makes the second wait for the first and then refuse its copies: the second
+reports those rows as errors (nothing of it is imported) and, run again, skips them.
 """
 
 import csv
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -270,6 +272,27 @@ def orders_import(*, raw_rows: list[dict[str, object]], user=None) -> ImportResu
                     RowError(first.number, "order_number", first.order_number, str(error))
                 )
                 continue
+            except IntegrityError:
+                # Another import of the order committed after ``existing`` was read: the
+                # unique (shop, number) constraint waited for it, then refused this copy.
+                # ``order_place`` rolled back its savepoint, so the import goes on checking.
+                if not SalesOrder.objects.filter(
+                    shop=first.shop, number=first.order_number
+                ).exists():
+                    raise
+                errors += [
+                    RowError(
+                        row.number,
+                        "order_number",
+                        row.order_number,
+                        _(
+                            "Another import placed this order while this one ran; import the "
+                            "file again to skip it."
+                        ),
+                    )
+                    for row in lines
+                ]
+                continue
             result.orders += 1
             result.lines += len(lines)
             result.numbers.append(order.number)
@@ -284,7 +307,11 @@ def _customers(codes: set[str]) -> dict[str, Customer]:
     """Return the customers named by code; a buyer seen for the first time is created as a
     retail customer with the code as name (platform buyers are not registered first)."""
     found = {c.code: c for c in Customer.objects.filter(code__in=codes)}
-    new = [Customer(code=code, name=code, kind=CustomerKind.RETAIL) for code in codes - set(found)]
+    # In code order: two imports creating the same customers take their keys in one order.
+    new = [
+        Customer(code=code, name=code, kind=CustomerKind.RETAIL)
+        for code in sorted(codes - set(found))
+    ]
     Customer.objects.bulk_create(new, ignore_conflicts=True)
     if new:
         found |= {c.code: c for c in Customer.objects.filter(code__in=codes)}

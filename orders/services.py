@@ -524,14 +524,26 @@ def order_pay(
     return order
 
 
-def _reserve(order: SalesOrder, lines: Sequence[SalesOrderLine], components, user) -> None:
-    """Reserve ``lines`` all or nothing and link each reservation to its line."""
+def _reserve(
+    order: SalesOrder,
+    lines: Sequence[SalesOrderLine],
+    components,
+    user,
+    ahead: dict[int, int] | None = None,
+) -> None:
+    """Reserve ``lines`` all or nothing and link each reservation to its line.
+
+    ``ahead``: the backordered units per SKU id owed to lines paid before ``order`` (see
+    ``_backorders_ahead``); None leaves every backordered unit to the waiting lines, which
+    is exact for an order paid after all of them.
+    """
     reservations = stock.stock_reserve(
         warehouse=order.warehouse,
         lines=[
             stock.StockLine(line.sku, line.quantity, RESERVATION_REFERENCE, order.number)
             for line in lines
         ],
+        backorders_ahead=ahead,
         user=user if user is not None and user.is_authenticated else None,
     )
     links, position = [], 0
@@ -548,7 +560,39 @@ def _short_line(line: SalesOrderLine, error: InsufficientStock, components) -> S
         (s.available // per_unit.get(s.sku.pk, 1) for s in error.shortfalls),
         default=0,
     )
-    return ShortLine(line.line_no, line.sku.code, line.quantity, max(0, available))
+    promised = max((s.promised for s in error.shortfalls), default=0)
+    return ShortLine(line.line_no, line.sku.code, line.quantity, max(0, available), promised)
+
+
+def _backorders_ahead(order: SalesOrder, sku_ids: set[int]) -> dict[int, int]:
+    """Return, per stocked SKU id, the backordered units of waiting lines paid before
+    ``order`` in its warehouse: what ``order`` must leave for them.
+
+    Waiting lines are served in (paid time, order id) order, the order of
+    ``backorders_allocate``. Read it with the stock rows locked: every change of a line's
+    backorder happens under its SKU's row lock, so the answer holds until commit.
+    """
+    per_bundle: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for bundle_id, component_id, quantity in BundleComponent.objects.filter(
+        component_id__in=sku_ids
+    ).values_list("bundle_id", "component_id", "quantity"):
+        per_bundle[bundle_id].append((component_id, quantity))
+    paid_before = Q(order__paid_at__lt=order.paid_at) | Q(
+        order__paid_at=order.paid_at, order_id__lt=order.pk
+    )
+    waiting = SalesOrderLine.objects.filter(
+        Q(sku_id__in=sku_ids) | Q(sku_id__in=list(per_bundle)),
+        paid_before,
+        backordered__gt=0,
+        order__status=OrderStatus.PAID,
+        order__warehouse_id=order.warehouse_id,
+    ).values_list("sku_id", "backordered")
+    ahead: dict[int, int] = dict.fromkeys(sku_ids, 0)
+    for sku_id, units in waiting:
+        for component_id, quantity in per_bundle.get(sku_id, [(sku_id, 1)]):
+            if component_id in ahead:
+                ahead[component_id] += units * quantity
+    return ahead
 
 
 def _lock_rows(warehouse: Warehouse, sku_ids: set[int]) -> None:
@@ -584,22 +628,25 @@ def _allocate(
     if wanted:
         components = _components([line.sku for line in wanted])
         try:
+            # Behind every waiting line first: exact for the usual order, paid just now,
+            # and never looser than the exact rule below, so it can only refuse too much.
             _reserve(order, wanted, components, user)
         except InsufficientStock:
             # Something is short: line by line, to know which lines wait (or are refused).
             # Lock every stock row involved first, in SKU order: reserving a line and
             # backordering another then takes no new lock out of order (no deadlock).
-            _lock_rows(
-                order.warehouse,
-                {sku.pk for each in wanted for sku, _q in components[each.sku_id]},
-            )
+            sku_ids = {sku.pk for each in wanted for sku, _q in components[each.sku_id]}
+            _lock_rows(order.warehouse, sku_ids)
+            # Only lines paid before this order come first (an order imported late, a
+            # listing resolved for an old order).
+            ahead = _backorders_ahead(order, sku_ids)
 
             def first_sku(line: SalesOrderLine) -> tuple[int, int]:
                 return min(sku.pk for sku, _q in components[line.sku_id]), line.line_no
 
             for line in sorted(wanted, key=first_sku):
                 try:
-                    _reserve(order, [line], components, user)
+                    _reserve(order, [line], components, user, ahead)
                 except InsufficientStock as error:
                     short.append((line, error))
     short.sort(key=lambda item: item[0].line_no)
@@ -702,8 +749,11 @@ def backorders_allocate(
             line = order.lines.select_related("sku").get(pk=candidate.pk)
             if order.status != OrderStatus.PAID or not line.backordered:
                 continue
+            # The line's own units are in the backordered column; only lines paid before it
+            # come first (one that arrived after the candidates were read included).
+            ahead = _backorders_ahead(order, {sku.pk for sku, _q in components[line.sku_id]})
             try:
-                _reserve(order, [line], components, user)
+                _reserve(order, [line], components, user, ahead)
             except InsufficientStock:
                 blocked |= needs
                 continue

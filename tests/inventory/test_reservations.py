@@ -202,6 +202,47 @@ def test_backordered_quantity_is_kept_by_the_service_and_never_negative(site):
     assert str(error.value) == "BO-1 in SH has 2 backordered, not 5."
 
 
+def test_a_reservation_leaves_the_units_waiting_backorders_are_owed(site):
+    sku, other = SKUFactory(code="OWED-1"), SKUFactory(code="OWED-2")
+    receive(sku, site.pick_a, 5)
+    receive(other, site.pick_b, 5)
+    services.stock_backorder_change(warehouse=site.warehouse, sku=sku, change=4)
+
+    with pytest.raises(InsufficientStock) as error:
+        services.stock_reserve(warehouse=site.warehouse, lines=[line(sku, 2), line(other, 1)])
+    assert str(error.value) == (
+        "Not enough stock available: OWED-1 in SH: wanted 2, available 1 "
+        "(4 more promised to waiting backorders)."
+    )
+    services.stock_reserve(warehouse=site.warehouse, lines=[line(sku, 1)])
+    assert columns(sku, site.warehouse)["reserved"] == 1
+    assert columns(other, site.warehouse)["reserved"] == 0  # all or nothing
+
+
+def test_demand_ahead_of_some_backorders_leaves_only_theirs(site):
+    sku = SKUFactory()
+    receive(sku, site.pick_a, 5)
+    services.stock_backorder_change(warehouse=site.warehouse, sku=sku, change=4)
+
+    with pytest.raises(InsufficientStock):
+        services.stock_reserve(
+            warehouse=site.warehouse, lines=[line(sku, 4)], backorders_ahead={sku.pk: 2}
+        )
+    services.stock_reserve(
+        warehouse=site.warehouse, lines=[line(sku, 3)], backorders_ahead={sku.pk: 2}
+    )
+    assert columns(sku, site.warehouse)["available"] == 2
+
+
+def test_a_lock_is_not_held_back_by_backorders(site):
+    sku = SKUFactory()
+    receive(sku, site.pick_a, 5)
+    services.stock_backorder_change(warehouse=site.warehouse, sku=sku, change=5)
+
+    services.stock_lock(warehouse=site.warehouse, lines=[line(sku, 3)], reason="11.11")
+    assert columns(sku, site.warehouse)["locked"] == 3
+
+
 def _relaxed(queries) -> bool:
     return any("synchronous_commit TO OFF" in q["sql"] for q in queries.captured_queries)
 

@@ -132,3 +132,71 @@ def test_a_bad_listings_file_imports_nothing(shops, tmp_path):
         call_command("import_listings", str(path), stdout=StringIO(), stderr=(err := StringIO()))
     assert "row 2, column sku, value 'NOPE': No SKU has this code." in err.getvalue()
     assert not ChannelListing.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_one_workbook_at_once_import_it_once_and_report_the_duplicates(
+    shops, tmp_path, monkeypatch
+):
+    import threading
+
+    from django.db import connection
+
+    from orders import imports
+
+    tea = SKUFactory(code="TEA-1")
+    receive(tea, shops.site.pick_a, 10)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER.strip().split(","))
+    sheet.append(["TMALL", "TM1", "TB001", "buyer-1", "TEA-1", 2, 19.9, "2026-11-11 00:01"])
+    sheet.append(["TMALL", "TM1", "TB001", "buyer-1", "99887766", 1, 5, "2026-11-11 00:01"])
+    sheet.append(["TMALL", "TM1", "TB002", "buyer-2", "TEA-1", 1, 19.9, "2026-11-11 00:03"])
+    path = tmp_path / "orders.xlsx"
+    book.save(path)
+
+    # Both imports have read which orders exist (none) before either writes one.
+    both_checked = threading.Barrier(2, timeout=30)
+    real_customers = imports._customers
+
+    def customers_after_both_checked(codes):
+        both_checked.wait()
+        return real_customers(codes)
+
+    monkeypatch.setattr(imports, "_customers", customers_after_both_checked)
+    reports: list[tuple[str, str]] = []
+
+    def run_import() -> None:
+        out, err = StringIO(), StringIO()
+        try:
+            call_command("import_orders", str(path), stdout=out, stderr=err)
+            reports.append(("imported", out.getvalue()))
+        except CommandError as error:
+            reports.append(("rejected", err.getvalue() + str(error)))
+        except Exception as error:  # a traceback is the test's failure
+            reports.append(("crashed", repr(error)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run_import) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(kind for kind, _report in reports) == ["imported", "rejected"], reports
+    imported = next(report for kind, report in reports if kind == "imported")
+    rejected = next(report for kind, report in reports if kind == "rejected")
+    assert "2 orders with 3 lines imported, 0 already there" in imported
+    for row, number in ((2, "TB001"), (3, "TB001"), (4, "TB002")):
+        assert (
+            f"row {row}, column order_number, value '{number}': Another import placed this "
+            "order while this one ran; import the file again to skip it."
+        ) in rejected
+    assert "3 errors, nothing was imported" in rejected
+    assert sorted(SalesOrder.objects.values_list("number", flat=True)) == ["TB001", "TB002"]
+    assert Customer.objects.filter(code__in=["buyer-1", "buyer-2"]).count() == 2
+    assert columns(tea, shops.site.warehouse)["reserved"] == 3  # reserved once
+
+    monkeypatch.setattr(imports, "_customers", real_customers)
+    assert "0 orders with 0 lines imported, 2 already there" in run(path)

@@ -122,3 +122,55 @@ def test_an_order_aborted_by_a_deadlock_is_placed_again(shops, monkeypatch):
     monkeypatch.setattr(services, "_order_place", deadlocks_once)
     order = channel_order(shops.tmall, line(sku, 1))
     assert len(calls) == 2 and order.status == OrderStatus.ALLOCATED
+
+
+RECEIPT_RACES = 5
+NEW_BUYERS = 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_new_orders_racing_a_receipt_never_take_the_stock_an_earlier_paid_order_waits_for(shops):
+    """An order paid two hours ago waits for 2 units; 3 arrive while 8 new orders for 1 unit
+    each are placed. Whatever the interleaving, the waiting order is served first and exactly
+    one new order gets the spare unit, race after race."""
+    for race_no in range(RECEIPT_RACES):
+        sku = SKUFactory(code=f"OWED-{race_no}")
+        waiting = channel_order(
+            shops.tmall, line(sku, 2), number=f"OLD-{race_no}", paid_minutes_ago=120
+        )
+        assert waiting.status == OrderStatus.PAID
+        start = threading.Barrier(NEW_BUYERS + 1)
+        outcomes: list[str] = []
+
+        def act(n: int, sku=sku, race_no=race_no, start=start, outcomes=outcomes) -> None:
+            try:
+                start.wait()
+                if n == NEW_BUYERS:
+                    receive(sku, shops.site.pick_a, 3)
+                    outcomes.append("received")
+                else:
+                    order = channel_order(shops.tmall, line(sku, 1), number=f"N-{race_no}-{n}")
+                    outcomes.append(order.status)
+            except Exception as error:  # any other failure is the test's failure
+                outcomes.append(repr(error))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=act, args=(n,)) for n in range(NEW_BUYERS + 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not [o for o in outcomes if o not in ("received", *OrderStatus.values)], outcomes
+        from orders import services
+
+        services.backorders_allocate()
+        waiting.refresh_from_db()
+        assert waiting.status == OrderStatus.ALLOCATED, f"race {race_no}: {outcomes}"
+        new_orders = SalesOrder.objects.filter(number__startswith=f"N-{race_no}-")
+        assert sorted(new_orders.values_list("status", flat=True)) == sorted(
+            [OrderStatus.ALLOCATED] + [OrderStatus.PAID] * (NEW_BUYERS - 1)
+        ), f"race {race_no}: {outcomes}"
+        assert columns(sku, shops.site.warehouse)["reserved"] == 3
+        assert WarehouseStock.objects.get(sku=sku).backordered == NEW_BUYERS - 1
+    assert_ledger_agrees()

@@ -153,3 +153,81 @@ def test_a_listing_is_matched_on_its_merchant_code(shops):
     assert (listing.status, listing.sku) == (ListingStatus.MATCHED, sku)
     order = channel_order(shops.tmall, line(None, 1, platform_code="4455667788"))
     assert order.lines.get().sku == sku
+
+
+def test_a_new_order_does_not_take_stock_that_arrived_for_an_earlier_paid_backorder(shops):
+    sku = SKUFactory()
+    t1 = channel_order(shops.tmall, line(sku, 1), paid_minutes_ago=120)
+    assert t1.status == OrderStatus.PAID  # waits: nothing in stock
+    receive(sku, shops.site.pick_a, 1)
+
+    t4 = channel_order(shops.tmall, line(sku, 1))
+    assert t4.status == OrderStatus.PAID  # the unit is owed to t1
+    assert t4.lines.get().backordered == 1
+
+    assert services.backorders_allocate() == 1
+    t1.refresh_from_db()
+    t4.refresh_from_db()
+    assert (t1.status, t4.status) == (OrderStatus.ALLOCATED, OrderStatus.PAID)
+    assert backordered(sku, shops.site) == 1
+    assert_ledger_agrees()
+
+
+def test_a_new_order_takes_only_what_is_left_beyond_the_waiting_lines(shops):
+    sku = SKUFactory()
+    waiting = channel_order(shops.tmall, line(sku, 2), paid_minutes_ago=120)
+    receive(sku, shops.site.pick_a, 3)
+
+    first = channel_order(shops.tmall, line(sku, 1))
+    second = channel_order(shops.tmall, line(sku, 1))
+    assert (first.status, second.status) == (OrderStatus.ALLOCATED, OrderStatus.PAID)
+
+    assert services.backorders_allocate() == 1
+    waiting.refresh_from_db()
+    assert waiting.status == OrderStatus.ALLOCATED
+    assert columns(sku, shops.site.warehouse)["reserved"] == 3
+
+
+def test_stock_short_of_a_waiting_line_is_all_owed_to_it(shops):
+    """A waiting line is served whole, so the units that came in short of it are its own:
+    a smaller new order does not take them."""
+    sku = SKUFactory()
+    early = channel_order(shops.tmall, line(sku, 5), paid_minutes_ago=120)
+    receive(sku, shops.site.pick_a, 2)
+
+    late = channel_order(shops.tmall, line(sku, 1))
+    assert late.status == OrderStatus.PAID
+    receive(sku, shops.site.pick_a, 3)
+    assert services.backorders_allocate() == 1
+    early.refresh_from_db()
+    late.refresh_from_db()
+    assert (early.status, late.status) == (OrderStatus.ALLOCATED, OrderStatus.PAID)
+
+
+def test_an_order_paid_before_the_waiting_lines_is_served_ahead_of_them(shops):
+    """An order imported late but paid earliest comes first in the line, at once."""
+    sku = SKUFactory()
+    waiting = channel_order(shops.tmall, line(sku, 1), paid_minutes_ago=120)
+    receive(sku, shops.site.pick_a, 1)
+
+    earliest = channel_order(shops.tmall, line(sku, 1), paid_minutes_ago=180)
+    assert earliest.status == OrderStatus.ALLOCATED
+    assert services.backorders_allocate() == 0
+    waiting.refresh_from_db()
+    assert waiting.status == OrderStatus.PAID
+    assert backordered(sku, shops.site) == 1
+    assert_ledger_agrees()
+
+
+def test_a_staff_order_is_told_the_units_on_the_shelf_are_promised_to_waiting_orders(shops):
+    sku = SKUFactory(code="TEA-9")
+    channel_order(shops.tmall, line(sku, 2), paid_minutes_ago=60)
+    receive(sku, shops.site.pick_a, 3)
+
+    with pytest.raises(OrderRefused) as refused:
+        staff_order(shops.desk, line(sku, 2))
+    assert [(s.sku_code, s.wanted, s.available, s.promised) for s in refused.value.short_lines] == [
+        ("TEA-9", 2, 1, 2)
+    ]
+    assert "2 more promised to orders waiting for them" in str(refused.value)
+    assert staff_order(shops.desk, line(sku, 1)).status == OrderStatus.ALLOCATED
