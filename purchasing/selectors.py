@@ -597,7 +597,7 @@ def purchase_candidates(
     """
     import pandas as pd
 
-    from catalog.enums import SelectionTag
+    from catalog.enums import ProductRole, SelectionTag
     from inventory.enums import MoveKind
     from inventory.models import StockMove
 
@@ -635,8 +635,10 @@ def purchase_candidates(
             keep &= base >= threshold
     df = df[keep].sort_values(["sold", "value", "code"], ascending=[False, False, True])
     marks = dict(zip(SelectionTag.values, "名特优新", strict=True))
+    roles = dict(ProductRole.choices)
     rows = []
     for row in df.head(limit).to_dict("records"):
         row["tags"] = "".join(marks[t] for t in SelectionTag.values if row[f"product__is_{t}"])
+        row["role_label"] = roles.get(row["product__role"], row["product__role"])
         rows.append(row)
     return rows, thresholds

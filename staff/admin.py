@@ -6,15 +6,31 @@ manager could lift any account, their own included, above the role matrix.
 """
 
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 
 from staff.models import RoleChange
+from staff.selectors import permission_choice_label
 
 SUPERUSER_FIELDS = {"is_superuser", "user_permissions"}
 
 
-class StaffUserAdmin(UserAdmin):
+class TranslatedPermissionsMixin:
+    """Name the permissions of the permission pickers in the reader's language: Django
+    stores their names in English."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_choice_label
+        return field
+
+
+class StaffGroupAdmin(TranslatedPermissionsMixin, GroupAdmin):
+    pass
+
+
+class StaffUserAdmin(TranslatedPermissionsMixin, UserAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:
@@ -40,6 +56,8 @@ class StaffUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, StaffUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, StaffGroupAdmin)
 
 
 @admin.register(RoleChange)
