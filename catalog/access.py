@@ -60,10 +60,13 @@ def _choice_label(field, value):
 
 
 class _LabelledContextHelper(HistoricalRecordContextHelper):
-    """Show a history diff's choices by their labels (已上架), not their codes (listed)."""
+    """Show a history diff's choices by their labels (已上架), not their codes (listed), and
+    an empty value as the admin does ("-"), not as Python's None."""
 
     def prepare_delta_change_value(self, change, value):
         value = super().prepare_delta_change_value(change, value)
+        if value is None:
+            return "-"
         return _choice_label(self.model._meta.get_field(change.field), value)
 
 

@@ -8,26 +8,33 @@ manager could lift any account, their own included, above the role matrix.
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.utils.translation import gettext_lazy as _
 
 from staff.models import RoleChange
-from staff.selectors import permission_choice_label
+from staff.selectors import permission_choice_label, role_label
 
 SUPERUSER_FIELDS = {"is_superuser", "user_permissions"}
 
 
 class TranslatedPermissionsMixin:
-    """Name the permissions of the permission pickers in the reader's language: Django
-    stores their names in English."""
+    """Name the permissions and roles of the pickers in the reader's language: Django
+    stores permission names in English, and role groups are named by their codes."""
 
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if field is not None and db_field.name in ("permissions", "user_permissions"):
             field.label_from_instance = permission_choice_label
+        elif field is not None and db_field.name == "groups":
+            field.label_from_instance = lambda group: role_label(group.name)
         return field
 
 
 class StaffGroupAdmin(TranslatedPermissionsMixin, GroupAdmin):
-    pass
+    list_display = ["role"]
+
+    @admin.display(description=_("role"), ordering="name")
+    def role(self, group):
+        return role_label(group.name)
 
 
 class StaffUserAdmin(TranslatedPermissionsMixin, UserAdmin):
@@ -64,7 +71,7 @@ admin.site.register(Group, StaffGroupAdmin)
 class RoleChangeAdmin(admin.ModelAdmin):
     """Who gained or lost which role, when and by whose hand: read-only, written by a receiver."""
 
-    list_display = ["changed_at", "user", "action", "role", "changed_by"]
+    list_display = ["changed_at", "user", "action", "role_name", "changed_by"]
     list_filter = ["action", "role"]
     list_select_related = ["user", "changed_by"]
     search_fields = ["user__username", "changed_by__username", "role"]
@@ -72,6 +79,10 @@ class RoleChangeAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("role"), ordering="role")
+    def role_name(self, change):
+        return role_label(change.role)
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -29,6 +29,11 @@ def user_roles(user: AbstractBaseUser) -> set[str]:
     return cache
 
 
+def role_label(name: str) -> str:
+    """Return the label of a role (a group named after it); other names as they are."""
+    return str(dict(Role.choices).get(name, name))
+
+
 # Django stores a permission's name in English when it creates the row; these say the
 # default ones in the reader's language, from the model's (translated) verbose name.
 DEFAULT_PERMISSION_NAMES = {
