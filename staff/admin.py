@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
 
 from staff.models import RoleChange
+from staff.roles import Role
 from staff.selectors import permission_choice_label, role_label
 
 SUPERUSER_FIELDS = {"is_superuser", "user_permissions"}
@@ -67,12 +68,25 @@ admin.site.unregister(Group)
 admin.site.register(Group, StaffGroupAdmin)
 
 
+class RoleFilter(admin.SimpleListFilter):
+    """Filter role changes by role, the roles named by their labels (the field holds codes)."""
+
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return Role.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(role=self.value()) if self.value() else queryset
+
+
 @admin.register(RoleChange)
 class RoleChangeAdmin(admin.ModelAdmin):
     """Who gained or lost which role, when and by whose hand: read-only, written by a receiver."""
 
     list_display = ["changed_at", "user", "action", "role_name", "changed_by"]
-    list_filter = ["action", "role"]
+    list_filter = ["action", RoleFilter]
     list_select_related = ["user", "changed_by"]
     search_fields = ["user__username", "changed_by__username", "role"]
     date_hierarchy = "changed_at"

@@ -338,3 +338,15 @@ def test_chinese_header_supplier_export_writes_labels_and_imports_back_unchanged
     report = suppliers_import(source=buffer.getvalue(), dry_run=True)
     counts = {kind: (r.rows, r.new, r.changed) for kind, r in report.sheets.items()}
     assert counts == {"suppliers": (1, 0, 0), "offers": (1, 0, 0)}
+
+
+@pytest.mark.django_db
+def test_role_changes_and_groups_name_roles_by_their_labels_in_chinese(world, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client = _chinese_client(User.objects.get(username="root"))
+    changes = client.get(reverse("admin:staff_rolechange_changelist")).content.decode()
+    groups = client.get(reverse("admin:auth_group_changelist")).content.decode()
+    # Role codes double as user names in the world: look at the role filter and the cells.
+    role_filter = changes[changes.index('id="changelist-filter"') :]
+    assert "运营经理" in role_filter and ">manager<" not in role_filter.replace("\n", "")
+    assert "运营经理" in visible_text(groups) and "manager" not in visible_text(groups)
