@@ -7,15 +7,17 @@ every app can hide a sensitive field without importing the layer above it.
 
 ``FieldAccessMixin`` applies this to a ``ModelAdmin`` or an inline: it removes hidden fields
 from forms, read-only fields, list columns, filters, search, URL lookups and history diffs.
-``HistoryRevertMixin`` keeps a history page that a role may only read from reverting.
+``HistoryRevertMixin`` keeps a history page that a role may only read from reverting, and
+shows its columns and changes by their labels (``HistoryLabelsMixin``).
 """
 
 import dataclasses
 import functools
 
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Q
+from django.utils.text import capfirst
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from catalog.enums import AttributeUse
@@ -50,7 +52,25 @@ def _field_path_names(lookup: str) -> list[str]:
     return lookup.lstrip("^=@").split("__")
 
 
-class _HiddenFieldsContextHelper(HistoricalRecordContextHelper):
+def _choice_label(field, value):
+    """Return the label of a choices field's ``value`` (the value itself if unknown)."""
+    if not field.choices or value in (None, ""):
+        return value
+    return dict(field.flatchoices).get(value, value)
+
+
+class _LabelledContextHelper(HistoricalRecordContextHelper):
+    """Show a history diff's choices by their labels (已上架), not their codes (listed), and
+    an empty value as the admin does ("-"), not as Python's None."""
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        if value is None:
+            return "-"
+        return _choice_label(self.model._meta.get_field(change.field), value)
+
+
+class _HiddenFieldsContextHelper(_LabelledContextHelper):
     def __init__(self, model, record, hidden: set[str]):
         super().__init__(model, record)
         self.hidden = hidden
@@ -206,7 +226,48 @@ class FieldAccessMixin:
         )
 
 
-class HistoryRevertMixin:
+class HistoryLabelsMixin:
+    """Head the history list's extra columns with the fields' verbose names and show choices
+    by their labels: django-simple-history shows the field names and the stored codes.
+
+    Works with ``templates/simple_history/object_history_list.html``, which reads
+    ``history_list_headers`` and each record's ``history_list_cells``.
+    """
+
+    def _history_field(self, column: str):
+        try:
+            return self.model.history.model._meta.get_field(column)
+        except FieldDoesNotExist:
+            return None
+
+    def history_view(self, request, object_id, extra_context=None):
+        headers = []
+        for column in self.get_history_list_display(request):
+            field = self._history_field(column)
+            method = getattr(self, column, None)
+            if field is not None:
+                headers.append(capfirst(field.verbose_name))
+            else:
+                headers.append(getattr(method, "short_description", column))
+        extra_context = {**(extra_context or {}), "history_list_headers": headers}
+        return super().history_view(request, object_id, extra_context)
+
+    def set_history_delta_changes(self, request, historical_records, *args, **kwargs):
+        super().set_history_delta_changes(request, historical_records, *args, **kwargs)
+        columns = self.get_history_list_display(request)
+        for record in historical_records:
+            cells = []
+            for column in columns:
+                field = self._history_field(column)
+                value = getattr(record, column, None)
+                cells.append(_choice_label(field, value) if field is not None else value)
+            record.history_list_cells = cells
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return _LabelledContextHelper(self.model, historical_record)
+
+
+class HistoryRevertMixin(HistoryLabelsMixin):
     """Let a posted history record form revert the object only for users who may change it.
 
     django-simple-history saves the posted form of an old record (a revert) for anyone who

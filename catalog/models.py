@@ -128,8 +128,13 @@ class Product(models.Model):
 
     # History is read by the product's id and date; its copies of the code, brand and
     # category need no index (an import writes one history row per changed product).
+    # simple-history would name the model "historical <name>", English and frozen in the
+    # language of start-up: name it here so that it is translated per request.
     history = HistoricalRecords(
-        excluded_fields=["updated_at"], no_db_index=["code", "brand", "category"]
+        excluded_fields=["updated_at"],
+        no_db_index=["code", "brand", "category"],
+        verbose_name=_("product (SPU) history"),
+        verbose_name_plural=_("product (SPU) history"),
     )
 
     class Meta:
@@ -262,7 +267,10 @@ class SKU(models.Model):
     # History is read by the SKU's id and date (price history); its copies of the code,
     # barcode and product need no index (an import writes one history row per changed SKU).
     history = HistoricalRecords(
-        excluded_fields=["updated_at"], no_db_index=["code", "barcode", "product"]
+        excluded_fields=["updated_at"],
+        no_db_index=["code", "barcode", "product"],
+        verbose_name=_("SKU history"),
+        verbose_name_plural=_("SKU history"),
     )
 
     class Meta:
@@ -270,8 +278,8 @@ class SKU(models.Model):
         verbose_name_plural = _("SKUs")
         # Field-level permissions (catalog.access): the role matrix grants them.
         permissions = [
-            ("view_cost", "Can see cost prices, costs and COGS"),
-            ("view_margin", "Can see margins"),
+            ("view_cost", _("Can see cost prices, costs and COGS")),
+            ("view_margin", _("Can see margins")),
         ]
         ordering = ["code"]
         constraints = [

@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 
@@ -168,7 +169,9 @@ class WorkbookAdminMixin(ImportExportMixin):
     def export_action(self, request, *args, **kwargs):
         if not self.has_export_permission(request):
             raise PermissionDenied
-        form = WorkbookExportForm(request.POST or None)
+        # Headers in the reader's language unless they choose otherwise.
+        language = "zh" if (get_language() or "").startswith("zh") else "en"
+        form = WorkbookExportForm(request.POST or None, initial={"headers": language})
         if request.method == "POST" and form.is_valid():
             response = HttpResponse(content_type=XLSX)
             self.workbook_export(

@@ -6,6 +6,8 @@
 """
 
 import datetime as dt
+import re
+from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -22,6 +24,7 @@ from catalog.validators import validate_ean13
 from catalog.workbook import (
     Column,
     SheetSpec,
+    choice_label_zh,
     parse_choice,
     parse_lines,
     parse_money,
@@ -153,6 +156,7 @@ PRODUCT_COLUMNS = (
         "role",
         "产品角色",
         parse_choice(ProductRole),
+        zh_cell=choice_label_zh(ProductRole),
         help=gettext_lazy(
             "traffic (目标性/导流), regular (常规性) or image (形象); code or Chinese label."
         ),
@@ -162,6 +166,7 @@ PRODUCT_COLUMNS = (
         "status",
         "状态",
         parse_choice(ProductStatus),
+        zh_cell=choice_label_zh(ProductStatus),
         help=gettext_lazy(
             "draft (草稿), ready (待上架), listed (已上架) or delisted (已下架); code or Chinese "
             "label. Changes follow the product lifecycle; listing needs a complete product."
@@ -301,7 +306,10 @@ def attribute_to_cell(value):
     return value
 
 
-def attribute_column(attribute: Attribute) -> Column:
+def attribute_column(attribute: Attribute, zh_name: str | None = None) -> Column:
+    """Return the column of ``attribute``: ``attr:<code>``, in Chinese ``属性:<zh_name>``
+    (the attribute's name where it names one attribute only, else its code)."""
+
     def parse(raw):
         if isinstance(raw, dt.datetime) and attribute.value_type == AttributeType.DATE:
             raw = raw.date()
@@ -322,18 +330,44 @@ def attribute_column(attribute: Attribute) -> Column:
     owner = _("on the SKU") if attribute.use_variant else _("on the product")
     return Column(
         attribute_key(attribute),
-        f"{ATTRIBUTE_PREFIX_ZH}{attribute.code}",
+        f"{ATTRIBUTE_PREFIX_ZH}{zh_name or attribute.code}",
         parse,
         to_cell=attribute_to_cell,
         help=f"{description}; {owner}",
     )
 
 
+def _header_key(text: str) -> str:
+    return re.sub(r"\s+", "", text.replace("：", ":")).lower()
+
+
+def attribute_names_zh() -> dict[str, str]:
+    """Return code → name of the attributes whose name may head their Chinese column: a
+    name that no other attribute has, and that is no attribute's code."""
+    pairs = list(Attribute.objects.values_list("code", "name"))
+    names = Counter(_header_key(name) for _code, name in pairs)
+    codes = {_header_key(code) for code, _name in pairs}
+    return {
+        code: name
+        for code, name in pairs
+        if names[_header_key(name)] == 1 and _header_key(name) not in codes
+    }
+
+
 def products_spec(attributes: Iterable[Attribute] = ()) -> SheetSpec:
-    """Return the products sheet with the fixed columns then one column per attribute."""
+    """Return the products sheet with the fixed columns then one column per attribute.
+
+    An attribute column is read under ``attr:<code>`` or ``属性:<code>``, and under
+    ``属性:<name>`` where the name is unambiguous (the header Chinese exports write)."""
     attributes = list(attributes)
+    zh_names = attribute_names_zh() if attributes else {}
     by_key = {attribute_key(a).lower(): a for a in attributes}
     by_key |= {f"{ATTRIBUTE_PREFIX_ZH}{a.code}".lower(): a for a in attributes}
+    by_key |= {
+        _header_key(f"{ATTRIBUTE_PREFIX_ZH}{zh_names[a.code]}"): a
+        for a in attributes
+        if a.code in zh_names
+    }
 
     def dynamic(header: str) -> Column | None:
         attribute = by_key.get(header.replace(" ", ""))
@@ -342,7 +376,10 @@ def products_spec(attributes: Iterable[Attribute] = ()) -> SheetSpec:
     return SheetSpec(
         name="products",
         zh="商品",
-        columns=(*PRODUCT_COLUMNS, *(attribute_column(a) for a in attributes)),
+        columns=(
+            *PRODUCT_COLUMNS,
+            *(attribute_column(a, zh_names.get(a.code)) for a in attributes),
+        ),
         key="sku",
         dynamic=dynamic,
         notes=gettext_lazy(

@@ -52,7 +52,9 @@ class Column:
     file and filled on every row. ``to_cell`` turns a typed value back into a cell on export.
     ``parse_many`` (optional) parses the usual cells of a column at once: given the distinct
     cells and an array to fill, it returns which it parsed; ``parse`` does the others and
-    words what is wrong with them.
+    words what is wrong with them. ``zh_cell`` turns a typed value into the cell of a
+    Chinese-header workbook (a choice's Chinese label rather than its code); without it, the
+    cell is the same in both languages. The parser must read what either writes.
     """
 
     key: str
@@ -63,6 +65,7 @@ class Column:
     example: Any = ""
     to_cell: Callable[[Any], Any] | None = None
     parse_many: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    zh_cell: Callable[[Any], Any] | None = None
 
     def header(self, language: str) -> str:
         return self.zh if language == "zh" else self.key
@@ -243,6 +246,22 @@ def parse_choice(choices: type) -> Callable[[Any], str]:
         return found
 
     return parse
+
+
+def choice_label_zh(choices: type) -> Callable[[Any], str]:
+    """Write a TextChoices value as its Chinese label (``parse_choice`` reads it back)."""
+    from django.utils import translation
+
+    def to_cell(value) -> str:
+        with translation.override("zh-hans"):
+            return str(choices(value).label) if value in choices.values else value
+
+    return to_cell
+
+
+def yes_no_zh(value) -> str:
+    """Write a yes / no as 是 / 否 in a Chinese-header workbook."""
+    return "是" if value else "否"
 
 
 def choice_words(choices: type) -> dict[str, str]:
@@ -681,9 +700,11 @@ def _shown(value):
 # --- Writing --------------------------------------------------------------------------------
 
 
-def _cell(column: Column, value):
+def _cell(column: Column, value, language: str = "en"):
     if value is None:
         return None
+    if language == "zh" and column.zh_cell is not None:
+        return column.zh_cell(value)
     return column.to_cell(value) if column.to_cell else value
 
 
@@ -708,14 +729,14 @@ def workbook_write(
         book.add_sheet(
             spec.zh if language == "zh" else spec.name,
             [column.header(language) for column in columns],
-            ([_cell(c, v) for c, v in zip(columns, row, strict=True)] for row in rows),
+            ([_cell(c, v, language) for c, v in zip(columns, row, strict=True)] for row in rows),
         )
     if notes:
-        _write_notes(book, [spec for spec, _rows in sheets])
+        _write_notes(book, [spec for spec, _rows in sheets], language)
     book.close()
 
 
-def _write_notes(book: XlsxBook, specs: Sequence[SheetSpec]) -> None:
+def _write_notes(book: XlsxBook, specs: Sequence[SheetSpec], language: str = "en") -> None:
     titles = [
         _("sheet"),
         _("column (English)"),
@@ -736,7 +757,7 @@ def _write_notes(book: XlsxBook, specs: Sequence[SheetSpec]) -> None:
                     column.zh,
                     str(_("yes") if column.required else _("no")),
                     str(column.help),
-                    _cell(column, column.example) if column.example != "" else None,
+                    _cell(column, column.example, language) if column.example != "" else None,
                 ]
             )
     rows.append([])

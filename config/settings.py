@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "purchasing",
     "orders",
     "staff",
-    "axes",
+    "config.apps.LoginProtectionConfig",  # django-axes
 ]
 
 MIDDLEWARE = [

@@ -31,6 +31,19 @@ class MoveKind(models.TextChoices):
     SCRAP = "scrap", _("Scrap")
 
 
+class DocumentType(models.TextChoices):
+    """The kind of document a stock move, a lot or a reservation answers to (its reference).
+
+    Apps above inventory write these codes; a code not listed here is shown as it is.
+    """
+
+    PURCHASE_ORDER = "purchase_order", _("Purchase order")
+    PURCHASE_RECEIPT = "purchase_receipt", _("Purchase receipt")
+    SALES_ORDER = "sales_order", _("Sales order")
+    SALES_RETURN = "sales_return", _("Sales return")
+    PROMOTION = "promotion", _("Promotion")
+
+
 class StockStatus(models.TextChoices):
     NORMAL = "normal", _("Normal")
     WARNING = "warning", _("Low stock (预警)")

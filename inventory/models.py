@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from inventory.enums import MoveKind, SlotType, StockStatus
+from inventory.enums import DocumentType, MoveKind, SlotType, StockStatus
 from inventory.exceptions import StockMoveImmutable
 
 UNIT_COST = {"max_digits": 14, "decimal_places": 4}
@@ -200,7 +200,7 @@ class StockMove(models.Model):
     unit_cost = models.DecimalField(_("unit cost"), **UNIT_COST)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     reference_type = models.CharField(
-        _("document type"), max_length=50, blank=True, help_text=_("Such as sales_order.")
+        _("document type"), max_length=50, blank=True, choices=DocumentType.choices
     )
     reference_id = models.CharField(_("document id"), max_length=64, blank=True)
     user = models.ForeignKey(
@@ -408,7 +408,9 @@ class Hold(models.Model):
         related_name="+",
     )
     quantity = models.IntegerField(_("quantity"))
-    reference_type = models.CharField(_("document type"), max_length=50, blank=True)
+    reference_type = models.CharField(
+        _("document type"), max_length=50, blank=True, choices=DocumentType.choices
+    )
     reference_id = models.CharField(_("document id"), max_length=64, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -457,7 +459,8 @@ class Reservation(Hold):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference_type} {self.reference_id}: {self.quantity} × {self.sku_id}"
+        document = self.get_reference_type_display()
+        return f"{document} {self.reference_id}: {self.quantity} × {self.sku_id}"
 
     @property
     def open_quantity(self) -> int:

@@ -367,7 +367,7 @@ class PackingScan(models.Model):
         verbose_name_plural = _("packing scans")
 
     def __str__(self) -> str:
-        return f"{self.barcode} {self.result}"
+        return f"{self.barcode} {self.get_result_display()}"
 
 
 class Return(models.Model):

@@ -85,7 +85,9 @@ class SupplierOffer(models.Model):
     )
     is_preferred = models.BooleanField(_("preferred"), default=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name=_("supplier offer history"), verbose_name_plural=_("supplier offer history")
+    )
 
     class Meta:
         verbose_name = _("supplier offer")
@@ -220,7 +222,10 @@ class PurchaseOrderLine(models.Model):
     )
     expected_date = models.DateField(_("expected date"))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        verbose_name=_("purchase order line history"),
+        verbose_name_plural=_("purchase order line history"),
+    )
 
     class Meta:
         verbose_name = _("purchase order line")

@@ -20,9 +20,11 @@ from catalog.workbook import (
     CURRENCY_MARKS,
     Column,
     SheetSpec,
+    choice_label_zh,
     parse_choice,
     parse_text,
     parse_whole_number,
+    yes_no_zh,
 )
 from purchasing.enums import SupplierType
 from purchasing.models import UNIT_COST, Supplier, SupplierOffer
@@ -158,6 +160,7 @@ SUPPLIERS_SPEC = SheetSpec(
             "供应商类型",
             parse_choice(SupplierType),
             required=True,
+            zh_cell=choice_label_zh(SupplierType),
             help=gettext_lazy(
                 "manufacturer (制造商), agent (代理商), wholesaler (批发商) or trading_company "
                 "(商贸公司); code or Chinese label."
@@ -210,6 +213,7 @@ SUPPLIERS_SPEC = SheetSpec(
             "active",
             "启用",
             parse_yes_no,
+            zh_cell=yes_no_zh,
             help=gettext_lazy("Active: yes or no (是/否); blank: yes for a new supplier."),
             example=True,
         ),
@@ -294,6 +298,7 @@ OFFERS_SPEC = SheetSpec(
             "preferred",
             "首选",
             parse_yes_no,
+            zh_cell=yes_no_zh,
             help=gettext_lazy("Preferred offer for the SKU: yes or no (是/否)."),
             example=False,
         ),

@@ -6,15 +6,39 @@ manager could lift any account, their own included, above the role matrix.
 """
 
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+from django.utils.translation import gettext_lazy as _
 
 from staff.models import RoleChange
+from staff.roles import Role
+from staff.selectors import permission_choice_label, role_label
 
 SUPERUSER_FIELDS = {"is_superuser", "user_permissions"}
 
 
-class StaffUserAdmin(UserAdmin):
+class TranslatedPermissionsMixin:
+    """Name the permissions and roles of the pickers in the reader's language: Django
+    stores permission names in English, and role groups are named by their codes."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_choice_label
+        elif field is not None and db_field.name == "groups":
+            field.label_from_instance = lambda group: role_label(group.name)
+        return field
+
+
+class StaffGroupAdmin(TranslatedPermissionsMixin, GroupAdmin):
+    list_display = ["role"]
+
+    @admin.display(description=_("role"), ordering="name")
+    def role(self, group):
+        return role_label(group.name)
+
+
+class StaffUserAdmin(TranslatedPermissionsMixin, UserAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:
@@ -40,20 +64,39 @@ class StaffUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, StaffUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, StaffGroupAdmin)
+
+
+class RoleFilter(admin.SimpleListFilter):
+    """Filter role changes by role, the roles named by their labels (the field holds codes)."""
+
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return Role.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(role=self.value()) if self.value() else queryset
 
 
 @admin.register(RoleChange)
 class RoleChangeAdmin(admin.ModelAdmin):
     """Who gained or lost which role, when and by whose hand: read-only, written by a receiver."""
 
-    list_display = ["changed_at", "user", "action", "role", "changed_by"]
-    list_filter = ["action", "role"]
+    list_display = ["changed_at", "user", "action", "role_name", "changed_by"]
+    list_filter = ["action", RoleFilter]
     list_select_related = ["user", "changed_by"]
     search_fields = ["user__username", "changed_by__username", "role"]
     date_hierarchy = "changed_at"
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("role"), ordering="role")
+    def role_name(self, change):
+        return role_label(change.role)
 
     def has_change_permission(self, request, obj=None):
         return False

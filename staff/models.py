@@ -32,7 +32,7 @@ class RoleChange(models.Model):
         verbose_name = _("role change")
         verbose_name_plural = _("role changes")
         ordering = ["-changed_at", "-id"]
-        permissions = [("view_role_matrix", "Can see the role matrix")]
+        permissions = [("view_role_matrix", _("Can see the role matrix"))]
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_action_display()} {self.role}"
