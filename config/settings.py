@@ -17,7 +17,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="jingxi-insecure-development-key-change-me")
+# The default key is for development only: with DEBUG off, serving refuses it (config/checks.py).
+DEVELOPMENT_SECRET_KEY = "jingxi-insecure-development-key-change-me"
+SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "orders",
     "staff",
     "config.apps.LoginProtectionConfig",  # django-axes
+    "config.apps.JingxiConfig",  # project-wide system checks
 ]
 
 MIDDLEWARE = [
