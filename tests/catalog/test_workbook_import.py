@@ -304,6 +304,34 @@ def test_export_in_chinese_headers_reimports(tmp_path):
     assert catalog_import(source=out).unchanged == 1
 
 
+def test_the_price_sheet_exports_every_sku_with_its_prices_and_reimports(tmp_path):
+    catalog_import(source=workbook([row("S-2", cost_price=987.65), row("S-1", retail_price=9.9)]))
+    out = tmp_path / "prices.xlsx"
+    call_command("export_catalog", str(out), kind="prices", stdout=io.StringIO())
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["prices"]
+    assert list(book["prices"].values) == [
+        ("sku", "retail_price", "distribution_price", "cost_price"),
+        ("S-1", 9.9, 45, 30),
+        ("S-2", 59, 45, 987.65),
+    ]
+    report = catalog_import(source=out, kind="prices")
+    assert (report.new, report.changed, report.unchanged) == (0, 0, 2)
+
+
+def test_a_role_without_costs_exports_prices_without_the_cost_column(tmp_path):
+    from staff.services import roles_sync
+
+    roles_sync()
+    catalog_import(source=workbook([row("S-1", cost_price=987.65)]))
+    out = tmp_path / "prices.xlsx"
+    call_command("export_catalog", str(out), kind="prices", role="warehouse", stdout=io.StringIO())
+    assert list(openpyxl.load_workbook(out)["prices"].values) == [
+        ("sku", "retail_price", "distribution_price"),
+        ("S-1", 59, 45),
+    ]
+
+
 def test_a_role_without_costs_exports_no_cost_column_nor_attributes_of_other_uses(tmp_path):
     from staff.services import roles_sync
 
