@@ -117,6 +117,20 @@ class SaveErrorsAsFormErrorsMixin:
             yield formset, inline
 
 
+class HistoryLinkMixin:
+    """Offer the History link only to users the history page lets in.
+
+    A ``SimpleHistoryAdmin``'s history needs the view permission of the historical model
+    (manager and finance), not that of the model: a link for everyone else answered 403.
+    """
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["may_view_history"] = self.has_view_history_or_change_history_permission(
+            request, obj
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
 def _take_saved_state(target, saved) -> None:
     """Copy a row that a service saved onto the instance the admin goes on using."""
     for field in target._meta.concrete_fields:
@@ -263,6 +277,13 @@ class CategoryAdmin(WorkbookAdminMixin, SaveErrorsAsFormErrorsMixin, MPTTModelAd
 
     def get_queryset(self, request):
         return selectors.category_queryset_with_counts(super().get_queryset(request))
+
+    def get_list_display(self, request):
+        # The "+ sub-category" link opens the add page: only for those who may add.
+        columns = super().get_list_display(request)
+        if self.has_add_permission(request):
+            return columns
+        return [c for c in columns if c != "add_child"]
 
     def get_fields(self, request, obj=None):
         fields = ["name", "code", "parent", "sort_order", "is_active"]
@@ -485,7 +506,9 @@ class ProductChangeList(ChangeList):
 
 
 @admin.register(Product)
-class ProductAdmin(SaveErrorsAsFormErrorsMixin, HistoryRevertMixin, SimpleHistoryAdmin):
+class ProductAdmin(
+    SaveErrorsAsFormErrorsMixin, HistoryLinkMixin, HistoryRevertMixin, SimpleHistoryAdmin
+):
     form = ProductAdminForm
     list_display = [
         "thumbnail",
@@ -693,6 +716,7 @@ class SKUAdmin(
     WorkbookAdminMixin,
     SaveErrorsAsFormErrorsMixin,
     FieldAccessMixin,
+    HistoryLinkMixin,
     HistoryRevertMixin,
     SimpleHistoryAdmin,
 ):
