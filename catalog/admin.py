@@ -28,7 +28,7 @@ from catalog.access import (
     HistoryRevertMixin,
     visible_attributes_q,
 )
-from catalog.enums import CompletenessScope, ProductStatus, SelectionTag
+from catalog.enums import AttributeUse, CompletenessScope, ProductStatus, SelectionTag
 from catalog.exceptions import (
     BundleInvalid,
     CatalogError,
@@ -115,6 +115,20 @@ class SaveErrorsAsFormErrorsMixin:
                 attrs = {"save_error": error.message}
                 formset = type(formset.__name__, (SaveErrorFormSetMixin, formset), attrs)
             yield formset, inline
+
+
+class HistoryLinkMixin:
+    """Offer the History link only to users the history page lets in.
+
+    A ``SimpleHistoryAdmin``'s history needs the view permission of the historical model
+    (manager and finance), not that of the model: a link for everyone else answered 403.
+    """
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["may_view_history"] = self.has_view_history_or_change_history_permission(
+            request, obj
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 def _take_saved_state(target, saved) -> None:
@@ -264,6 +278,13 @@ class CategoryAdmin(WorkbookAdminMixin, SaveErrorsAsFormErrorsMixin, MPTTModelAd
     def get_queryset(self, request):
         return selectors.category_queryset_with_counts(super().get_queryset(request))
 
+    def get_list_display(self, request):
+        # The "+ sub-category" link opens the add page: only for those who may add.
+        columns = super().get_list_display(request)
+        if self.has_add_permission(request):
+            return columns
+        return [c for c in columns if c != "add_child"]
+
     def get_fields(self, request, obj=None):
         fields = ["name", "code", "parent", "sort_order", "is_active"]
         if obj is not None:
@@ -354,6 +375,20 @@ class BrandAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, brand.product_count)
 
 
+# One or two characters per use in Chinese: eight yes/no columns made the list wider than a
+# 1366 px screen.
+USE_BADGES = {
+    AttributeUse.WEB_FILTER: _("Filter"),
+    AttributeUse.WEB_DISPLAY: _("Display"),
+    AttributeUse.VARIANT: _("Variant"),
+    AttributeUse.WAREHOUSE: _("Warehouse"),
+    AttributeUse.LOGISTICS: _("Logistics"),
+    AttributeUse.CUSTOMER_SERVICE: _("Service"),
+    AttributeUse.MARKETING: _("Marketing"),
+    AttributeUse.FINANCE: _("Finance"),
+}
+
+
 @admin.register(Attribute)
 class AttributeAdmin(admin.ModelAdmin):
     form = AttributeAdminForm
@@ -364,12 +399,12 @@ class AttributeAdmin(admin.ModelAdmin):
         "unit",
         "options_display",
         "display_priority",
-        *USE_FIELDS.values(),
+        "uses",
     ]
     list_display_links = ["code", "name"]
     list_filter = ["value_type", *USE_FIELDS.values()]
     search_fields = ["code", "name"]
-    list_per_page = 100
+    list_per_page = 50
     fieldsets = [
         (None, {"fields": ["code", "name", "value_type", "unit", "options_text"]}),
         (
@@ -383,6 +418,21 @@ class AttributeAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    class Media:
+        css = CATALOG_CSS
+
+    @admin.display(description=_("uses"))
+    def uses(self, attribute):
+        return format_html_join(
+            " ",
+            '<span class="jx-badge" title="{}">{}</span>',
+            (
+                (AttributeUse(use).label, USE_BADGES[use])
+                for use in AttributeUse.values
+                if use in attribute.uses
+            ),
+        )
 
     @admin.display(description=_("allowed options"))
     def options_display(self, attribute):
@@ -485,7 +535,9 @@ class ProductChangeList(ChangeList):
 
 
 @admin.register(Product)
-class ProductAdmin(SaveErrorsAsFormErrorsMixin, HistoryRevertMixin, SimpleHistoryAdmin):
+class ProductAdmin(
+    SaveErrorsAsFormErrorsMixin, HistoryLinkMixin, HistoryRevertMixin, SimpleHistoryAdmin
+):
     form = ProductAdminForm
     list_display = [
         "thumbnail",
@@ -693,29 +745,33 @@ class SKUAdmin(
     WorkbookAdminMixin,
     SaveErrorsAsFormErrorsMixin,
     FieldAccessMixin,
+    HistoryLinkMixin,
     HistoryRevertMixin,
     SimpleHistoryAdmin,
 ):
     """SKUs; the catalogue workbook (one row per SKU) imports and exports here."""
 
     sensitive_fields = {"cost_price": VIEW_COST, "bundle_cost": VIEW_COST}
+    # No product column: a SKU's name starts with its product's, and the product's code is
+    # searchable. Nine columns did not fit a 1366 px screen beside the sidebars.
     list_display = [
         "code",
         "name",
-        "product",
         "retail_price",
         "distribution_price",
         "cost_price",
         "barcode",
-        "is_active",
-        "is_bundle",
+        "flags",
     ]
-    list_select_related = ["product"]
     list_filter = ["is_active", "is_bundle", "product__status", "product__role", "product__brand"]
     search_fields = ["code", "barcode", "name", "product__code"]
-    list_per_page = 100
+    list_per_page = 50
     autocomplete_fields = ["product"]
     inlines = [BundleComponentInline, SKUAttributeValueInline]
+
+    class Media:
+        css = CATALOG_CSS
+
     # ``bundle_set_components`` alone decides what is a bundle: adding components makes one.
     history_list_display = ["retail_price", "distribution_price", "cost_price"]
 
@@ -739,6 +795,15 @@ class SKUAdmin(
 
     def save_error_target(self, error):
         return BundleComponentInline if isinstance(error, BundleInvalid) else None
+
+    @admin.display(description=_("state"))
+    def flags(self, sku):
+        """Active or not, and bundle: one column of badges instead of two of icons."""
+        badges = [_("Active") if sku.is_active else _("Inactive")]
+        if sku.is_bundle:
+            badges.append(_("Bundle"))
+        css = "jx-badge" if sku.is_active else "jx-badge jx-badge-off"
+        return format_html_join(" ", '<span class="{}">{}</span>', ((css, b) for b in badges))
 
     @admin.display(description=_("bundle cost"))
     def bundle_cost(self, sku):

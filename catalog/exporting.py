@@ -106,7 +106,8 @@ def _category_rows(spec: SheetSpec) -> list[list]:
 
 
 def _price_rows(spec: SheetSpec) -> list[list]:
-    keys = [c.key for c in spec.columns]
+    # The sheet's ``sku`` column is the SKU's code.
+    keys = ["code" if c.key == "sku" else c.key for c in spec.columns]
     return [list(row) for row in SKU.objects.order_by("code").values_list(*keys)]
 
 

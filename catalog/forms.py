@@ -252,9 +252,14 @@ class AttributeValueFormSet(forms.BaseInlineFormSet):
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
                 continue
+            # The admin does not validate the rows of an inline the user may only view: it
+            # sets their ``cleaned_data`` to their initial data, where the attribute is an
+            # id. The saved row's instance holds the attribute either way.
             attribute = form.cleaned_data.get("attribute")
             if attribute is None:
                 continue
+            if not isinstance(attribute, Attribute):
+                attribute = form.instance.attribute
             if attribute.pk in seen:
                 raise ValidationError(
                     _("%(attribute)s is given twice; give each attribute once."),

@@ -12,6 +12,7 @@ so nothing is written from a file that has any.
 """
 
 import contextlib
+import difflib
 import hashlib
 import json
 from collections import defaultdict
@@ -280,6 +281,18 @@ def _same(new: pd.Series, old: pd.Series) -> pd.Series:
     return equal | both_missing
 
 
+def _unknown_category_reason(tree: "CategoryPaths", path: tuple[str, ...]) -> str:
+    nearest = tree.nearest_leaves(path)
+    if not nearest:
+        return _(
+            "No category %(path)s. Create it first, or import with new categories allowed."
+        ) % {"path": path_to_cell(path)}
+    return _(
+        "No category %(path)s. Nearest existing: %(nearest)s. Correct the path, or import "
+        "with new categories allowed."
+    ) % {"path": path_to_cell(path), "nearest": "; ".join(nearest)}
+
+
 class CategoryPaths:
     """The stored tree as paths of names, and what the import adds to it."""
 
@@ -310,6 +323,19 @@ class CategoryPaths:
             prefix = path[:depth]
             if prefix not in self.pk_of and prefix not in self.to_create:
                 self.to_create[prefix] = code if depth == len(path) and code else ""
+
+    def nearest_leaves(self, path: tuple[str, ...], limit: int = 3) -> list[str]:
+        """Return up to ``limit`` existing leaf paths that read most like ``path``: the ones
+        a user who mistyped or shortened a path most likely meant."""
+        # Compared with a one-character separator: " > " in every path would make any two
+        # paths of three levels look alike.
+        leaves = {
+            "\x1f".join(leaf): path_to_cell(leaf)
+            for leaf, pk in self.pk_of.items()
+            if pk not in self.with_children
+        }
+        close = difflib.get_close_matches("\x1f".join(path), leaves, n=limit, cutoff=0.4)
+        return [leaves[key] for key in close]
 
     def new_code(self, path: tuple[str, ...]) -> str:
         digest = hashlib.blake2s("\x1f".join(path).encode(), digest_size=5).hexdigest().upper()
@@ -545,7 +571,7 @@ class _ProductImport:
                 continue
             paths[path] = (int(row), self.headers["category"])
             if path not in tree.pk_of and not self.create_categories:
-                self._error(row, "category", path, _("No such category; create it first."))
+                self._error(row, "category", path, _unknown_category_reason(tree, path))
         self.errors += _leaf_errors(tree, paths, leaf=True)
         for path in paths:
             tree.plan(path)

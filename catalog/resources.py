@@ -27,8 +27,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class WorkbookUploadForm(forms.Form):
     file = forms.FileField(label=_("workbook (.xlsx)"))
+    # Off unless ticked: a mistyped path is reported with the nearest existing ones instead
+    # of quietly growing the tree.
     create_categories = forms.BooleanField(
-        label=_("create missing categories"), required=False, initial=True
+        label=_("create missing categories"), required=False, initial=False
     )
 
 
@@ -111,7 +113,7 @@ class WorkbookAdminMixin(ImportExportMixin):
                 content=form.cleaned_data["file"].read(),
                 kind=self.workbook_kind,
                 dry_run=True,
-                create_categories=form.cleaned_data.get("create_categories", True),
+                create_categories=form.cleaned_data.get("create_categories", False),
                 user=request.user,
             )
             return self._start(request, job_id)

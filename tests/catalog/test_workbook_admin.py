@@ -37,10 +37,11 @@ def sheet(rows) -> bytes:
     return workbook([r[:cost] + r[cost + 1 :] for r in rows], NO_COST)
 
 
-def upload(client, data: bytes, url_name="admin:catalog_sku_import"):
+def upload(client, data: bytes, url_name="admin:catalog_sku_import", *, new_categories=True):
     file = io.BytesIO(data)
     file.name = "catalogue.xlsx"
-    return client.post(reverse(url_name), {"file": file, "create_categories": "on"}, follow=True)
+    form = {"file": file, **({"create_categories": "on"} if new_categories else {})}
+    return client.post(reverse(url_name), form, follow=True)
 
 
 def test_the_sku_changelist_offers_import_and_export(merchandiser):
@@ -69,6 +70,28 @@ def test_an_upload_is_previewed_then_imported_on_confirmation(merchandiser):
     again = upload(merchandiser, sheet([row("S-1", retail_price=99), row("S-2")]))
     cells = again.context["job"]["report"]["changes"][0]["cells"]
     assert cells == [{"column": "retail_price", "old": "59.00", "new": "99.00"}]
+
+
+def test_missing_categories_are_created_only_when_the_box_is_ticked(merchandiser):
+    form = merchandiser.get(reverse("admin:catalog_sku_import")).content.decode()
+    assert 'name="create_categories"' in form
+    assert 'name="create_categories" checked' not in form
+    ticked = upload(merchandiser, sheet([row("S-1")]))  # a new 服装 > 上衣 > T恤
+    merchandiser.post(
+        reverse("admin:catalog_sku_process_import"), {"job": ticked.context["job"]["id"]}
+    )
+    assert SKU.objects.filter(code="S-1").exists()
+
+    page = upload(
+        merchandiser, sheet([row("S-2", category="服装 > 上衣 > T袖")]), new_categories=False
+    )
+
+    job = page.context["job"]
+    assert job["status"] == "failed" and job["error_count"] == 1
+    assert "No category 服装 &gt; 上衣 &gt; T袖. Nearest existing: 服装 &gt; 上衣 &gt; T恤." in (
+        page.content.decode()
+    )
+    assert not Category.objects.filter(name="T袖").exists()
 
 
 def test_a_bad_file_shows_every_problem_and_imports_nothing(merchandiser):

@@ -304,6 +304,34 @@ def test_export_in_chinese_headers_reimports(tmp_path):
     assert catalog_import(source=out).unchanged == 1
 
 
+def test_the_price_sheet_exports_every_sku_with_its_prices_and_reimports(tmp_path):
+    catalog_import(source=workbook([row("S-2", cost_price=987.65), row("S-1", retail_price=9.9)]))
+    out = tmp_path / "prices.xlsx"
+    call_command("export_catalog", str(out), kind="prices", stdout=io.StringIO())
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["prices"]
+    assert list(book["prices"].values) == [
+        ("sku", "retail_price", "distribution_price", "cost_price"),
+        ("S-1", 9.9, 45, 30),
+        ("S-2", 59, 45, 987.65),
+    ]
+    report = catalog_import(source=out, kind="prices")
+    assert (report.new, report.changed, report.unchanged) == (0, 0, 2)
+
+
+def test_a_role_without_costs_exports_prices_without_the_cost_column(tmp_path):
+    from staff.services import roles_sync
+
+    roles_sync()
+    catalog_import(source=workbook([row("S-1", cost_price=987.65)]))
+    out = tmp_path / "prices.xlsx"
+    call_command("export_catalog", str(out), kind="prices", role="warehouse", stdout=io.StringIO())
+    assert list(openpyxl.load_workbook(out)["prices"].values) == [
+        ("sku", "retail_price", "distribution_price"),
+        ("S-1", 59, 45),
+    ]
+
+
 def test_a_role_without_costs_exports_no_cost_column_nor_attributes_of_other_uses(tmp_path):
     from staff.services import roles_sync
 
@@ -554,6 +582,32 @@ def test_a_workbook_saved_by_libreoffice_imports():
     assert catalog_import(source=fixture).unchanged == 3
 
 
+def test_the_command_refuses_an_unknown_category_naming_the_nearest_existing_ones(tmp_path, capsys):
+    catalog_import(source=workbook([row("S-1"), row("S-2", "P-2", category="服装 > 上衣 > 衬衫")]))
+    catalog_import(source=workbook([row("S-3", "P-3", category="食品 > 零食 > 坚果")]))
+    typo = tmp_path / "typo.xlsx"
+    typo.write_bytes(workbook([row("S-9", "P-9", category="服装 > 上衣 > T袖")]))
+    with pytest.raises(CommandError, match="The file cannot be imported: row 2, category"):
+        call_command("import_catalog", str(typo))
+    assert capsys.readouterr().err.strip() == (
+        "row 2, category: '服装 > 上衣 > T袖': No category 服装 > 上衣 > T袖. Nearest existing: "
+        "服装 > 上衣 > T恤; 服装 > 上衣 > 衬衫. Correct the path, or import with new "
+        "categories allowed."
+    )
+    assert Category.objects.count() == 7 and not SKU.objects.filter(code="S-9").exists()
+    call_command("import_catalog", str(typo), "--create-categories")
+    assert SKU.objects.get(code="S-9").product.category.path == "服装 > 上衣 > T袖"
+
+
+def test_an_unknown_category_like_no_existing_one_is_refused_without_suggestions(tmp_path):
+    with pytest.raises(WorkbookInvalid) as excinfo:
+        catalog_import(source=workbook([row("S-1")]), create_categories=False)
+    assert errors_of(excinfo) == [
+        "row 2, category: '服装 > 上衣 > T恤': No category 服装 > 上衣 > T恤. Create it "
+        "first, or import with new categories allowed."
+    ]
+
+
 def test_the_command_reports_and_exits_non_zero_on_bad_input(tmp_path, capsys):
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_catalog", str(tmp_path / "missing.xlsx"))
@@ -565,9 +619,9 @@ def test_the_command_reports_and_exits_non_zero_on_bad_input(tmp_path, capsys):
     assert "row 2, retail_price: 'abc'" in capsys.readouterr().err
     good = tmp_path / "good.xlsx"
     good.write_bytes(workbook([row("S-1")]))
-    call_command("import_catalog", str(good), dry_run=True)
+    call_command("import_catalog", str(good), "--create-categories", dry_run=True)
     assert "dry run" in capsys.readouterr().out and not SKU.objects.exists()
-    call_command("import_catalog", str(good))
+    call_command("import_catalog", str(good), "--create-categories")
     assert SKU.objects.filter(code="S-1").exists()
     capsys.readouterr()
     changed = tmp_path / "changed.xlsx"

@@ -1,4 +1,4 @@
-"""``import_catalog FILE [--dry-run] [--kind products|categories|prices]``."""
+"""``import_catalog FILE [--dry-run] [--kind products|categories|prices] [--create-categories]``."""
 
 from pathlib import Path
 
@@ -20,13 +20,21 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="check and compare, write nothing"
         )
         parser.add_argument("--kind", choices=KINDS, default="products", help="which sheet")
-        parser.add_argument(
-            "--no-new-categories",
+        # A mistyped path would otherwise quietly grow the tree: new categories only on request.
+        categories = parser.add_mutually_exclusive_group()
+        categories.add_argument(
+            "--create-categories",
             action="store_true",
-            help="refuse category paths that do not exist instead of creating them",
+            help="create the category paths of the products sheet that do not exist",
+        )
+        categories.add_argument(
+            "--no-new-categories",
+            action="store_false",
+            dest="create_categories",
+            help="refuse category paths that do not exist (the default)",
         )
 
-    def handle(self, *args, file, dry_run, kind, no_new_categories, verbosity, **options):
+    def handle(self, *args, file, dry_run, kind, create_categories, verbosity, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"{file}: no such file")
@@ -35,7 +43,7 @@ class Command(BaseCommand):
                 source=path,
                 kind=kind,
                 dry_run=dry_run,
-                create_categories=not no_new_categories,
+                create_categories=create_categories,
             )
         except WorkbookInvalid as invalid:
             for error in invalid.errors:
