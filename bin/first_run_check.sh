@@ -15,7 +15,8 @@ trap cleanup EXIT
 
 git clone -q "$repo" "$work/jingxi"
 cd "$work/jingxi"
-test ! -e ../shared
+# Nothing beside the clone: the folder holds it alone.
+[ "$(ls -A "$work")" = "jingxi" ]
 # The clone's own environment: no database, data folder or password from the caller.
 setsid env -u DATABASE_URL -u JINGXI_DATA_DIR -u JINGXI_DEMO_PASSWORD \
   make run PORT="$port" >"$work/run.log" 2>&1 &
