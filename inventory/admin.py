@@ -75,7 +75,8 @@ class LotAdmin(FieldAccessMixin, ReadOnlyAdmin):
 @admin.register(StockLevel)
 class StockLevelAdmin(ReadOnlyAdmin):
     list_display = ["sku", "slot", "lot", "on_hand"]
-    list_select_related = ["sku", "slot", "lot"]
+    # A lot names its SKU: without ``lot__sku`` every row read its lot's SKU on its own.
+    list_select_related = ["sku", "slot", "lot__sku"]
     search_fields = ["sku__code", "slot__code"]
 
 

@@ -9,7 +9,9 @@ and derives the ratios and classes with column operations.
 
 Definitions (the day windows end with the as-of day and include it):
 
-- on hand, value: units left of each lot × the lot's unit cost (FIFO cost).
+- on hand, value: units left of each lot × the lot's unit cost (FIFO cost), each lot's value
+  rounded to the cent and the SKU's value their sum (``catalog.money``), so the age buckets'
+  values add up to it and the categories' values to their SKUs'.
 - last sale: the date of the SKU's last ``ship`` move.
 - shipped 30 / 90 days: units of ``ship`` moves in the last 30 / 90 days.
 - average daily demand: shipped in 90 days ÷ 90; days of cover: on hand ÷ that demand
@@ -50,6 +52,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.enums import ProductRole, ProductStatus
+from catalog.money import money
 from inventory.enums import MoveKind
 from inventory.models import Warehouse
 
@@ -201,7 +204,7 @@ def _per_sku_sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
         cond = f"lots.age >= {low}" + ("" if high is None else f" AND lots.age <= {high}")
         bucket_columns.append(f"SUM(lots.on_hand) FILTER (WHERE {cond}) AS age_{key}_units")
         bucket_columns.append(
-            f"ROUND(SUM(lots.on_hand * lots.unit_cost) FILTER (WHERE {cond}), 2) AS age_{key}_value"
+            f"SUM(ROUND(lots.on_hand * lots.unit_cost, 2)) FILTER (WHERE {cond}) AS age_{key}_value"
         )
     summed = [
         "on_hand",
@@ -243,7 +246,7 @@ def _per_sku_sql(as_of: date, warehouse: Warehouse | None) -> tuple[str, list]:
         sku_moves AS (
             SELECT lots.sku_id,
                 SUM(lots.on_hand) AS on_hand,
-                ROUND(SUM(lots.on_hand * lots.unit_cost), 2) AS stock_value,
+                SUM(ROUND(lots.on_hand * lots.unit_cost, 2)) AS stock_value,
                 MAX(lots.last_sale_at) AS last_sale_at,
                 SUM(lots.shipped_30) AS shipped_30,
                 SUM(lots.shipped_90) AS shipped_90,
@@ -307,12 +310,11 @@ def _to_decimal(series: pd.Series) -> pd.Series:
     """Money stays Decimal, rounded to cents in SQL.
 
     PostgreSQL hands back Decimals already; SQLite hands back floats, which are converted
-    one by one (the embedded database holds small catalogues).
+    one by one (the embedded database holds small catalogues) by their shortest repr.
     """
     if series.dtype == object:
         return series
-    cent = Decimal("0.01")
-    return series.map(lambda v: Decimal(str(v)).quantize(cent))
+    return series.map(lambda v: money(Decimal(str(v))))
 
 
 def slow_movers(*, as_of: date, warehouse: Warehouse | None = None) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.access import VIEW_COST, FieldAccessMixin, HistoryRevertMixin
+from catalog.money import money
 from catalog.resources import WorkbookAdminMixin
 from inventory.exceptions import InventoryError
 from purchasing import selectors, services
@@ -225,6 +226,10 @@ class PurchaseOrderAdmin(FieldAccessMixin, admin.ModelAdmin):
     inlines = [PurchaseOrderLineInline]
     actions = ["place", "cancel", "close"]
 
+    def get_queryset(self, request):
+        # Each order's total comes with the order, not by one aggregate per row.
+        return selectors.orders_with_totals(super().get_queryset(request))
+
     def get_readonly_fields(self, request, obj=None):
         readonly = ["status", "ordered_at", "total"]
         if obj is not None and obj.status != PurchaseOrderStatus.DRAFT:
@@ -235,7 +240,7 @@ class PurchaseOrderAdmin(FieldAccessMixin, admin.ModelAdmin):
         queryset, duplicates = super().get_search_results(request, queryset, search_term)
         number = search_term.upper().removeprefix("PO-").lstrip("0")
         if number.isdigit():
-            queryset |= self.model.objects.filter(pk=int(number))
+            queryset |= self.get_queryset(request).filter(pk=int(number))
         return queryset, True if number.isdigit() else duplicates
 
     def has_delete_permission(self, request, obj=None):
@@ -255,7 +260,10 @@ class PurchaseOrderAdmin(FieldAccessMixin, admin.ModelAdmin):
 
     @admin.display(description=_("total"))
     def total(self, order):
-        return selectors.order_total(order) if order.pk else ""
+        """Return the sum of the lines' rounded amounts (``selectors.orders_with_totals``)."""
+        if not order.pk:
+            return ""
+        return money(order.total) if hasattr(order, "total") else selectors.order_total(order)
 
     @admin.display(description=_("print"))
     def printable(self, order):

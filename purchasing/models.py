@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from catalog.money import line_amount
 from purchasing.enums import PurchaseOrderStatus, SupplierType
 
 UNIT_COST = {"max_digits": 14, "decimal_places": 4}
@@ -244,7 +245,9 @@ class PurchaseOrderLine(models.Model):
 
     @property
     def amount(self) -> Decimal:
-        return (self.quantity * self.unit_cost).quantize(Decimal("0.01"))
+        """Return quantity × unit cost rounded to the cent: the line as printed, whose sum
+        is the order's total (``catalog.money``)."""
+        return line_amount(self.quantity, self.unit_cost)
 
 
 class Receipt(models.Model):

@@ -46,6 +46,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.enums import ProductRole, ProductStatus
+from catalog.money import line_amount
 from inventory.enums import MoveKind
 from inventory.models import Warehouse
 from purchasing import selectors
@@ -482,7 +483,7 @@ def restock(*, as_of: date, warehouse: Warehouse | None = None) -> pd.DataFrame:
     df["supplier"] = (code + " " + name).str.strip()
     df = restock_maths(df)
     df["order_value"] = [
-        (cost * qty).quantize(selectors.CENT) if qty and cost is not None else None
+        line_amount(int(qty), cost) if qty and cost is not None else None
         for cost, qty in zip(df["unit_cost"], df["suggested_quantity"], strict=True)
     ]
     df["reason"] = _reasons(df, facts, scores, as_of)

@@ -12,7 +12,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
@@ -30,16 +30,14 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from catalog.models import SKU
+from catalog.money import line_amount, money, money_text, unit_price_text
 from purchasing.enums import OPEN_STATUSES, PurchaseOrderStatus, SupplierType
 from purchasing.models import PurchaseOrder, PurchaseOrderLine, ReceiptLine, SupplierOffer
-
-CENT = Decimal("0.01")
-
 
 _words = threading.local()
 
@@ -289,10 +287,6 @@ def _type_label(supplier_type: str) -> str:
     return label
 
 
-def _money(amount: Decimal) -> str:
-    return number_format(amount.quantize(CENT, rounding=ROUND_HALF_UP), 2)
-
-
 def _score_text(score: float | None) -> str:
     return _("no scorecard yet") if score is None else number_format(score, 1)
 
@@ -336,7 +330,7 @@ def _exclusion(facts: OfferFacts, on: dt.date, minimum: float) -> str | None:
 def _offer_terms(facts: OfferFacts) -> str:
     """Return the offer's unit cost with its minimum order and pack, as the supplier states
     them: the unit cost is what one unit costs, never an order's cost spread over fewer."""
-    terms = _("unit cost %(cost)s") % {"cost": _money(facts.unit_cost)}
+    terms = _("unit cost %(cost)s") % {"cost": unit_price_text(facts.unit_cost)}
     if facts.min_order_quantity > 1:
         terms += _(", ") + _("minimum order %(moq)d") % {"moq": facts.min_order_quantity}
     if facts.pack_multiple > 1:
@@ -363,8 +357,8 @@ def _order_cost_text(facts: OfferFacts, quantity: int) -> str:
     units = facts.order_quantity(quantity)
     return _("%(units)d units × %(cost)s = %(total)s") % {
         "units": units,
-        "cost": _money(facts.unit_cost),
-        "total": _money(facts.unit_cost * units),
+        "cost": unit_price_text(facts.unit_cost),
+        "total": money_text(line_amount(units, facts.unit_cost)),
     }
 
 
@@ -580,14 +574,33 @@ def latest_order_line_id() -> int:
     return PurchaseOrderLine.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
+# A line's amount in SQL by the money rule (``catalog.money``): quantity × unit cost rounded
+# to the cent. PostgreSQL's ROUND(numeric, 2) rounds half away from zero, as ``money()`` does.
+LINE_AMOUNT = Round(
+    F("quantity") * F("unit_cost"), 2, output_field=DecimalField(max_digits=20, decimal_places=2)
+)
+
+
 def order_total(order: PurchaseOrder) -> Decimal:
-    total = order.lines.aggregate(
-        total=Sum(
-            F("quantity") * F("unit_cost"),
-            output_field=DecimalField(max_digits=20, decimal_places=4),
+    """Return the order's total: the sum of its lines' rounded amounts."""
+    total = order.lines.aggregate(total=Sum(LINE_AMOUNT))["total"]
+    return money(total or 0)
+
+
+def orders_with_totals(queryset: QuerySet[PurchaseOrder]) -> QuerySet[PurchaseOrder]:
+    """Annotate each order with ``total`` (as ``order_total``) in the same query."""
+    lines_total = (
+        PurchaseOrderLine.objects.filter(order=OuterRef("pk"))
+        .values("order")
+        .annotate(total=Sum(LINE_AMOUNT))
+        .values("total")
+    )
+    return queryset.annotate(
+        total=Coalesce(
+            Subquery(lines_total, output_field=DecimalField(max_digits=20, decimal_places=2)),
+            Value(Decimal("0.00")),
         )
-    )["total"]
-    return (total or Decimal("0")).quantize(CENT, rounding=ROUND_HALF_UP)
+    )
 
 
 # --- Candidates (名特优新, high sales / margin / value) -----------------------------------

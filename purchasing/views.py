@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.access import VIEW_COST, VIEW_MARGIN
+from catalog.money import money_total
 from inventory.exceptions import InventoryError
 from inventory.models import Slot
 from purchasing import reports, selectors, services
@@ -53,7 +54,8 @@ def order(request, pk: int):
             "order": purchase_order,
             "lines": lines,
             "show_costs": show_costs,
-            "total": selectors.order_total(purchase_order) if show_costs else None,
+            # The total is the sum of the amounts printed above it (``catalog.money``).
+            "total": money_total(line.amount for line in lines) if show_costs else None,
             "receipts": list(
                 purchase_order.receipts.select_related("user").order_by("received_at")
             ),

@@ -17,7 +17,7 @@ FORMATS = {
     "safety_stock": "0.00",
     "reorder_point": "0.00",
     "target": "0.00",
-    "unit_cost": "0.00",
+    "unit_cost": "0.00##",  # a unit cost keeps its four decimals (catalog.money)
     "order_value": "0.00",
     "cover_days": "0",
 }
