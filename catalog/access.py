@@ -285,3 +285,17 @@ class HistoryRevertMixin(HistoryLabelsMixin):
             ):
                 raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class HistoryLinkMixin:
+    """Offer the History link only to users the history page lets in.
+
+    A ``SimpleHistoryAdmin``'s history needs the view permission of the historical model
+    (manager and finance), not that of the model: a link for everyone else answered 403.
+    """
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["may_view_history"] = self.has_view_history_or_change_history_permission(
+            request, obj
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)

@@ -25,6 +25,7 @@ from catalog import selectors, services
 from catalog.access import (
     VIEW_COST,
     FieldAccessMixin,
+    HistoryLinkMixin,
     HistoryRevertMixin,
     visible_attributes_q,
 )
@@ -115,20 +116,6 @@ class SaveErrorsAsFormErrorsMixin:
                 attrs = {"save_error": error.message}
                 formset = type(formset.__name__, (SaveErrorFormSetMixin, formset), attrs)
             yield formset, inline
-
-
-class HistoryLinkMixin:
-    """Offer the History link only to users the history page lets in.
-
-    A ``SimpleHistoryAdmin``'s history needs the view permission of the historical model
-    (manager and finance), not that of the model: a link for everyone else answered 403.
-    """
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["may_view_history"] = self.has_view_history_or_change_history_permission(
-            request, obj
-        )
-        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 def _take_saved_state(target, saved) -> None:
@@ -437,6 +424,12 @@ class AttributeAdmin(admin.ModelAdmin):
     @admin.display(description=_("allowed options"))
     def options_display(self, attribute):
         return " / ".join(attribute.options)
+
+    @admin.display(description=_("allowed options"))
+    def options_text(self, attribute):
+        """The options as a role that may only view the attribute reads them (the form's
+        one-per-line field exists for those who may change it)."""
+        return " / ".join(attribute.options) or "—"
 
 
 # --- Products -----------------------------------------------------------------------------

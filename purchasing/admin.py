@@ -16,7 +16,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from catalog.access import VIEW_COST, FieldAccessMixin, HistoryRevertMixin
+from catalog.access import VIEW_COST, FieldAccessMixin, HistoryLinkMixin, HistoryRevertMixin
 from catalog.money import money
 from catalog.resources import WorkbookAdminMixin
 from inventory.exceptions import InventoryError
@@ -51,6 +51,9 @@ class SupplierWorkbookAdminMixin(WorkbookAdminMixin):
 
     def workbook_template(self, *, target, language: str) -> None:
         suppliers_template(target=target, language=language)
+
+
+PURCHASING_CSS = {"all": ["purchasing/admin.css"]}
 
 
 class SupplierOfferInline(FieldAccessMixin, admin.TabularInline):
@@ -91,6 +94,9 @@ class SupplierAdmin(SupplierWorkbookAdminMixin, admin.ModelAdmin):
     search_fields = ["code", "name"]
     inlines = [SupplierOfferInline]
 
+    class Media:
+        css = PURCHASING_CSS
+
     @admin.display(description=_("scorecard"))
     def scorecard(self, supplier):
         return format_html(
@@ -102,7 +108,11 @@ class SupplierAdmin(SupplierWorkbookAdminMixin, admin.ModelAdmin):
 
 @admin.register(SupplierOffer)
 class SupplierOfferAdmin(
-    SupplierWorkbookAdminMixin, FieldAccessMixin, HistoryRevertMixin, SimpleHistoryAdmin
+    SupplierWorkbookAdminMixin,
+    FieldAccessMixin,
+    HistoryLinkMixin,
+    HistoryRevertMixin,
+    SimpleHistoryAdmin,
 ):
     workbook_kind = "offers"
     sensitive_fields = {"unit_cost": VIEW_COST}
@@ -226,6 +236,9 @@ class PurchaseOrderAdmin(FieldAccessMixin, admin.ModelAdmin):
     inlines = [PurchaseOrderLineInline]
     actions = ["place", "cancel", "close"]
 
+    class Media:
+        css = PURCHASING_CSS
+
     def get_queryset(self, request):
         # Each order's total comes with the order, not by one aggregate per row.
         return selectors.orders_with_totals(super().get_queryset(request))
@@ -318,7 +331,9 @@ class PurchaseOrderLineAdminForm(forms.ModelForm):
 
 
 @admin.register(PurchaseOrderLine)
-class PurchaseOrderLineAdmin(FieldAccessMixin, HistoryRevertMixin, SimpleHistoryAdmin):
+class PurchaseOrderLineAdmin(
+    FieldAccessMixin, HistoryLinkMixin, HistoryRevertMixin, SimpleHistoryAdmin
+):
     """Order lines across orders; the unit cost of a placed line changes here, with history,
     until goods arrive (``services.purchase_order_line_set_cost``)."""
 
