@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's first run, as a new user does it: clone the repository into an empty folder
-# (nothing beside it, no ../shared), run `make run`, wait until the login page answers and
+# (nothing beside it, no team folder next to it), run `make run`, wait until the login page answers and
 # check that the demo data loaded. Exits non-zero with the log's tail when anything fails.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
