@@ -51,6 +51,7 @@ from inventory.models import (
     Warehouse,
     WarehouseStock,
 )
+from inventory.services import adjustments, counts, fulfilment, holds, receipts, returns
 
 # SKUs put in stock and olist order lines shipped, per seed_demo scale.
 STOCKED_SKUS = {"tiny": 40, "small": 200, "medium": 1_000, "large": 2_000}
@@ -133,7 +134,10 @@ def _say(stdout, message: str) -> None:
 @contextlib.contextmanager
 def _services_clock(when: dt.datetime) -> Iterator[None]:
     """Make the inventory services stamp ``when`` on what they post."""
-    with mock.patch.object(services, "timezone", SimpleNamespace(now=lambda: when)):
+    clock = SimpleNamespace(now=lambda: when)
+    with contextlib.ExitStack() as stack:
+        for module in (adjustments, counts, fulfilment, holds, receipts, returns):
+            stack.enter_context(mock.patch.object(module, "timezone", clock))
         yield
 
 
