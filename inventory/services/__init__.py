@@ -10,6 +10,11 @@ written only under that row lock, so checks made after taking it hold until comm
 fixed order rules out deadlocks. Reserving and locking, the hot paths, take the same row lock
 through one conditional ``UPDATE`` per SKU instead of a ``SELECT … FOR UPDATE``. CHECK
 constraints back all of it: on hand ≥ 0 and reserved + locked ≤ on hand − defective.
+Other apps that must hold several stock rows at once take them through ``stock_rows_lock``;
+only inventory creates or locks ``WarehouseStock`` rows.
+
+Services that post moves or holds take ``at``, the time of the move (default: now), so a
+move can be recorded at the time it happened (history loaded by the demo seeder).
 
 One module per concern; callers import the services from this package:
 
@@ -39,6 +44,7 @@ from inventory.services.holds import (
     stock_reserve,
     stock_unlock,
 )
+from inventory.services.ledger import stock_rows_lock
 from inventory.services.receipts import (
     ReceiptLine,
     stock_putaway,
@@ -65,6 +71,7 @@ __all__ = [
     "stock_release",
     "stock_reserve",
     "stock_return",
+    "stock_rows_lock",
     "stock_scrap",
     "stock_ship",
     "stock_transfer",

@@ -1,5 +1,6 @@
 """Corrections of stock outside a document flow: adjustments and write-offs (scrap)."""
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -43,6 +44,7 @@ def stock_adjust(
     reason: str,
     lot: Lot | None = None,
     unit_cost: Decimal | None = None,
+    at: datetime | None = None,
     user: User = None,
 ) -> list[StockMove]:
     """Add (``quantity`` > 0) or remove (< 0) units of a SKU in a slot, with a reason.
@@ -62,7 +64,7 @@ def stock_adjust(
     _check_lot(problems, lot, sku)
     _check_slot(problems, slot, must_be_active=False)
     _raise(problems)
-    now = timezone.now()
+    now = at or timezone.now()
     with transaction.atomic():
         stock = _lock_stock([(slot.warehouse_id, sku.pk)])
         if quantity < 0:
@@ -94,6 +96,7 @@ def stock_scrap(
     quantity: int,
     reason: str,
     lot: Lot | None = None,
+    at: datetime | None = None,
     user: User = None,
 ) -> list[StockMove]:
     """Write off units of a SKU from a slot (damaged, expired), oldest lots first."""
@@ -104,7 +107,7 @@ def stock_scrap(
     _check_lot(problems, lot, sku)
     _check_slot(problems, slot, must_be_active=False)
     _raise(problems)
-    now = timezone.now()
+    now = at or timezone.now()
     with transaction.atomic():
         stock = _lock_stock([(slot.warehouse_id, sku.pk)])
         taken, shortfall = _take_from_slot(slot=slot, sku=sku, quantity=quantity, lot=lot)

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -66,7 +67,11 @@ class VarianceReport:
 
 
 def stock_count(
-    *, lines: Sequence[CountLine], reason: str = "", user: User = None
+    *,
+    lines: Sequence[CountLine],
+    reason: str = "",
+    at: datetime | None = None,
+    user: User = None,
 ) -> VarianceReport:
     """Post a cycle count: counted against system stock per slot × SKU.
 
@@ -96,7 +101,7 @@ def stock_count(
     slots = {line.slot.pk: line.slot for line in lines}
     counted = {(line.slot.pk, line.sku.pk): line.counted for line in lines}
     skus = {line.sku.pk: line.sku for line in lines}
-    now = timezone.now()
+    now = at or timezone.now()
     reason = reason or _("cycle count")
     with transaction.atomic():
         pairs = {(line.slot.warehouse_id, line.sku.pk) for line in lines}

@@ -4,6 +4,7 @@
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -66,14 +67,18 @@ class Shipment:
 
 
 def stock_pick(
-    *, reservations: Sequence[Reservation], to_slot: Slot | None = None, user: User = None
+    *,
+    reservations: Sequence[Reservation],
+    to_slot: Slot | None = None,
+    at: datetime | None = None,
+    user: User = None,
 ) -> PickList:
     """Pick a wave of reservations into a packing slot; return the walking list.
 
     Oldest lots first, then slots in pick-sequence order (``selectors.pick_plan``). All or
     nothing: when pickable slots hold too little, ``PickShortage`` lists every short SKU.
     """
-    now = timezone.now()
+    now = at or timezone.now()
     with transaction.atomic():
         stock, fresh = _relock_holds(Reservation, reservations)
         problems: list[str] = []
@@ -145,11 +150,15 @@ def stock_pick(
 
 
 def stock_unpick(
-    *, reservations: Sequence[Reservation], reason: str = "", user: User = None
+    *,
+    reservations: Sequence[Reservation],
+    reason: str = "",
+    at: datetime | None = None,
+    user: User = None,
 ) -> int:
     """Put picked, unshipped units back into the slots they were picked from and release
     them (an order cancelled after picking); return the units put back."""
-    now = timezone.now()
+    now = at or timezone.now()
     with transaction.atomic():
         stock, fresh = _relock_holds(Reservation, reservations)
         picks = list(
@@ -194,12 +203,14 @@ def stock_unpick(
     return sum(per_reservation.values())
 
 
-def stock_ship(*, reservations: Sequence[Reservation], user: User = None) -> Shipment:
+def stock_ship(
+    *, reservations: Sequence[Reservation], at: datetime | None = None, user: User = None
+) -> Shipment:
     """Ship everything picked for the reservations; return the cost consumed per lot (COGS).
 
     The picked lots were chosen oldest first, so the shipment's cost is FIFO cost.
     """
-    now = timezone.now()
+    now = at or timezone.now()
     with transaction.atomic():
         stock, fresh = _relock_holds(Reservation, reservations)
         picks = list(

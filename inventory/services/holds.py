@@ -4,6 +4,7 @@ backordered column (缺货) that orders keep up to date."""
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from django.conf import settings
@@ -278,6 +279,7 @@ def stock_reserve(
     warehouse: Warehouse,
     lines: Sequence[StockLine],
     backorders_ahead: Mapping[int, int] | None = None,
+    at: datetime | None = None,
     user: User = None,
 ) -> list[Reservation]:
     """Reserve (占有) stock for order lines, all or nothing.
@@ -293,7 +295,7 @@ def stock_reserve(
     problems: list[str] = []
     parts = _expand(lines, problems)
     _raise(problems)
-    reservations = _new_holds(Reservation, warehouse=warehouse, parts=parts, user=user)
+    reservations = _new_holds(Reservation, warehouse=warehouse, parts=parts, at=at, user=user)
     _hold(
         column="reserved",
         warehouse=warehouse,
@@ -304,9 +306,11 @@ def stock_reserve(
     return reservations
 
 
-def _new_holds(model, *, warehouse: Warehouse, parts: Sequence[_Part], user, **fields) -> list:
+def _new_holds(
+    model, *, warehouse: Warehouse, parts: Sequence[_Part], at: datetime | None, user, **fields
+) -> list:
     """Return unsaved holds (reservations or locks) of ``model``, one per expanded part."""
-    now = timezone.now()
+    now = at or timezone.now()
     return [
         model(
             warehouse=warehouse,
@@ -342,14 +346,19 @@ def stock_release(*, reservations: Sequence[Reservation], user: User = None) -> 
 
 
 def stock_lock(
-    *, warehouse: Warehouse, lines: Sequence[StockLine], reason: str, user: User = None
+    *,
+    warehouse: Warehouse,
+    lines: Sequence[StockLine],
+    reason: str,
+    at: datetime | None = None,
+    user: User = None,
 ) -> list[StockLock]:
     """Hold stock back from sale (库存锁定), for example for a promotion, all or nothing."""
     problems: list[str] = []
     parts = _expand(lines, problems)
     reason = _check_reason(problems, reason)
     _raise(problems)
-    locks = _new_holds(StockLock, warehouse=warehouse, parts=parts, user=user, reason=reason)
+    locks = _new_holds(StockLock, warehouse=warehouse, parts=parts, at=at, user=user, reason=reason)
     # A lock is staff holding stock back on purpose (a promotion), not a sale queueing for
     # stock: it takes from 可发 as it is; the 缺货 column stays in view on the stock pages.
     _hold(column="locked", warehouse=warehouse, parts=parts, holds=locks, backorders_ahead={})

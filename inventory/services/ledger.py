@@ -28,6 +28,7 @@ from inventory.models import (
     Slot,
     StockLevel,
     StockMove,
+    Warehouse,
     WarehouseStock,
 )
 
@@ -56,6 +57,30 @@ def _lock_stock(pairs: Iterable[Pair]) -> dict[Pair, WarehouseStock]:
         .select_for_update(of=("self",))
     )
     return {(row.warehouse_id, row.sku_id): row for row in rows}
+
+
+def stock_rows_lock(*, warehouse: Warehouse, sku_ids: Iterable[int]) -> None:
+    """Lock the stock rows of ``sku_ids`` in ``warehouse`` until the caller's transaction
+    ends, creating missing ones, in SKU order: the order every stock service locks them in.
+
+    For a caller that changes the stock of several SKUs in steps (orders reserving some lines
+    and backordering others, or a batch of orders): taking every lock first means no later
+    step takes one out of order, so two such callers never deadlock. Call it inside a
+    transaction (``transaction.atomic``); outside one the locks would end at once.
+    """
+    sku_ids = sorted(set(sku_ids))
+    if not sku_ids:
+        return
+    WarehouseStock.objects.bulk_create(
+        [WarehouseStock(warehouse=warehouse, sku_id=sku_id) for sku_id in sku_ids],
+        ignore_conflicts=True,
+    )
+    list(
+        WarehouseStock.objects.filter(warehouse=warehouse, sku_id__in=sku_ids)
+        .order_by("sku_id")
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )
 
 
 def _relock_holds(model, holds: Sequence) -> tuple[dict[Pair, WarehouseStock], list]:

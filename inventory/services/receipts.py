@@ -54,6 +54,7 @@ def stock_receive(
     source_reference: str = "",
     reference_type: str = "",
     reference_id: str = "",
+    at: datetime | None = None,
     user: User = None,
 ) -> list[StockMove]:
     """Receive goods into a slot: one new lot per line at its unit cost, one receipt move."""
@@ -70,7 +71,7 @@ def stock_receive(
             problems.append(_("%(sku)s: give the unit cost.") % {"sku": line.sku.code})
         costs.append(cost)
     _raise(problems)
-    now = timezone.now()
+    now = at or timezone.now()
     with transaction.atomic():
         stock = _lock_stock((slot.warehouse_id, line.sku.pk) for line in lines)
         incoming: dict[Slot, list[tuple[SKU, int]]] = {slot: []}
@@ -116,6 +117,7 @@ def _relocate(
     reason: str,
     reference_type: str,
     reference_id: str,
+    at: datetime | None,
     user: User,
     same_warehouse: bool,
 ) -> list[StockMove]:
@@ -133,7 +135,7 @@ def _relocate(
                 _("Put goods away within their warehouse; use a transfer between warehouses.")
             )
     _raise(problems)
-    now = timezone.now()
+    now = at or timezone.now()
     with transaction.atomic():
         pairs = [(from_slot.warehouse_id, sku.pk)]
         if to_slot is not None:
@@ -174,6 +176,7 @@ def stock_putaway(
     quantity: int,
     to_slot: Slot | None = None,
     lot: Lot | None = None,
+    at: datetime | None = None,
     user: User = None,
 ) -> list[StockMove]:
     """Put goods away from a receiving or returns slot, oldest lots first.
@@ -190,6 +193,7 @@ def stock_putaway(
         reason="",
         reference_type="",
         reference_id="",
+        at=at,
         user=user,
         same_warehouse=True,
     )
@@ -205,6 +209,7 @@ def stock_transfer(
     reason: str = "",
     reference_type: str = "",
     reference_id: str = "",
+    at: datetime | None = None,
     user: User = None,
 ) -> list[StockMove]:
     """Move goods between two slots (of one or two warehouses), oldest lots first.
@@ -222,6 +227,7 @@ def stock_transfer(
         reason=reason,
         reference_type=reference_type,
         reference_id=reference_id,
+        at=at,
         user=user,
         same_warehouse=False,
     )

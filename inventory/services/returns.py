@@ -1,6 +1,7 @@
 """Customer returns: returned goods into a returns slot, then restocked, quarantined or
 scrapped."""
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -59,6 +60,7 @@ def stock_return(
     reason: str = "",
     reference_type: str = "",
     reference_id: str = "",
+    at: datetime | None = None,
     user: User = None,
 ) -> list[StockMove]:
     """Take returned goods into a returns slot, then restock, quarantine or scrap them.
@@ -109,7 +111,7 @@ def stock_return(
                 _("Restock into a slot of %(warehouse)s.") % {"warehouse": warehouse.code}
             )
     _raise(problems)
-    now = timezone.now()
+    now = at or timezone.now()
     common = {
         "now": now,
         "user": user,

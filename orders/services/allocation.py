@@ -114,21 +114,6 @@ def _backorders_ahead(order: SalesOrder, sku_ids: set[int]) -> dict[int, int]:
     return ahead
 
 
-def _lock_rows(warehouse: Warehouse, sku_ids: set[int]) -> None:
-    """Lock the stock rows of ``sku_ids`` in ``warehouse`` in SKU order (creating missing
-    ones), the order inventory's services lock them in."""
-    WarehouseStock.objects.bulk_create(
-        [WarehouseStock(warehouse=warehouse, sku_id=sku_id) for sku_id in sorted(sku_ids)],
-        ignore_conflicts=True,
-    )
-    list(
-        WarehouseStock.objects.filter(warehouse=warehouse, sku_id__in=sku_ids)
-        .order_by("sku_id")
-        .select_for_update()
-        .values_list("pk", flat=True)
-    )
-
-
 def _backorder(order: SalesOrder, line: SalesOrderLine, components, change: int) -> None:
     for sku, quantity in components[line.sku_id]:
         stock.stock_backorder_change(warehouse=order.warehouse, sku=sku, change=change * quantity)
@@ -155,7 +140,7 @@ def _allocate(
             # Lock every stock row involved first, in SKU order: reserving a line and
             # backordering another then takes no new lock out of order (no deadlock).
             sku_ids = {sku.pk for each in wanted for sku, _q in components[each.sku_id]}
-            _lock_rows(order.warehouse, sku_ids)
+            stock.stock_rows_lock(warehouse=order.warehouse, sku_ids=sku_ids)
             # Only lines paid before this order come first (an order imported late, a
             # listing resolved for an old order).
             ahead = _backorders_ahead(order, sku_ids)
@@ -256,7 +241,7 @@ def backorders_allocate(
                 if line.order.warehouse_id == warehouse_id
                 for sku, _q in components[line.sku_id]
             }
-            _lock_rows(Warehouse(pk=warehouse_id), needed)
+            stock.stock_rows_lock(warehouse=Warehouse(pk=warehouse_id), sku_ids=needed)
         blocked: set[tuple[int, int]] = set()
         served = 0
         for candidate in candidates:

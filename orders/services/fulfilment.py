@@ -27,7 +27,7 @@ from orders.models import (
     PackingScan,
     SalesOrder,
 )
-from orders.services.allocation import _backorder, _components, _lock_rows
+from orders.services.allocation import _backorder, _components
 from orders.services.shared import ZERO, User, _raise, _transition
 
 
@@ -197,9 +197,9 @@ def order_cancel(*, order: SalesOrder, reason: str = "", user: User = None) -> S
         reservations = _open_reservations([order])
         waiting = list(order.lines.filter(backordered__gt=0).select_related("sku"))
         components = _components([line.sku for line in waiting])
-        _lock_rows(
-            order.warehouse,
-            {r.sku_id for r in reservations}
+        stock.stock_rows_lock(
+            warehouse=order.warehouse,
+            sku_ids={r.sku_id for r in reservations}
             | {sku.pk for line in waiting for sku, _q in components[line.sku_id]},
         )
         actor = user if user is not None and user.is_authenticated else None

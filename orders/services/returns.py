@@ -28,7 +28,6 @@ from orders.models import (
 )
 from orders.services.allocation import (
     _components,
-    _lock_rows,
     _serialise_allocation,
     backorders_allocate,
 )
@@ -130,9 +129,11 @@ def return_create(
             for given in lines
         )
         components = _components([line.sku for line in order_lines.values()])
-        _lock_rows(
-            order.warehouse,
-            {sku.pk for line in order_lines.values() for sku, _q in components[line.sku_id]},
+        stock.stock_rows_lock(
+            warehouse=order.warehouse,
+            sku_ids={
+                sku.pk for line in order_lines.values() for sku, _q in components[line.sku_id]
+            },
         )
         lots = _shipped_lots(order)
         restocked: set[SKU] = set()
