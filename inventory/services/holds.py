@@ -166,7 +166,8 @@ def _hold_in_transaction(
     holds,
     standalone: bool,
 ) -> list[int]:
-    """Insert the hold rows, then take each SKU's units; return the SKUs that are short.
+    """In a transaction of its own: insert the hold rows, then take each SKU's units;
+    return the SKUs that are short.
 
     One conditional UPDATE per SKU, in SKU order, so concurrent multi-line holds never
     deadlock; inserting first keeps each stock row locked only from its UPDATE to the
@@ -192,6 +193,52 @@ def _hold_in_transaction(
             cursor.execute(take, [units, warehouse.pk, sku_id, owed(sku_id), units])
             if cursor.rowcount != 1:
                 short.append(sku_id)
+    return short
+
+
+def _hold_in_callers_transaction(
+    *,
+    column: str,
+    warehouse: Warehouse,
+    wanted: dict[int, int],
+    owed: Callable[[int], int | None],
+    holds,
+) -> list[int]:
+    """Take each SKU's units, then insert the hold rows; return the SKUs that are short.
+
+    Inside a caller's transaction (an order, a batch of orders), without a savepoint: a
+    savepoint per hold would give every order of a batch a subtransaction of its own. The
+    conditional UPDATEs come first, in SKU order; when one is short, the units the others
+    took are given back under the row locks those UPDATEs took, and nothing is inserted, so
+    the caller's transaction is left as it was (bar the locks, which it keeps to its end).
+    """
+    take = _take_available_sql(column)
+    table = connection.ops.quote_name(WarehouseStock._meta.db_table)
+    give_back = (
+        f"UPDATE {table} SET {column} = {column} - %s WHERE warehouse_id = %s AND sku_id = %s"
+    )
+    taken, short = [], []
+    with connection.cursor() as cursor:
+        for sku_id in sorted(wanted):
+            units = wanted[sku_id]
+            cursor.execute(take, [units, warehouse.pk, sku_id, owed(sku_id), units])
+            (taken if cursor.rowcount == 1 else short).append(sku_id)
+        if short:
+            for sku_id in taken:
+                cursor.execute(give_back, [wanted[sku_id], warehouse.pk, sku_id])
+            return short
+    model = type(holds[0])
+    fields = _hold_fields(model)
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} "
+            f"({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES {', '.join([row] * len(holds))} RETURNING {quote(model._meta.pk.column)}",
+            _hold_values(holds),
+        )
+        _set_ids(holds, cursor.fetchall())
     return short
 
 
@@ -234,6 +281,10 @@ def _hold(
             standalone=standalone,
         )
         short = [] if done else [sku_id]
+    elif not standalone:
+        short = _hold_in_callers_transaction(
+            column=column, warehouse=warehouse, wanted=wanted, owed=owed, holds=holds
+        )
     else:
         with transaction.atomic():
             short = _hold_in_transaction(

@@ -13,7 +13,8 @@ one order never interleave; stock rows are then locked by inventory in its fixed
 One module per concern; callers import the services from this package:
 
 - ``listings``: channel listings and the order lines waiting for them
-- ``placement``: placing orders, payment
+- ``placement``: placing orders (one, or a batch of channel orders in one transaction),
+  payment
 - ``allocation``: reserving stock, backorders and their allocation runs
 - ``fulfilment``: waves, packing check, shipping, delivery, cancellation
 - ``returns``: returns (RMA)
@@ -31,13 +32,23 @@ from orders.services.fulfilment import (
     wave_pick,
 )
 from orders.services.listings import listing_resolve, listing_upsert
-from orders.services.placement import OrderLineInput, order_pay, order_place
+from orders.services.placement import (
+    ChannelOrderInput,
+    ChannelOrderOutcome,
+    OrderLineInput,
+    channel_orders_place,
+    order_pay,
+    order_place,
+)
 from orders.services.returns import ReturnLineInput, return_create
 
 __all__ = [
+    "ChannelOrderInput",
+    "ChannelOrderOutcome",
     "OrderLineInput",
     "ReturnLineInput",
     "backorders_allocate",
+    "channel_orders_place",
     "expected_items",
     "listing_resolve",
     "listing_upsert",

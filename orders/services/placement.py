@@ -1,7 +1,8 @@
 """Placing orders and recording their payment."""
 
 import uuid
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -12,24 +13,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import SKU
+from inventory import services as stock
 from inventory.models import Warehouse
 from orders.enums import (
     OrderSource,
     OrderStatus,
     PriceType,
 )
+from orders.exceptions import OrderError
 from orders.models import (
     Customer,
     SalesOrder,
     SalesOrderLine,
     Shop,
 )
-from orders.services.allocation import _allocate, _settle_status
+from orders.services.allocation import _allocate, _components, _settle_status
 from orders.services.listings import _resolve_codes
 from orders.services.shared import (
     ZERO,
     User,
     _insert,
+    _insert_sql,
     _money,
     _raise,
     _transition,
@@ -59,18 +63,29 @@ def _price_of(sku: SKU, price_type: str) -> Decimal | None:
     return None
 
 
-def _build_lines(
-    *, shop: Shop, customer: Customer | None, inputs: Sequence[OrderLineInput]
-) -> list[SalesOrderLine]:
-    problems: list[str] = []
-    if not inputs:
-        problems.append(_("An order needs at least one line."))
-    codes = {
+def _channel_codes(inputs: Sequence[OrderLineInput]) -> set[str]:
+    return {
         line.platform_code.strip()
         for line in inputs
         if line.sku is None and (line.platform_code or "").strip()
     }
-    resolved = _resolve_codes(shop, codes) if codes else {}
+
+
+def _build_lines(
+    *,
+    shop: Shop,
+    customer: Customer | None,
+    inputs: Sequence[OrderLineInput],
+    resolved: Mapping[str, SKU | None] | None = None,
+) -> list[SalesOrderLine]:
+    """Check the inputs and return the unsaved lines; ``resolved``: the shop's channel codes
+    resolved already (a batch resolves them once), else they are resolved here."""
+    problems: list[str] = []
+    if not inputs:
+        problems.append(_("An order needs at least one line."))
+    if resolved is None:
+        codes = _channel_codes(inputs)
+        resolved = _resolve_codes(shop, codes) if codes else {}
     tier = customer.price_tier if customer is not None else PriceType.RETAIL
     lines = []
     for number, given in enumerate(inputs, start=1):
@@ -209,37 +224,216 @@ def _order_place(
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         built = _build_lines(shop=shop, customer=customer, inputs=lines)
-        now = timezone.now()
-        # Written as allocated when it will be, so the usual order needs no second UPDATE;
-        # ``_allocate`` sets it back to paid when a line has to wait.
-        matched = all(line.sku_id is not None for line in built)
-        status = OrderStatus.PENDING_PAYMENT
-        if paid_at:
-            status = OrderStatus.ALLOCATED if matched else OrderStatus.PAID
-        order = SalesOrder(
+        order = _order_write(
             shop=shop,
-            number=number or f"~{uuid.uuid4().hex}",
+            number=number,
             source=source,
             customer=customer,
             warehouse=warehouse or shop.warehouse,
-            status=status,
-            placed_at=placed_at or now,
+            placed_at=placed_at,
             paid_at=paid_at,
             note=note,
-            created_by=user if user is not None and user.is_authenticated else None,
+            user=user,
+            built=built,
+            refuse=source == OrderSource.STAFF and not backorder,
         )
-        _insert([order])
-        if not number:
-            order.number = f"SO{order.pk:08d}"
-            SalesOrder.objects.filter(pk=order.pk).update(number=order.number)
-        for line in built:
-            line.order = order
-        _insert(built)
-        if paid_at:
-            refuse = source == OrderSource.STAFF and not backorder
-            _allocate(order, built, refuse=refuse, user=user)
-            _settle_status(order, built)
     return order
+
+
+def _order_write(
+    *,
+    shop: Shop,
+    number: str,
+    source: str,
+    customer: Customer | None,
+    warehouse: Warehouse,
+    placed_at: datetime | None,
+    paid_at: datetime | None,
+    note: str,
+    user: User,
+    built: list[SalesOrderLine],
+    refuse: bool,
+    unless_taken: bool = False,
+) -> SalesOrder | None:
+    """Write a checked order and its lines and, when it is paid, allocate it.
+
+    ``unless_taken``: write nothing and return None when the shop's order number is taken,
+    also by a transaction that commits while this one waits for it (a batch reports such an
+    order instead of failing its transaction).
+    """
+    # Written as allocated when it will be, so the usual order needs no second UPDATE;
+    # ``_allocate`` sets it back to paid when a line has to wait.
+    matched = all(line.sku_id is not None for line in built)
+    status = OrderStatus.PENDING_PAYMENT
+    if paid_at:
+        status = OrderStatus.ALLOCATED if matched else OrderStatus.PAID
+    order = SalesOrder(
+        shop=shop,
+        number=number or f"~{uuid.uuid4().hex}",
+        source=source,
+        customer=customer,
+        warehouse=warehouse,
+        status=status,
+        placed_at=placed_at or timezone.now(),
+        paid_at=paid_at,
+        note=note,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    if unless_taken:
+        if not _insert_unless_taken(order):
+            return None
+    else:
+        _insert([order])
+    if not number:
+        order.number = f"SO{order.pk:08d}"
+        SalesOrder.objects.filter(pk=order.pk).update(number=order.number)
+    for line in built:
+        line.order = order
+    _insert(built)
+    if paid_at:
+        _allocate(order, built, refuse=refuse, user=user)
+        _settle_status(order, built)
+    return order
+
+
+def _insert_unless_taken(order: SalesOrder) -> bool:
+    """Insert ``order`` unless its (shop, number) is taken; return whether it was written.
+
+    On PostgreSQL ``ON CONFLICT DO NOTHING`` waits for a transaction writing the same number
+    and skips the row once that one commits: no error aborts the caller's transaction.
+    """
+    if connection.vendor != "postgresql":
+        # SQLite runs one writer at a time: no twin can be in flight.
+        if SalesOrder.objects.filter(shop_id=order.shop_id, number=order.number).exists():
+            return False
+        _insert([order])
+        return True
+    sql, fields = _insert_sql(SalesOrder, 1, skip_conflicts=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [f.get_db_prep_save(getattr(order, f.attname), connection) for f in fields]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    order.pk = row[0]
+    order._state.adding = False
+    order._state.db = connection.alias
+    return True
+
+
+@dataclass(frozen=True)
+class ChannelOrderInput:
+    """An order a channel sold, as an import gives it: the shop's order number, its lines
+    and, when it is paid, the paid time."""
+
+    shop: Shop
+    number: str
+    lines: Sequence[OrderLineInput]
+    customer: Customer | None = None
+    paid_at: datetime | None = None
+    placed_at: datetime | None = None
+
+
+@dataclass
+class ChannelOrderOutcome:
+    """What became of one order of a batch: placed (``order``), refused for its input
+    (``error``), or ``taken``: another transaction placed its number while this one ran."""
+
+    given: ChannelOrderInput
+    order: SalesOrder | None = None
+    error: OrderError | None = None
+    taken: bool = False
+
+
+def channel_orders_place(
+    *, orders: Sequence[ChannelOrderInput], user: User = None
+) -> list[ChannelOrderOutcome]:
+    """Place a batch of channel orders in one transaction, so that all their reservations
+    share one commit: durable, at the price of one flush for the batch. Return one outcome
+    per order, in the order given.
+
+    Each order is placed and allocated as ``order_place`` places a channel order, in
+    paid-time order (then as given; unpaid orders last): short lines wait as backorders
+    behind the lines paid before them, unmatched codes wait for their listing. Check first,
+    then write, so no order needs a savepoint of its own: an order whose input is wrong (no
+    number, an inactive SKU, no price…) is reported with its error and writes no order row;
+    one whose number another transaction placed meanwhile is reported as ``taken`` and
+    writes nothing. The stock rows of the whole batch are locked first, per warehouse in SKU
+    order (``stock_rows_lock``), so a batch never deadlocks with single orders or another
+    batch; they stay locked until the batch commits.
+
+    All or nothing with the caller's transaction: the import rolls it back when any order
+    was reported; a caller that wants the good orders kept commits; one that wants smaller
+    commits calls this once per chunk. Listings created for an unknown channel code stay,
+    also for an order that was reported.
+    """
+    outcomes = [ChannelOrderOutcome(given) for given in orders]
+    with transaction.atomic():
+        # Resolve every code of the batch once, shop by shop: new listings are inserted in
+        # (shop, code) order, so two batches never wait for each other's in a circle.
+        shops = {given.shop.pk: given.shop for given in orders}
+        resolved: dict[int, dict[str, SKU | None]] = {}
+        for shop_id in sorted(shops):
+            codes = set().union(
+                *(_channel_codes(given.lines) for given in orders if given.shop.pk == shop_id)
+            )
+            resolved[shop_id] = _resolve_codes(shops[shop_id], codes) if codes else {}
+        built: dict[int, list[SalesOrderLine]] = {}
+        for index, given in enumerate(orders):
+            try:
+                if not (given.number or "").strip():
+                    _raise([_("A channel order needs the channel's order number.")])
+                built[index] = _build_lines(
+                    shop=given.shop,
+                    customer=given.customer,
+                    inputs=given.lines,
+                    resolved=resolved[given.shop.pk],
+                )
+            except OrderError as error:
+                outcomes[index].error = error
+        components = _components(
+            [line.sku for lines in built.values() for line in lines if line.sku is not None]
+        )
+        needed: dict[int, set[int]] = defaultdict(set)
+        for index, lines in built.items():
+            if orders[index].paid_at:
+                needed[orders[index].shop.warehouse_id] |= {
+                    sku.pk
+                    for line in lines
+                    if line.sku_id is not None
+                    for sku, _q in components[line.sku_id]
+                }
+        for warehouse_id in sorted(needed):
+            stock.stock_rows_lock(
+                warehouse=Warehouse(pk=warehouse_id), sku_ids=needed[warehouse_id]
+            )
+
+        # Paid orders in paid-time order, as ``backorders_allocate`` serves waiting lines: when
+        # stock runs short within the batch, the order paid first gets it.
+        def paid_first(index: int) -> tuple:
+            paid_at = orders[index].paid_at
+            return (paid_at is None, paid_at.timestamp() if paid_at else 0, index)
+
+        for index in sorted(built, key=paid_first):
+            lines, given = built[index], orders[index]
+            order = _order_write(
+                shop=given.shop,
+                number=given.number.strip(),
+                source=OrderSource.CHANNEL,
+                customer=given.customer,
+                warehouse=given.shop.warehouse,
+                placed_at=given.placed_at,
+                paid_at=given.paid_at,
+                note="",
+                user=user,
+                built=lines,
+                refuse=False,
+                unless_taken=True,
+            )
+            outcomes[index].order = order
+            outcomes[index].taken = order is None
+    return outcomes
 
 
 def order_pay(

@@ -69,14 +69,15 @@ def _locked(order: SalesOrder) -> SalesOrder:
 
 
 @lru_cache(maxsize=32)
-def _insert_sql(model, rows: int) -> tuple[str, tuple]:
+def _insert_sql(model, rows: int, skip_conflicts: bool = False) -> tuple[str, tuple]:
     fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
     quote = connection.ops.quote_name
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} "
         f"({', '.join(quote(f.column) for f in fields)}) VALUES {', '.join([row] * rows)} "
-        f"RETURNING {quote(model._meta.pk.column)}"
+        + ("ON CONFLICT DO NOTHING " if skip_conflicts else "")
+        + f"RETURNING {quote(model._meta.pk.column)}"
     )
     return sql, fields
 
