@@ -16,10 +16,10 @@ commit), it runs two scenarios, each followed by its floor in the same run:
   of SKUs among ``--skus``) through ``orders.imports.orders_import``: the rows checked, the
   orders placed as one batch (``channel_orders_place``), one transaction and one commit per
   import. The floor: bare psycopg2 sending the batch's statements in one transaction — the
-  stock-row lock of the batch, then per order the order INSERT (``ON CONFLICT DO NOTHING``),
-  its lines, its reservations (one statement for one SKU; for several, one conditional
-  UPDATE per SKU then one INSERT of the holds, as the service does inside a transaction) and
-  links — checking every row count, then one ``COMMIT``.
+  listings read, the stock rows locked and read, then the orders, their lines, their
+  reservations, the reserved column of each SKU and the links, each in one statement of at
+  most a thousand rows (the service's own SQL) — checking every row count and that every
+  take fits, then one ``COMMIT``.
 
 It checks that every order was allocated, that reserved units equal ordered units and that
 ``check_stock_integrity`` finds nothing, prints a markdown section with the load average
@@ -160,6 +160,13 @@ class Shapes:
         }
         self.reserve_one_sql = holds._one_statement_sql(Reservation, "reserved", 1, "")
         self.take_sql = holds._take_available_sql("reserved")
+        self.free_sql = holds._FREE_SQL.format(table=holds._stock_table())
+        self.add_reserved = holds._add_reserved_sql
+        quote = connection.ops.quote_name
+        self.orders_insert = lambda n: (
+            shared._insert_sql(SalesOrder, n, skip_conflicts=True)[0]
+            + f", {quote('shop_id')}, {quote('number')}"
+        )
         self.line_insert = lambda n: shared._insert_sql(SalesOrderLine, n)[0]
         self.hold_insert = lambda n: shared._insert_sql(Reservation, n)[0]
         self.link_insert = lambda n: shared._insert_sql(LineReservation, n)[0]
@@ -170,9 +177,9 @@ class Shapes:
         row[self.order_number_at] = number
         return row
 
-    def line_params(self, order_id: int, lines, codes: dict) -> list:
+    def line_params(self, order_id: int, lines, codes: dict, first_no: int = 1) -> list:
         params = []
-        for number, (sku, quantity) in enumerate(lines, start=1):
+        for number, (sku, quantity) in enumerate(lines, start=first_no):
             row = list(self.line_row)
             row[self.line_at["order_id"]], row[self.line_at["line_no"]] = order_id, number
             row[self.line_at["sku_id"]], row[self.line_at["quantity"]] = sku, quantity
@@ -368,12 +375,17 @@ def run_batch(world: dict, orders: list) -> tuple[float, int]:
 
 
 def run_batch_floor(dsn: str, shapes, world: dict, orders: list) -> tuple[float, int]:
-    """The batch's statements from bare psycopg2, in one transaction with one COMMIT."""
+    """The batch's statements from bare psycopg2, in one transaction with one COMMIT: the
+    listings read, the stock rows locked and read, then the orders, their lines, their
+    reservations, the stock rows' reserved column and the links, each in one statement of
+    at most a thousand rows, every row count checked."""
     import psycopg2
+
+    from orders.services.placement import ROWS_PER_STATEMENT
 
     db = psycopg2.connect(dsn)
     cursor = db.cursor()
-    codes = world["codes"]
+    codes, warehouse = world["codes"], world["warehouse"]
     skus = sorted({sku for _n, lines in orders for sku, _q in lines})
     began = time.perf_counter()
     cursor.execute(
@@ -385,16 +397,70 @@ def run_batch_floor(dsn: str, shapes, world: dict, orders: list) -> tuple[float,
     cursor.execute(
         "SELECT id FROM inventory_warehousestock WHERE warehouse_id = %s AND sku_id = ANY(%s) "
         "ORDER BY sku_id FOR UPDATE",
-        [world["warehouse"], skus],
+        [warehouse, skus],
     )
     if cursor.rowcount != len(skus):
         raise AssertionError("stock rows missing")
-    for number, lines in orders:
-        shapes.place(cursor, number, lines, codes, skip_taken=True)
+    cursor.execute(shapes.free_sql, [warehouse, skus])
+    free = dict(cursor.fetchall())
+    order_ids = {}
+    for chunk in chunks(orders, ROWS_PER_STATEMENT):
+        cursor.execute(
+            shapes.orders_insert(len(chunk)),
+            [v for number, _lines in chunk for v in shapes.order_params(number)],
+        )
+        order_ids |= {number: pk for pk, _shop, number in cursor.fetchall()}
+    if len(order_ids) != len(orders):
+        raise AssertionError("orders not inserted")
+    lines = [
+        (order_ids[n], n, no, sku, q)
+        for n, order_lines in orders
+        for no, (sku, q) in enumerate(order_lines, start=1)
+    ]
+    line_ids = []
+    for chunk in chunks(lines, ROWS_PER_STATEMENT):
+        params = []
+        for order_id, _number, no, sku, quantity in chunk:
+            params += shapes.line_params(order_id, [(sku, quantity)], codes, first_no=no)
+        cursor.execute(shapes.line_insert(len(chunk)), params)
+        line_ids += [row[0] for row in cursor.fetchall()]
+    if len(line_ids) != len(lines):
+        raise AssertionError("lines not inserted")
+    taken: dict[int, int] = {}
+    for _order_id, _number, _no, sku, quantity in lines:
+        if free[sku] < quantity:
+            raise AssertionError(f"SKU {sku} is short")
+        free[sku] -= quantity
+        taken[sku] = taken.get(sku, 0) + quantity
+    hold_ids = []
+    for chunk in chunks(lines, ROWS_PER_STATEMENT):
+        params = []
+        for _order_id, number, _no, sku, quantity in chunk:
+            params += shapes.hold_params([(sku, quantity)], number)
+        cursor.execute(shapes.hold_insert(len(chunk)), params)
+        hold_ids += [row[0] for row in cursor.fetchall()]
+    if len(hold_ids) != len(lines):
+        raise AssertionError("reservations not inserted")
+    cursor.execute(
+        shapes.add_reserved(len(taken)),
+        [v for sku in sorted(taken) for v in (sku, taken[sku])] + [warehouse],
+    )
+    if cursor.rowcount != len(taken):
+        raise AssertionError("the take of a SKU failed")
+    pairs = list(zip(line_ids, hold_ids, strict=True))
+    for chunk in chunks(pairs, ROWS_PER_STATEMENT):
+        cursor.execute(shapes.link_insert(len(chunk)), [v for pair in chunk for v in pair])
+        if cursor.rowcount != len(chunk):
+            raise AssertionError("links not inserted")
     db.commit()
     seconds = time.perf_counter() - began
     db.close()
     return seconds, 0
+
+
+def chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 # --- Checks and report ------------------------------------------------------------------

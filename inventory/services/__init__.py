@@ -37,11 +37,13 @@ from inventory.services.fulfilment import (
     stock_unpick,
 )
 from inventory.services.holds import (
+    ReservedPrefix,
     StockLine,
     stock_backorder_change,
     stock_lock,
     stock_release,
     stock_reserve,
+    stock_reserve_many,
     stock_unlock,
 )
 from inventory.services.ledger import stock_rows_lock
@@ -58,6 +60,7 @@ __all__ = [
     "CountLine",
     "CountVariance",
     "ReceiptLine",
+    "ReservedPrefix",
     "Shipment",
     "StockLine",
     "VarianceReport",
@@ -70,6 +73,7 @@ __all__ = [
     "stock_receive",
     "stock_release",
     "stock_reserve",
+    "stock_reserve_many",
     "stock_return",
     "stock_rows_lock",
     "stock_scrap",

@@ -26,7 +26,7 @@ from inventory.models import (
     WarehouseStock,
 )
 from inventory.services.checks import _check_quantity, _check_reason, _raise
-from inventory.services.ledger import Pair, User, _lock_stock, _relock_holds
+from inventory.services.ledger import Pair, User, _lock_stock, _relock_holds, stock_rows_lock
 
 
 @dataclass(frozen=True)
@@ -355,6 +355,130 @@ def stock_reserve(
         backorders_ahead=backorders_ahead,
     )
     return reservations
+
+
+@dataclass
+class ReservedPrefix:
+    """What ``stock_reserve_many`` reserved: one list of reservations per request served,
+    in the order given, and ``short``: the index of the request that stopped it (nothing of
+    it or after it reserved), None when every request was served."""
+
+    reservations: list[list[Reservation]]
+    short: int | None
+
+
+ROWS_PER_STATEMENT = 1000
+
+
+# What a new reservation may take from each stock row under the default rule: 可发 less
+# every backordered unit (the condition of ``_TAKE_AVAILABLE`` with NULL for the owed units).
+_FREE_SQL = (
+    "SELECT sku_id, on_hand - reserved - locked - defective - backordered FROM {table} "
+    "WHERE warehouse_id = %s AND sku_id = ANY(%s)"
+)
+
+
+def _stock_table() -> str:
+    return connection.ops.quote_name(WarehouseStock._meta.db_table)
+
+
+@lru_cache(maxsize=64)
+def _add_reserved_sql(rows: int) -> str:
+    """Return the UPDATE that raises the reserved column of ``rows`` SKUs of a warehouse,
+    parameters: (SKU id, units) per row, then the warehouse id."""
+    values = ", ".join(["(%s::bigint, %s::integer)"] * rows)
+    return (
+        f"UPDATE {_stock_table()} AS stock SET reserved = stock.reserved + taken.units "
+        f"FROM (VALUES {values}) AS taken (sku_id, units) "
+        "WHERE stock.warehouse_id = %s AND stock.sku_id = taken.sku_id"
+    )
+
+
+def stock_reserve_many(
+    *,
+    warehouse: Warehouse,
+    requests: Sequence[Sequence[StockLine]],
+    at: datetime | None = None,
+    user: User = None,
+) -> ReservedPrefix:
+    """Reserve stock for many requests (the orders of a batch) in the order given, each all
+    or nothing as ``stock_reserve`` does with its default rule (behind every backordered
+    unit), and stop at the first request that is short.
+
+    The caller decides what a short request means (orders backorders it line by line) and
+    calls again with the rest, so the requests are served exactly as one ``stock_reserve``
+    after another would serve them. The stock rows of the requests are locked first, in SKU
+    order; then, in a handful of statements whatever the number of requests, the
+    reservations are inserted and each SKU's reserved column is raised once. Call it inside
+    a transaction: the batch commits as one.
+    """
+    problems: list[str] = []
+    expanded = [_expand(lines, problems) for lines in requests]
+    _raise(problems)
+    if connection.vendor != "postgresql":
+        return _reserve_one_by_one(warehouse=warehouse, requests=requests, at=at, user=user)
+    sku_ids = sorted({part.sku.pk for parts in expanded for part in parts})
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        stock_rows_lock(warehouse=warehouse, sku_ids=sku_ids)
+        cursor.execute(_FREE_SQL.format(table=_stock_table()), [warehouse.pk, sku_ids])
+        free = dict(cursor.fetchall())
+        served: list[list[_Part]] = []
+        short = None
+        for index, parts in enumerate(expanded):
+            wanted: dict[int, int] = defaultdict(int)
+            for part in parts:
+                wanted[part.sku.pk] += part.quantity
+            if any(free[sku_id] < units for sku_id, units in wanted.items()):
+                short = index
+                break
+            for sku_id, units in wanted.items():
+                free[sku_id] -= units
+            served.append(parts)
+        holds = [
+            _new_holds(Reservation, warehouse=warehouse, parts=parts, at=at, user=user)
+            for parts in served
+        ]
+        flat = [hold for request in holds for hold in request]
+        fields = _hold_fields(Reservation)
+        quote = connection.ops.quote_name
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        for start in range(0, len(flat), ROWS_PER_STATEMENT):
+            chunk = flat[start : start + ROWS_PER_STATEMENT]
+            cursor.execute(
+                f"INSERT INTO {quote(Reservation._meta.db_table)} "
+                f"({', '.join(quote(f.column) for f in fields)}) "
+                f"VALUES {', '.join([row] * len(chunk))} "
+                f"RETURNING {quote(Reservation._meta.pk.column)}",
+                _hold_values(chunk),
+            )
+            _set_ids(chunk, cursor.fetchall())
+        taken: dict[int, int] = defaultdict(int)
+        for hold in flat:
+            taken[hold.sku_id] += hold.quantity
+        if taken:
+            cursor.execute(
+                _add_reserved_sql(len(taken)),
+                [v for sku_id in sorted(taken) for v in (sku_id, taken[sku_id])] + [warehouse.pk],
+            )
+            if cursor.rowcount != len(taken):
+                raise AssertionError("a locked stock row went missing")
+    return ReservedPrefix(reservations=holds, short=short)
+
+
+def _reserve_one_by_one(
+    *, warehouse: Warehouse, requests: Sequence[Sequence[StockLine]], at, user
+) -> ReservedPrefix:
+    """``stock_reserve_many`` where a statement cannot do it all (SQLite, one writer)."""
+    result = ReservedPrefix(reservations=[], short=None)
+    for index, lines in enumerate(requests):
+        try:
+            result.reservations.append(
+                stock_reserve(warehouse=warehouse, lines=lines, at=at, user=user)
+            )
+        except InsufficientStock:
+            result.short = index
+            break
+    return result
 
 
 def _new_holds(

@@ -23,6 +23,7 @@ from orders.enums import (
 from orders.exceptions import OrderError
 from orders.models import (
     Customer,
+    LineReservation,
     SalesOrder,
     SalesOrderLine,
     Shop,
@@ -30,6 +31,7 @@ from orders.models import (
 from orders.services.allocation import _allocate, _components, _settle_status
 from orders.services.listings import _resolve_codes
 from orders.services.shared import (
+    RESERVATION_REFERENCE,
     ZERO,
     User,
     _insert,
@@ -41,6 +43,7 @@ from orders.services.shared import (
 )
 
 DEADLOCK_DETECTED = "40P01"
+ROWS_PER_STATEMENT = 1000
 
 
 @dataclass(frozen=True)
@@ -253,14 +256,8 @@ def _order_write(
     user: User,
     built: list[SalesOrderLine],
     refuse: bool,
-    unless_taken: bool = False,
-) -> SalesOrder | None:
-    """Write a checked order and its lines and, when it is paid, allocate it.
-
-    ``unless_taken``: write nothing and return None when the shop's order number is taken,
-    also by a transaction that commits while this one waits for it (a batch reports such an
-    order instead of failing its transaction).
-    """
+) -> SalesOrder:
+    """Write a checked order and its lines and, when it is paid, allocate it."""
     # Written as allocated when it will be, so the usual order needs no second UPDATE;
     # ``_allocate`` sets it back to paid when a line has to wait.
     matched = all(line.sku_id is not None for line in built)
@@ -279,11 +276,7 @@ def _order_write(
         note=note,
         created_by=user if user is not None and user.is_authenticated else None,
     )
-    if unless_taken:
-        if not _insert_unless_taken(order):
-            return None
-    else:
-        _insert([order])
+    _insert([order])
     if not number:
         order.number = f"SO{order.pk:08d}"
         SalesOrder.objects.filter(pk=order.pk).update(number=order.number)
@@ -296,30 +289,29 @@ def _order_write(
     return order
 
 
-def _insert_unless_taken(order: SalesOrder) -> bool:
-    """Insert ``order`` unless its (shop, number) is taken; return whether it was written.
+def _insert_unless_taken_many(orders: list[SalesOrder]) -> dict[tuple[int, str], int]:
+    """Insert ``orders`` unless their (shop, number) is taken; return the new ids by key.
 
     On PostgreSQL ``ON CONFLICT DO NOTHING`` waits for a transaction writing the same number
     and skips the row once that one commits: no error aborts the caller's transaction.
     """
     if connection.vendor != "postgresql":
         # SQLite runs one writer at a time: no twin can be in flight.
-        if SalesOrder.objects.filter(shop_id=order.shop_id, number=order.number).exists():
-            return False
-        _insert([order])
-        return True
-    sql, fields = _insert_sql(SalesOrder, 1, skip_conflicts=True)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql, [f.get_db_prep_save(getattr(order, f.attname), connection) for f in fields]
+        taken = set(
+            SalesOrder.objects.filter(
+                shop_id__in={o.shop_id for o in orders}, number__in={o.number for o in orders}
+            ).values_list("shop_id", "number")
         )
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    order.pk = row[0]
-    order._state.adding = False
-    order._state.db = connection.alias
-    return True
+        new = [o for o in orders if (o.shop_id, o.number) not in taken]
+        _insert(new)
+        return {(o.shop_id, o.number): o.pk for o in new}
+    sql, fields = _insert_sql(SalesOrder, len(orders), skip_conflicts=True)
+    quote = connection.ops.quote_name
+    sql += f", {quote('shop_id')}, {quote('number')}"
+    params = [f.get_db_prep_save(getattr(o, f.attname), connection) for o in orders for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(shop_id, number): pk for pk, shop_id, number in cursor.fetchall()}
 
 
 @dataclass(frozen=True)
@@ -354,12 +346,16 @@ def channel_orders_place(
     per order, in the order given.
 
     Each order is placed and allocated as ``order_place`` places a channel order, in
-    paid-time order (then as given; unpaid orders last): short lines wait as backorders
-    behind the lines paid before them, unmatched codes wait for their listing. Check first,
-    then write, so no order needs a savepoint of its own: an order whose input is wrong (no
-    number, an inactive SKU, no price…) is reported with its error and writes no order row;
-    one whose number another transaction placed meanwhile is reported as ``taken`` and
-    writes nothing. The stock rows of the whole batch are locked first, per warehouse in SKU
+    paid-time order (then as given; unpaid orders last), as if placed one after another:
+    short lines wait as backorders behind the lines paid before them, unmatched codes wait
+    for their listing. Check first, then write, so no order needs a savepoint of its own: an
+    order whose input is wrong (no number, an inactive SKU, no price…) is reported with its
+    error and writes nothing; one whose number is taken (by another transaction, which the
+    INSERT waits for, or earlier in the batch) is reported as ``taken`` and writes nothing.
+    The writes are set-based: the orders in one INSERT, their lines in one, the reservations
+    through inventory's ``stock_reserve_many`` (one INSERT, one UPDATE of the stock rows),
+    the links in one — a thousand rows a statement; only an order that is short is
+    allocated alone. The stock rows of the batch are locked first, per warehouse in SKU
     order (``stock_rows_lock``), so a batch never deadlocks with single orders or another
     batch; they stay locked until the batch commits.
 
@@ -415,25 +411,125 @@ def channel_orders_place(
             paid_at = orders[index].paid_at
             return (paid_at is None, paid_at.timestamp() if paid_at else 0, index)
 
-        for index in sorted(built, key=paid_first):
-            lines, given = built[index], orders[index]
-            order = _order_write(
-                shop=given.shop,
-                number=given.number.strip(),
-                source=OrderSource.CHANNEL,
-                customer=given.customer,
-                warehouse=given.shop.warehouse,
-                placed_at=given.placed_at,
-                paid_at=given.paid_at,
-                note="",
-                user=user,
-                built=lines,
-                refuse=False,
-                unless_taken=True,
-            )
-            outcomes[index].order = order
-            outcomes[index].taken = order is None
+        placed = _orders_write(
+            [(index, orders[index], built[index]) for index in sorted(built, key=paid_first)],
+            outcomes,
+            user=user,
+        )
+        _batch_allocate(placed, components, user=user)
     return outcomes
+
+
+def _orders_write(
+    batch: list[tuple[int, ChannelOrderInput, list[SalesOrderLine]]],
+    outcomes: list[ChannelOrderOutcome],
+    *,
+    user: User,
+) -> list[tuple[SalesOrder, list[SalesOrderLine]]]:
+    """Insert the batch's orders, then their lines, a thousand rows a statement; mark the
+    outcomes; return the orders written with their lines, in the batch's order.
+
+    An order whose (shop, number) is taken — by another transaction, which the INSERT waits
+    for, or earlier in the batch — is written nowhere and marked ``taken``.
+    """
+    created_by = user if user is not None and user.is_authenticated else None
+    now = timezone.now()
+    fresh, seen = [], set()
+    for index, given, lines in batch:
+        key = (given.shop.pk, given.number.strip())
+        if key in seen:
+            outcomes[index].taken = True
+            continue
+        seen.add(key)
+        matched = all(line.sku_id is not None for line in lines)
+        status = OrderStatus.PENDING_PAYMENT
+        if given.paid_at:
+            # Written as allocated when it will be; a line that has to wait sets it back.
+            status = OrderStatus.ALLOCATED if matched else OrderStatus.PAID
+        order = SalesOrder(
+            shop=given.shop,
+            number=key[1],
+            source=OrderSource.CHANNEL,
+            customer=given.customer,
+            warehouse=given.shop.warehouse,
+            status=status,
+            placed_at=given.placed_at or now,
+            paid_at=given.paid_at,
+            created_by=created_by,
+        )
+        fresh.append((index, order, lines))
+    written = []
+    for start in range(0, len(fresh), ROWS_PER_STATEMENT):
+        chunk = fresh[start : start + ROWS_PER_STATEMENT]
+        ids = _insert_unless_taken_many([order for _i, order, _l in chunk])
+        for index, order, lines in chunk:
+            pk = ids.get((order.shop_id, order.number))
+            if pk is None:
+                outcomes[index].taken = True
+                continue
+            order.pk, order._state.adding, order._state.db = pk, False, connection.alias
+            outcomes[index].order = order
+            for line in lines:
+                line.order = order
+            written.append((order, lines))
+    all_lines = [line for _order, lines in written for line in lines]
+    for start in range(0, len(all_lines), ROWS_PER_STATEMENT):
+        _insert(all_lines[start : start + ROWS_PER_STATEMENT])
+    return written
+
+
+def _batch_allocate(
+    placed: list[tuple[SalesOrder, list[SalesOrderLine]]], components, *, user: User
+) -> None:
+    """Reserve the paid orders of a batch, in the order given (paid-time order).
+
+    Inventory reserves as many orders as it can in a few statements
+    (``stock_reserve_many``) and stops at the first one that is short; that order is
+    allocated alone, line by line with its backorders (``_allocate``), exactly as it would
+    be placed on its own, and the rest goes back to inventory. Orders placed in a batch are
+    therefore served as if placed one after another, in the order given.
+    """
+    actor = user if user is not None and user.is_authenticated else None
+    queues: dict[int, list[tuple[SalesOrder, list[SalesOrderLine], list[SalesOrderLine]]]]
+    queues = defaultdict(list)
+    for order, lines in placed:
+        matched = [line for line in lines if line.sku_id is not None]
+        if order.paid_at and matched:
+            queues[order.warehouse_id].append((order, lines, matched))
+    links: list[LineReservation] = []
+    for warehouse_id in sorted(queues):
+        queue, position = queues[warehouse_id], 0
+        while position < len(queue):
+            result = stock.stock_reserve_many(
+                warehouse=queue[0][0].warehouse,
+                requests=[
+                    [
+                        stock.StockLine(
+                            line.sku, line.quantity, RESERVATION_REFERENCE, order.number
+                        )
+                        for line in matched
+                    ]
+                    for order, _lines, matched in queue[position:]
+                ],
+                user=actor,
+            )
+            for (_order, _lines, matched), reservations in zip(
+                queue[position:], result.reservations, strict=False
+            ):
+                held = iter(reservations)
+                links += [
+                    LineReservation(line_id=line.pk, reservation_id=next(held).pk)
+                    for line in matched
+                    for _part in components[line.sku_id]
+                ]
+            if result.short is None:
+                break
+            order, lines, matched = queue[position + result.short]
+            _allocate(order, matched, refuse=False, user=user)
+            _settle_status(order, lines)
+            position += result.short + 1
+    for start in range(0, len(links), ROWS_PER_STATEMENT):
+        _insert(links[start : start + ROWS_PER_STATEMENT])
 
 
 def order_pay(

@@ -116,3 +116,34 @@ def test_stock_rows_lock_holds_the_rows_until_the_caller_commits(site):
         holder.join()
     with transaction.atomic():
         services.stock_rows_lock(warehouse=site.warehouse, sku_ids={sku.pk})
+
+
+@pytest.mark.django_db
+def test_reserving_many_requests_stops_at_the_first_short_one_and_holds_nothing_of_it(site):
+    tea, cup = SKUFactory(code="TEA"), SKUFactory(code="CUP")
+    receive(tea, site.pick_a, 5)
+    receive(cup, site.pick_a, 1)
+    services.stock_backorder_change(warehouse=site.warehouse, sku=tea, change=1)
+    lines = services.StockLine
+
+    result = services.stock_reserve_many(
+        warehouse=site.warehouse,
+        requests=[
+            [lines(tea, 2, "so", "A")],
+            [lines(tea, 1, "so", "B"), lines(cup, 1, "so", "B")],
+            [lines(tea, 2, "so", "C")],  # 1 free: the 5th unit is owed to the backorder
+            [lines(tea, 1, "so", "D")],
+        ],
+    )
+
+    assert result.short == 2
+    assert [
+        [(r.sku, r.quantity, r.reference_id) for r in held] for held in result.reservations
+    ] == [
+        [(tea, 2, "A")],
+        [(tea, 1, "B"), (cup, 1, "B")],
+    ]
+    assert Reservation.objects.filter(reference_id__in=["C", "D"]).count() == 0
+    assert WarehouseStock.objects.get(sku=tea).reserved == 3
+    assert WarehouseStock.objects.get(sku=cup).reserved == 1
+    assert_ledger_agrees()

@@ -183,3 +183,63 @@ def test_a_confirmed_order_waits_for_the_flush_unless_async_commit_is_chosen(sho
 
     assert (_relaxed(by_default), _relaxed(chosen)) == (False, True)
     assert SalesOrder.objects.filter(status=OrderStatus.ALLOCATED).count() == 2
+
+
+def test_a_batch_short_in_the_middle_serves_its_orders_as_if_placed_one_after_another(shops):
+    tea = SKUFactory(code="TEA-SHORT")
+    waiting = channel_order(shops.tmall, line(tea, 1), number="WAITING", paid_minutes_ago=120)
+    receive(tea, shops.site.pick_a, 4)  # 4 on the shelf, 1 of them owed to WAITING
+
+    outcomes = services.channel_orders_place(
+        orders=[_given(shops, f"NEW-{n}", tea, 1, minutes_ago=10 - n) for n in range(5)]
+        + [_given(shops, "EARLIER", tea, 1, minutes_ago=180)]
+    )
+
+    status = {o.order.number: o.order.status for o in outcomes}
+    assert status == {
+        "EARLIER": OrderStatus.ALLOCATED,  # paid before WAITING: served ahead of it
+        "NEW-0": OrderStatus.ALLOCATED,
+        "NEW-1": OrderStatus.ALLOCATED,
+        "NEW-2": OrderStatus.PAID,  # the rest is owed to WAITING
+        "NEW-3": OrderStatus.PAID,
+        "NEW-4": OrderStatus.PAID,
+    }
+    assert SalesOrder.objects.get(pk=waiting.pk).status == OrderStatus.PAID
+    assert columns(tea, shops.site.warehouse)["reserved"] == 3
+    assert services.backorders_allocate() == 1  # the unit left goes to WAITING, paid first
+    assert SalesOrder.objects.get(pk=waiting.pk).status == OrderStatus.ALLOCATED
+    assert_ledger_agrees()
+
+
+def test_a_batch_reserves_a_bundle_as_its_components_and_links_them_to_the_line(shops):
+    from catalog.services import bundle_set_components
+    from orders.models import LineReservation
+
+    cup, pair = SKUFactory(code="CUP"), SKUFactory(code="CUP-PAIR")
+    bundle_set_components(bundle=pair, components=[(cup, 2)])
+    pair.refresh_from_db()
+    receive(cup, shops.site.pick_a, 5)
+
+    (outcome,) = services.channel_orders_place(
+        orders=[
+            services.ChannelOrderInput(
+                shop=shops.tmall,
+                number="SET-1",
+                lines=[line(pair, 2), line(cup, 1)],
+                paid_at=timezone.now(),
+            )
+        ]
+    )
+
+    assert outcome.order.status == OrderStatus.ALLOCATED
+    held = LineReservation.objects.filter(line__order=outcome.order).select_related(
+        "line", "reservation"
+    )
+    assert sorted(
+        (h.line.line_no, h.reservation.quantity, h.reservation.bundle_id) for h in held
+    ) == [
+        (1, 4, pair.pk),
+        (2, 1, None),
+    ]
+    assert columns(cup, shops.site.warehouse)["reserved"] == 5
+    assert_ledger_agrees()
