@@ -121,7 +121,6 @@ class Shapes:
         from orders.services import shared
 
         self.order_sql, order_fields = shared._insert_sql(SalesOrder, 1)
-        self.order_skip_sql, _f = shared._insert_sql(SalesOrder, 1, skip_conflicts=True)
         now = timezone.now()
         order = SalesOrder(
             shop_id=world["shop"],
@@ -159,7 +158,6 @@ class Shapes:
             for name in ("sku_id", "quantity", "reference_id")
         }
         self.reserve_one_sql = holds._one_statement_sql(Reservation, "reserved", 1, "")
-        self.take_sql = holds._take_available_sql("reserved")
         self.free_sql = holds._FREE_SQL.format(table=holds._stock_table())
         self.add_reserved = holds._add_reserved_sql
         quote = connection.ops.quote_name
@@ -196,38 +194,27 @@ class Shapes:
             params += row
         return params
 
-    def place(self, cursor, number: str, lines, codes: dict, skip_taken: bool) -> None:
-        """Send one order's statements and check every row count; raise when one is off."""
-        cursor.execute(
-            self.order_skip_sql if skip_taken else self.order_sql, self.order_params(number)
-        )
+    def place_one(self, cursor, number: str, sku: int) -> None:
+        """Send the statements of a paid order of one unit of ``sku`` (order, line,
+        reservation in one statement, link) and check every row count; raise when the take
+        failed or a row is missing."""
+        lines = [(sku, 1)]
+        cursor.execute(self.order_sql, self.order_params(number))
         order_id = cursor.fetchone()[0]
-        cursor.execute(self.line_insert(len(lines)), self.line_params(order_id, lines, codes))
+        cursor.execute(self.line_insert(1), self.line_params(order_id, lines, {}))
         line_ids = [row[0] for row in cursor.fetchall()]
-        if len(line_ids) != len(lines):
-            raise AssertionError("lines not inserted")
-        if len(lines) == 1:
-            ((sku, quantity),) = lines
-            cursor.execute(
-                self.reserve_one_sql,
-                [quantity, self.warehouse, sku, None, quantity, *self.hold_params(lines, number)],
-            )
-            hold_ids = [row[0] for row in cursor.fetchall()]
-            if len(hold_ids) != 1:
-                raise AssertionError(f"order {number}: the take of SKU {sku} failed")
-        else:
-            for sku, quantity in lines:
-                cursor.execute(self.take_sql, [quantity, self.warehouse, sku, None, quantity])
-                if cursor.rowcount != 1:
-                    raise AssertionError(f"order {number}: the take of SKU {sku} failed")
-            cursor.execute(self.hold_insert(len(lines)), self.hold_params(lines, number))
-            hold_ids = [row[0] for row in cursor.fetchall()]
+        if len(line_ids) != 1:
+            raise AssertionError("line not inserted")
         cursor.execute(
-            self.link_insert(len(lines)),
-            [v for pair in zip(line_ids, hold_ids, strict=True) for v in pair],
+            self.reserve_one_sql,
+            [1, self.warehouse, sku, None, 1, *self.hold_params(lines, number)],
         )
-        if cursor.rowcount != len(lines):
-            raise AssertionError("links not inserted")
+        hold_ids = [row[0] for row in cursor.fetchall()]
+        if len(hold_ids) != 1:
+            raise AssertionError(f"order {number}: the take of SKU {sku} failed")
+        cursor.execute(self.link_insert(1), [line_ids[0], hold_ids[0]])
+        if cursor.rowcount != 1:
+            raise AssertionError("link not inserted")
 
 
 # --- Hot SKU --------------------------------------------------------------------------------
@@ -307,12 +294,11 @@ def hot_floor_worker(worker, dsn, shapes, world, count, start, results) -> None:
     db = psycopg2.connect(dsn)
     cursor = db.cursor()
     latencies, failures = [], 0
-    lines = [(world["hot"], 1)]
     start.wait()
     for n in range(count):
         began = time.perf_counter()
         try:
-            shapes.place(cursor, f"HOTF-{worker}-{n}", lines, {}, skip_taken=False)
+            shapes.place_one(cursor, f"HOTF-{worker}-{n}", world["hot"])
             db.commit()
         except AssertionError:
             db.rollback()
