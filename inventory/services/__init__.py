@@ -25,6 +25,7 @@ One module per concern; callers import the services from this package:
 - ``fulfilment``: picking, putting back, shipping
 - ``returns``: customer returns
 - ``counts``: cycle counts
+- ``checks``: the input checks the modules above share
 """
 
 from inventory.services.adjustments import stock_adjust, stock_scrap
