@@ -134,8 +134,8 @@ def floor_statement(warehouse_id: int, sku_id: int) -> tuple[str, list]:
     """Return the one-statement reservation SQL of ``inventory.services`` and its params."""
     from django.utils import timezone
 
-    from inventory import services
     from inventory.models import Reservation
+    from inventory.services import holds
 
     hold = Reservation(
         warehouse_id=warehouse_id,
@@ -145,9 +145,9 @@ def floor_statement(warehouse_id: int, sku_id: int) -> tuple[str, list]:
         reference_id="floor",
         created_at=timezone.now(),
     )
-    sql = services._one_statement_sql(Reservation, "reserved", 1, services._relaxed_commit(True))
+    sql = holds._one_statement_sql(Reservation, "reserved", 1, holds._relaxed_commit(True))
     # None: the reservation leaves the whole backordered column (the default).
-    return sql, [1, warehouse_id, sku_id, None, 1, *services._hold_values([hold])]
+    return sql, [1, warehouse_id, sku_id, None, 1, *holds._hold_values([hold])]
 
 
 def run(

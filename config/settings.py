@@ -204,14 +204,13 @@ CATALOG_IMPORT_BULK_CHECK_ROWS = env.int("CATALOG_IMPORT_BULK_CHECK_ROWS", defau
 CATALOG_IMPORT_BULK_LOCK_TIMEOUT = env.float("CATALOG_IMPORT_BULK_LOCK_TIMEOUT", default=2.0)
 
 # Inventory
-# A reservation or lock that is its own transaction commits without waiting for the WAL
-# flush, which it would otherwise wait for while holding the hot stock row's lock: on one hot
-# SKU that is some 570 against 2,300 reservations a second on the benchmark machine
-# (bench/RESULTS.md). A crash can forget the last fraction of a second of such reservations,
-# each whole, never half of one and never an oversell; any later durable commit (the order
-# that follows) makes them durable too. Inside a caller's transaction (an order being saved)
-# the caller's durability applies.
-INVENTORY_RESERVE_ASYNC_COMMIT = env.bool("INVENTORY_RESERVE_ASYNC_COMMIT", default=True)
+# Off by default: a reservation or lock that was confirmed survives a crash. On, one that is
+# its own transaction commits without waiting for the WAL flush, which it would otherwise
+# wait for while holding the hot stock row's lock (bench/RESULTS.md has both figures). The
+# risk: a crash can forget the last fraction of a second of such reservations — each whole,
+# never half of one and never an oversell — after their callers were told they succeeded.
+# Inside a caller's transaction (an order being saved) the caller's durability applies.
+INVENTORY_RESERVE_ASYNC_COMMIT = env.bool("INVENTORY_RESERVE_ASYNC_COMMIT", default=False)
 
 # Slow-mover report (inventory/reports.py, `slow_movers` command).
 # A SKU with stock is slow (滞销) after this many days without a sale (since its last sale,
@@ -257,11 +256,13 @@ PURCHASING_REVIEW_DAYS = env.int("PURCHASING_REVIEW_DAYS", default=14)
 
 DEMO_PASSWORD = env.str("JINGXI_DEMO_PASSWORD", default="jingxi-demo")
 # Orders
-# Placing an order commits without waiting for the WAL flush (PostgreSQL
-# synchronous_commit off for that transaction only): a crash can lose the last fraction of a
-# second of placed orders, never corrupt or half-apply one. Channel orders are re-imported
-# idempotently from the platform; set false to make every placed order durable at once.
-ORDERS_PLACE_ASYNC_COMMIT = env.bool("ORDERS_PLACE_ASYNC_COMMIT", default=True)
+# Off by default: an order whose placement was confirmed survives a crash. On, placing an
+# order commits without waiting for the WAL flush (PostgreSQL synchronous_commit off for that
+# transaction only). The risk: a crash can lose the last fraction of a second of placed
+# orders — each whole, never half-applied — after the user (a staff order, confirmed on the
+# page) was told it was saved. Imports reach their throughput durably instead: a file's
+# orders share one transaction (orders.services.channel_orders_place).
+ORDERS_PLACE_ASYNC_COMMIT = env.bool("ORDERS_PLACE_ASYNC_COMMIT", default=False)
 
 # The demo and reference data the project ships (data/README.md); JINGXI_DATA_DIR overrides it.
 DATA_DIR = env.path("JINGXI_DATA_DIR", default=BASE_DIR / "data")

@@ -10,25 +10,21 @@ locked and released, current and coming ones still held.
 
 Everything goes through ``inventory.services``, so the ledger, the stock levels and the
 stock columns agree (``check_stock_integrity`` passes after seeding). The services stamp
-``timezone.now()`` on their moves; to post a year of history the seeder sets their clock
-(``_services_clock``) to the date of each receipt and shipping day. The sales are the olist
+the time of each move; to post a year of history the seeder passes it (``at=``): the date
+of each receipt and shipping day. The sales are the olist
 order items, their products mapped onto our SKUs by a stable hash and their dates shifted to
 end yesterday. Deterministic for a seed.
 """
 
-import contextlib
 import csv
 import datetime as dt
 import hashlib
 import random
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
-from unittest import mock
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -128,13 +124,6 @@ def promotion_calendar(today: dt.date) -> list[Promotion]:
 def _say(stdout, message: str) -> None:
     if stdout is not None:
         stdout.write(message)
-
-
-@contextlib.contextmanager
-def _services_clock(when: dt.datetime) -> Iterator[None]:
-    """Make the inventory services stamp ``when`` on what they post."""
-    with mock.patch.object(services, "timezone", SimpleNamespace(now=lambda: when)):
-        yield
 
 
 def _stable(text: str) -> int:
@@ -405,33 +394,32 @@ class _StockLoader:
         by_warehouse: dict[Warehouse, list[tuple[SKU, int]]] = defaultdict(list)
         for warehouse, sku, units in lines:
             by_warehouse[warehouse].append((sku, units))
-        with _services_clock(self.at(day)):
-            for warehouse, receipt in by_warehouse.items():
-                reference = f"PO-{self.at(day):%Y%m%d}-{warehouse.code}"
-                moves = services.stock_receive(
-                    slot=self.slots[warehouse, SlotType.RECEIVING],
-                    lines=[
-                        services.ReceiptLine(
-                            sku=sku,
-                            quantity=units,
-                            unit_cost=(
-                                sku.cost_price * Decimal(self.rng.uniform(*LOT_COST_SPREAD))
-                            ).quantize(Decimal("0.01")),
-                        )
-                        for sku, units in receipt
-                    ],
-                    received_at=self.at(day),
-                    source_reference=reference,
-                    reference_type="purchase_order",
-                    reference_id=reference,
-                )
-                self.counts["lots"] += len(moves)
-        with _services_clock(self.at(day, hour=14)):
-            for warehouse, receipt in by_warehouse.items():
-                for sku, units in receipt:
-                    self.put_away(warehouse, sku, units)
+        for warehouse, receipt in by_warehouse.items():
+            reference = f"PO-{self.at(day):%Y%m%d}-{warehouse.code}"
+            moves = services.stock_receive(
+                slot=self.slots[warehouse, SlotType.RECEIVING],
+                lines=[
+                    services.ReceiptLine(
+                        sku=sku,
+                        quantity=units,
+                        unit_cost=(
+                            sku.cost_price * Decimal(self.rng.uniform(*LOT_COST_SPREAD))
+                        ).quantize(Decimal("0.01")),
+                    )
+                    for sku, units in receipt
+                ],
+                received_at=self.at(day),
+                at=self.at(day),
+                source_reference=reference,
+                reference_type="purchase_order",
+                reference_id=reference,
+            )
+            self.counts["lots"] += len(moves)
+        for warehouse, receipt in by_warehouse.items():
+            for sku, units in receipt:
+                self.put_away(warehouse, sku, units, at=self.at(day, hour=14))
 
-    def put_away(self, warehouse: Warehouse, sku: SKU, units: int) -> None:
+    def put_away(self, warehouse: Warehouse, sku: SKU, units: int, *, at: dt.datetime) -> None:
         """Fill the SKU's pick slot up to its bin; the rest goes to the reserve zone."""
         slot = self.pick_slot[warehouse, sku]
         # Units ever put in bound what the slot holds, so the bin never overflows.
@@ -439,7 +427,9 @@ class _StockLoader:
         to_pick = max(0, min(units, room))
         receiving = self.slots[warehouse, SlotType.RECEIVING]
         if to_pick:
-            services.stock_putaway(sku=sku, from_slot=receiving, to_slot=slot, quantity=to_pick)
+            services.stock_putaway(
+                sku=sku, from_slot=receiving, to_slot=slot, quantity=to_pick, at=at
+            )
             self.received_into_pick[warehouse, sku] += to_pick
         if units - to_pick:
             services.stock_putaway(
@@ -447,6 +437,7 @@ class _StockLoader:
                 from_slot=receiving,
                 to_slot=self.slots[warehouse, SlotType.RESERVE],
                 quantity=units - to_pick,
+                at=at,
             )
 
     def ship(self, day: int, sales: list[_Sale], *, reserve_only: bool = False) -> list:
@@ -455,29 +446,29 @@ class _StockLoader:
             by_warehouse[sale.warehouse].append(sale)
         reservations = []
         for warehouse, lines in sorted(by_warehouse.items(), key=lambda item: item[0].code):
-            with _services_clock(self.at(day, hour=10)):
-                held = services.stock_reserve(
-                    warehouse=warehouse,
-                    lines=[
-                        services.StockLine(
-                            sku=sale.sku,
-                            quantity=1,
-                            reference_type=ORDER_REFERENCE,
-                            reference_id=sale.order_id,
-                        )
-                        for sale in lines
-                    ],
-                )
+            held = services.stock_reserve(
+                warehouse=warehouse,
+                lines=[
+                    services.StockLine(
+                        sku=sale.sku,
+                        quantity=1,
+                        reference_type=ORDER_REFERENCE,
+                        reference_id=sale.order_id,
+                    )
+                    for sale in lines
+                ],
+                at=self.at(day, hour=10),
+            )
             self.counts["reservations"] += len(held)
             reservations += held
             if reserve_only:
                 continue
-            with _services_clock(self.at(day, hour=15)):
-                services.stock_pick(
-                    reservations=held, to_slot=self.slots[warehouse, SlotType.PACKING]
-                )
-            with _services_clock(self.at(day, hour=17)):
-                services.stock_ship(reservations=held)
+            services.stock_pick(
+                reservations=held,
+                to_slot=self.slots[warehouse, SlotType.PACKING],
+                at=self.at(day, hour=15),
+            )
+            services.stock_ship(reservations=held, at=self.at(day, hour=17))
             self.counts["shipped units"] += len(lines)
         return reservations
 
@@ -541,19 +532,19 @@ class _StockLoader:
             .values_list("sku_id", flat=True)
         )
         ids = list(rows)
-        with _services_clock(self.at(0, hour=8)):
-            for sku_id in ids[:5]:
-                sku = by_id[sku_id]
-                pick = self.pick_slot[main, sku]
-                in_pick = selectors.slot_usage(slots=[pick])[pick.pk][0]
-                services.stock_transfer(
-                    sku=sku,
-                    from_slot=pick if in_pick >= 2 else self.slots[main, SlotType.RESERVE],
-                    to_slot=self.slots[main, SlotType.QUARANTINE],
-                    quantity=2,
-                    reason=_("Damaged in transit"),
-                )
-                self.counts["defective units"] += 2
+        for sku_id in ids[:5]:
+            sku = by_id[sku_id]
+            pick = self.pick_slot[main, sku]
+            in_pick = selectors.slot_usage(slots=[pick])[pick.pk][0]
+            services.stock_transfer(
+                sku=sku,
+                from_slot=pick if in_pick >= 2 else self.slots[main, SlotType.RESERVE],
+                to_slot=self.slots[main, SlotType.QUARANTINE],
+                quantity=2,
+                reason=_("Damaged in transit"),
+                at=self.at(0, hour=8),
+            )
+            self.counts["defective units"] += 2
         self.promotion_locks(main, [by_id[sku_id] for sku_id in ids[5:]])
 
     def promotion_locks(self, warehouse: Warehouse, skus: list[SKU]) -> None:
@@ -568,20 +559,20 @@ class _StockLoader:
             )
             locked_at = min(locked_at, self.today)
             clock = dt.datetime.combine(locked_at, dt.time(8), tzinfo=self.tz)
-            with _services_clock(clock):
-                locks = services.stock_lock(
-                    warehouse=warehouse,
-                    lines=[
-                        services.StockLine(
-                            sku=sku,
-                            quantity=5,
-                            reference_type=selectors.PROMOTION_REFERENCE,
-                            reference_id=f"{promotion.name}-{promotion.start:%Y}",
-                        )
-                        for sku in chosen
-                    ],
-                    reason=promotion.label,
-                )
+            locks = services.stock_lock(
+                warehouse=warehouse,
+                lines=[
+                    services.StockLine(
+                        sku=sku,
+                        quantity=5,
+                        reference_type=selectors.PROMOTION_REFERENCE,
+                        reference_id=f"{promotion.name}-{promotion.start:%Y}",
+                    )
+                    for sku in chosen
+                ],
+                reason=promotion.label,
+                at=clock,
+            )
             self.counts["stock locks"] += len(locks)
             if promotion.end < self.today:
                 services.stock_unlock(locks=locks)

@@ -11,6 +11,9 @@ that exists already (same channel + shop + order number) is skipped, so importin
 twice imports it once. When two imports of one file run at the same time, the database's
 unique constraint makes the second wait for the first and then refuse its copies: the second
 reports those rows as errors (nothing of it is imported) and, run again, skips them.
+
+The file's new orders are placed as one batch (``services.channel_orders_place``): one
+transaction, so all their reservations share one durable commit.
 """
 
 import csv
@@ -21,14 +24,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from orders import services
-from orders.enums import CustomerKind, OrderSource, PriceType
-from orders.exceptions import ImportRejected, OrderError, RowError
+from orders.enums import CustomerKind, PriceType
+from orders.exceptions import ImportRejected, RowError
 from orders.models import Customer, SalesOrder, Shop
 
 REQUIRED = ("channel", "shop", "order_number", "sku", "quantity", "unit_price")
@@ -233,25 +236,41 @@ def orders_import(*, raw_rows: list[dict[str, object]], user=None) -> ImportResu
                 )
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: (e.row, COLUMNS.index(e.column))))
-    result = ImportResult()
     with transaction.atomic():
-        existing = set(
-            SalesOrder.objects.filter(
-                number__in={number for _shop, number in orders},
-                shop_id__in={shop for shop, _number in orders},
-            ).values_list("shop_id", "number")
-        )
-        customers = _customers({row.customer for row in rows if row.customer})
-        for key, lines in orders.items():
-            if key in existing:
-                result.skipped += 1
-                continue
-            first = lines[0]
-            try:
-                order = services.order_place(
+        result = _place_orders(orders, rows, errors, user=user)
+        if errors:
+            transaction.set_rollback(True)
+    if errors:
+        raise ImportRejected(errors)
+    return result
+
+
+def _place_orders(
+    orders: dict[tuple[int, str], list[_Row]], rows: list[_Row], errors: list[RowError], *, user
+) -> ImportResult:
+    """Place the file's new orders as one batch (one transaction, one commit for all their
+    reservations: ``services.channel_orders_place``); add a row error for each order that
+    could not be placed. Orders that exist already are skipped."""
+    result = ImportResult()
+    existing = set(
+        SalesOrder.objects.filter(
+            number__in={number for _shop, number in orders},
+            shop_id__in={shop for shop, _number in orders},
+        ).values_list("shop_id", "number")
+    )
+    customers = _customers({row.customer for row in rows if row.customer})
+    batch = []
+    for key, lines in orders.items():
+        if key in existing:
+            result.skipped += 1
+            continue
+        first = lines[0]
+        batch.append(
+            (
+                lines,
+                services.ChannelOrderInput(
                     shop=first.shop,
                     number=first.order_number,
-                    source=OrderSource.CHANNEL,
                     customer=customers.get(first.customer),
                     paid_at=first.paid_at,
                     placed_at=first.paid_at,
@@ -265,41 +284,35 @@ def orders_import(*, raw_rows: list[dict[str, object]], user=None) -> ImportResu
                         )
                         for row in lines
                     ],
-                    user=user,
+                ),
+            )
+        )
+    outcomes = services.channel_orders_place(orders=[given for _lines, given in batch], user=user)
+    for (lines, _given), outcome in zip(batch, outcomes, strict=True):
+        first = lines[0]
+        if outcome.error is not None:
+            errors.append(
+                RowError(first.number, "order_number", first.order_number, str(outcome.error))
+            )
+        elif outcome.taken:
+            # Another import of the order committed after ``existing`` was read: the unique
+            # (shop, number) constraint waited for it, then the batch skipped this copy.
+            errors += [
+                RowError(
+                    row.number,
+                    "order_number",
+                    row.order_number,
+                    _(
+                        "Another import placed this order while this one ran; import the "
+                        "file again to skip it."
+                    ),
                 )
-            except OrderError as error:
-                errors.append(
-                    RowError(first.number, "order_number", first.order_number, str(error))
-                )
-                continue
-            except IntegrityError:
-                # Another import of the order committed after ``existing`` was read: the
-                # unique (shop, number) constraint waited for it, then refused this copy.
-                # ``order_place`` rolled back its savepoint, so the import goes on checking.
-                if not SalesOrder.objects.filter(
-                    shop=first.shop, number=first.order_number
-                ).exists():
-                    raise
-                errors += [
-                    RowError(
-                        row.number,
-                        "order_number",
-                        row.order_number,
-                        _(
-                            "Another import placed this order while this one ran; import the "
-                            "file again to skip it."
-                        ),
-                    )
-                    for row in lines
-                ]
-                continue
+                for row in lines
+            ]
+        else:
             result.orders += 1
             result.lines += len(lines)
-            result.numbers.append(order.number)
-        if errors:
-            transaction.set_rollback(True)
-    if errors:
-        raise ImportRejected(errors)
+            result.numbers.append(outcome.order.number)
     return result
 
 

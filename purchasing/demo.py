@@ -26,7 +26,6 @@ from simple_history.utils import bulk_create_with_history
 
 from catalog.demo_identities import supplier_identity
 from catalog.models import SKU, Category
-from inventory.demo import _services_clock
 from inventory.enums import SlotType
 from inventory.models import Slot, Warehouse, WarehouseStock
 from purchasing import services
@@ -236,8 +235,7 @@ class _Loader:
             receive_lines.append(
                 services.ReceiveLine(line, received=received, rejected=rejected, slot=slot)
             )
-        with _services_clock(when):
-            services.purchase_order_receive(order=order, lines=receive_lines, received_at=when)
+        services.purchase_order_receive(order=order, lines=receive_lines, received_at=when)
         self.counts["receipts"] += 1
         self.counts["rejected units"] += sum(line.rejected for line in receive_lines)
         # A complete order still short of rejected units gets the replacement a week later.
@@ -249,10 +247,9 @@ class _Loader:
                 if r.rejected
             ]
             later = min(days_ago, max(days_ago - 7, 0))
-            with _services_clock(self.at(later, hour=16)):
-                services.purchase_order_receive(
-                    order=order, lines=replacement, received_at=self.at(later, hour=16)
-                )
+            services.purchase_order_receive(
+                order=order, lines=replacement, received_at=self.at(later, hour=16)
+            )
             self.counts["receipts"] += 1
 
 

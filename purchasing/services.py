@@ -348,6 +348,7 @@ def purchase_order_receive(
                     for row in slot_rows
                 ],
                 received_at=received_at,
+                at=received_at,
                 source_reference=locked.code,
                 reference_type=RECEIPT_REFERENCE,
                 reference_id=str(receipt.pk),

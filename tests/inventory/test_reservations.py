@@ -248,22 +248,24 @@ def _relaxed(queries) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_only_a_reservation_that_is_its_own_transaction_skips_the_flush_wait(site, settings):
+def test_a_reservation_waits_for_the_flush_unless_async_commit_is_chosen(site, settings):
+    """Durable by default; with INVENTORY_RESERVE_ASYNC_COMMIT only a reservation that is its
+    own transaction skips the wait for the flush."""
     sku = SKUFactory()
     receive(sku, site.pick_a, 10)
     reserve = lambda: services.stock_reserve(warehouse=site.warehouse, lines=[line(sku, 1)])  # noqa: E731
 
+    with CaptureQueriesContext(connection) as by_default:
+        reserve()
+    settings.INVENTORY_RESERVE_ASYNC_COMMIT = True
     with CaptureQueriesContext(connection) as standalone:
         reserve()
     with CaptureQueriesContext(connection) as inside, transaction.atomic():
         reserve()
-    settings.INVENTORY_RESERVE_ASYNC_COMMIT = False
-    with CaptureQueriesContext(connection) as switched_off:
-        reserve()
 
-    assert (_relaxed(standalone), _relaxed(inside), _relaxed(switched_off)) == (
-        True,
+    assert (_relaxed(by_default), _relaxed(standalone), _relaxed(inside)) == (
         False,
+        True,
         False,
     )
     assert columns(sku, site.warehouse)["reserved"] == 3

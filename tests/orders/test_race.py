@@ -104,11 +104,11 @@ def test_orders_short_of_each_others_skus_neither_fail_nor_drift(shops):
 def test_an_order_aborted_by_a_deadlock_is_placed_again(shops, monkeypatch):
     from django.db import OperationalError
 
-    from orders import services
+    from orders.services import placement
 
     sku = SKUFactory()
     receive(sku, shops.site.pick_a, 5)
-    real, calls = services._order_place, []
+    real, calls = placement._order_place, []
 
     class Deadlock(Exception):
         pgcode = "40P01"  # what psycopg2 reports for PostgreSQL's deadlock_detected
@@ -119,7 +119,7 @@ def test_an_order_aborted_by_a_deadlock_is_placed_again(shops, monkeypatch):
             raise OperationalError("deadlock detected") from Deadlock()
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "_order_place", deadlocks_once)
+    monkeypatch.setattr(placement, "_order_place", deadlocks_once)
     order = channel_order(shops.tmall, line(sku, 1))
     assert len(calls) == 2 and order.status == OrderStatus.ALLOCATED
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 from django.utils import timezone
 
 from inventory import services as inventory_services
-from inventory.demo import _services_clock
 from inventory.models import Slot, Warehouse
 from purchasing import services
 from purchasing.enums import SupplierType
@@ -45,24 +44,22 @@ def at(days_ago: int, hour: int = 12) -> dt.datetime:
 
 
 def receive_at(when: dt.datetime, sku, slot: Slot, quantity: int, unit_cost="5.00"):
-    with _services_clock(when):
-        inventory_services.stock_receive(
-            slot=slot,
-            lines=[
-                inventory_services.ReceiptLine(
-                    sku=sku, quantity=quantity, unit_cost=Decimal(unit_cost)
-                )
-            ],
-            received_at=when,
-        )
+    inventory_services.stock_receive(
+        slot=slot,
+        lines=[
+            inventory_services.ReceiptLine(sku=sku, quantity=quantity, unit_cost=Decimal(unit_cost))
+        ],
+        received_at=when,
+        at=when,
+    )
 
 
 def ship_at(when: dt.datetime, sku, warehouse: Warehouse, packing: Slot, quantity: int):
     """Post a sale of ``quantity`` units at ``when``: reserve, pick and ship."""
-    with _services_clock(when):
-        held = inventory_services.stock_reserve(
-            warehouse=warehouse,
-            lines=[inventory_services.StockLine(sku=sku, quantity=quantity, reference_type="so")],
-        )
-        inventory_services.stock_pick(reservations=held, to_slot=packing)
-        inventory_services.stock_ship(reservations=held)
+    held = inventory_services.stock_reserve(
+        warehouse=warehouse,
+        lines=[inventory_services.StockLine(sku=sku, quantity=quantity, reference_type="so")],
+        at=when,
+    )
+    inventory_services.stock_pick(reservations=held, to_slot=packing, at=when)
+    inventory_services.stock_ship(reservations=held, at=when)

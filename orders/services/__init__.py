@@ -1,0 +1,64 @@
+"""Writes to orders. Every function is keyword-only, atomic and raises orders errors.
+
+Stock is held and moved only through ``inventory.services``: an order line reserves its SKU
+(a bundle line its components) with ``stock_reserve``; a line that cannot be reserved waits
+as a backorder (缺货), counted in inventory's ``backordered`` column through
+``stock_backorder_change``; ``backorders_allocate`` serves waiting lines in paid-time order
+when stock comes in. Inventory never calls orders: receipts and adjustments are noticed by
+the periodic ``orders.tasks.backorders_allocate`` task, returns by the return service.
+
+An order row is locked (``SELECT … FOR UPDATE``) by every transition, so two transitions of
+one order never interleave; stock rows are then locked by inventory in its fixed order.
+
+One module per concern; callers import the services from this package:
+
+- ``listings``: channel listings and the order lines waiting for them
+- ``placement``: placing orders (one, or a batch of channel orders in one transaction),
+  payment
+- ``allocation``: reserving stock, backorders and their allocation runs
+- ``fulfilment``: waves, packing check, shipping, delivery, cancellation
+- ``returns``: returns (RMA)
+- ``shared``: private helpers the modules above share
+"""
+
+from orders.services.allocation import backorders_allocate
+from orders.services.fulfilment import (
+    expected_items,
+    order_cancel,
+    order_complete,
+    order_deliver,
+    order_ship,
+    packing_check,
+    wave_pick,
+)
+from orders.services.listings import listing_resolve, listing_upsert
+from orders.services.placement import (
+    ChannelOrderInput,
+    ChannelOrderOutcome,
+    OrderLineInput,
+    channel_orders_place,
+    order_pay,
+    order_place,
+)
+from orders.services.returns import ReturnLineInput, return_create
+
+__all__ = [
+    "ChannelOrderInput",
+    "ChannelOrderOutcome",
+    "OrderLineInput",
+    "ReturnLineInput",
+    "backorders_allocate",
+    "channel_orders_place",
+    "expected_items",
+    "listing_resolve",
+    "listing_upsert",
+    "order_cancel",
+    "order_complete",
+    "order_deliver",
+    "order_pay",
+    "order_place",
+    "order_ship",
+    "packing_check",
+    "return_create",
+    "wave_pick",
+]
