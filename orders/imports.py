@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from catalog.money import money
 from orders import services
 from orders.enums import CustomerKind, PriceType
 from orders.exceptions import ImportRejected, RowError
@@ -195,10 +196,10 @@ def _check_rows(raw_rows: list[dict[str, object]]) -> tuple[list[_Row], list[Row
                 customer=_text(values["customer"]),
                 code=code,
                 quantity=int(quantity),
-                unit_price=price.quantize(Decimal("0.01")),
+                unit_price=money(price),
                 paid_at=paid_at,
                 price_type=price_type,
-                discount=discount.quantize(Decimal("0.01")),
+                discount=money(discount),
             )
         )
     return rows, errors

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalog.money import money
 from orders.enums import (
     ChannelKind,
     CustomerKind,
@@ -286,7 +287,8 @@ class SalesOrderLine(models.Model):
 
     @property
     def amount(self):
-        return self.quantity * self.unit_price - self.discount
+        """The line's amount, rounded by the money rule (catalog/money.py)."""
+        return money(self.quantity * self.unit_price - self.discount)
 
     @property
     def code(self) -> str:

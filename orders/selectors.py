@@ -9,6 +9,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from catalog.enums import ProductRole
+from catalog.money import money
 from orders.enums import LOGISTICS_ERRORS, ListingStatus, OrderStatus
 from orders.models import ChannelListing, PackingCheck, ReturnLine, SalesOrder, SalesOrderLine
 
@@ -154,8 +155,8 @@ def gross_margin_by_role() -> list[dict]:
         row = rows.get(role)
         if row is None or not row["revenue"]:
             continue
-        revenue = row["revenue"].quantize(CENT)
-        cost = row["cost"].quantize(CENT)
+        revenue = money(row["revenue"])
+        cost = money(row["cost"])
         result.append(
             {
                 "role": label,

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalog.models import SKU
+from catalog.money import money
 from inventory import services as stock
 from inventory.enums import ReturnDisposition as StockDisposition
 from inventory.exceptions import InventoryError
@@ -124,7 +125,7 @@ def return_create(
                 quantity=given.quantity,
                 reason=given.reason,
                 disposition=given.disposition,
-                refund_amount=Decimal(given.refund_amount).quantize(Decimal("0.01")),
+                refund_amount=money(Decimal(given.refund_amount)),
             )
             for given in lines
         )

@@ -9,6 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from catalog.money import money
 from orders.exceptions import InvalidOrderInput, InvalidTransition
 from orders.models import (
     SalesOrder,
@@ -42,7 +43,7 @@ def _money(problems: list[str], value, subject: str, label: str) -> Decimal | No
             % {"subject": subject, "label": label, "value": value}
         )
         return None
-    return amount.quantize(Decimal("0.01"))
+    return money(amount)
 
 
 def _whole(problems: list[str], value, subject: str) -> bool:

@@ -206,3 +206,22 @@ def test_a_wave_of_allocated_orders_gives_a_pick_list_in_slot_order(shops):
     assert pending.status == OrderStatus.PENDING_PAYMENT
     with pytest.raises(InvalidOrderInput, match="No allocated orders to pick"):
         services.wave_pick(warehouse=shops.site.warehouse)
+
+
+def test_order_prices_follow_the_money_rule_half_a_cent_rounds_up(shops):
+    """Half-even would keep 10.00 and 1.00; the one money rule rounds half-up."""
+    sku = SKUFactory(retail_price=Decimal("99.00"))
+    receive(sku, shops.site.pick_a, 10)
+    order = channel_order(
+        shops.tmall,
+        line(
+            sku,
+            3,
+            price_type=PriceType.PROMOTION,
+            unit_price=Decimal("10.005"),
+            discount=Decimal("1.005"),
+        ),
+    )
+    placed = order.lines.get()
+    assert (placed.unit_price, placed.discount) == (Decimal("10.01"), Decimal("1.01"))
+    assert placed.amount == Decimal("29.02")
