@@ -7,10 +7,10 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from catalog import bulk, bulkload
 from catalog.importing import catalog_import
 from catalog.models import SKU, Product
 from tests.catalog.test_workbook_import import row, workbook
+from workbooks import bulk, bulkload
 
 pytestmark = pytest.mark.django_db
 

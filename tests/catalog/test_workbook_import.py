@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog.exceptions import WorkbookInvalid
 from catalog.exporting import catalog_export, role_permissions
 from catalog.importing import catalog_import
 from catalog.models import SKU, AttributeValue, Brand, Category, Product
 from tests.factories import AttributeFactory, SKUFactory, ean13, leaf_category
+from workbooks.exceptions import WorkbookInvalid
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import openpyxl
 import python_calamine
 
-from catalog.xlsx import XlsxBook, column_letters
+from workbooks.xlsx import XlsxBook, column_letters
 
 ROWS = [
     ["plain", 1, Decimal("59.90"), 2.5, True, dt.date(2026, 1, 31), None],

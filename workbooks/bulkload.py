@@ -6,7 +6,7 @@ one join, or sorting its rows into an index once, is much cheaper than doing it 
 An import does this within its transaction, for the tables it fills with many rows against
 what they hold (``CATALOG_IMPORT_BULK_CHECK_ROWS``), and gives it up for the usual row-by-row
 work when the locks it needs are not granted in time (``CATALOG_IMPORT_BULK_LOCK_TIMEOUT``).
-See docs/catalog.md, "Rules".
+See docs/catalog.md, "Rules", and docs/workbooks.md.
 """
 
 import contextlib
@@ -17,7 +17,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import OperationalError, connection, models, transaction
 
-from catalog.bulk import tables_held
+from workbooks.bulk import tables_held
 
 logger = logging.getLogger(__name__)
 

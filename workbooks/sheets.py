@@ -11,8 +11,8 @@ returns the typed rows, indexed by the row number Excel shows, or raises ``Workb
 listing every problem found: row, header as written, value, reason.
 
 ``workbook_write`` writes declared sheets back (header row, then rows) with the streaming
-writer of ``catalog.xlsx``; ``workbook_template`` adds an example row and a notes sheet. Higher apps
-declare their own sheets with the same classes (see docs/catalog.md, "Adding a sheet").
+writer of ``workbooks.xlsx``; ``workbook_template`` adds an example row and a notes sheet.
+Apps declare their own sheets with the same classes (see docs/workbooks.md).
 """
 
 import concurrent.futures
@@ -34,8 +34,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog.exceptions import CellInvalid, WorkbookInvalid
-from catalog.xlsx import XlsxBook
+from workbooks.exceptions import CellInvalid, WorkbookInvalid
+from workbooks.xlsx import XlsxBook
 
 EXCEL_MAX_ROWS = 1_048_576
 # Excel's own error values: a cell showing one of them holds no value to import.
