@@ -20,7 +20,6 @@ value (the default for a new row).
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -35,7 +34,8 @@ from purchasing.models import Supplier, SupplierOffer
 from purchasing.sheets import KINDS, SPECS
 from workbooks import bulk
 from workbooks.exceptions import CellInvalid, WorkbookInvalid
-from workbooks.sheets import CellError, SheetRows, SheetSpec, sheet_find, sheet_read, workbook_open
+from workbooks.reading import read_bytes, workbook_open
+from workbooks.sheets import CellError, SheetRows, SheetSpec, sheet_find, sheet_read
 
 CHANGE_REASON = "supplier import"
 IMPORT_LOCK = 0x4A58_5355  # advisory lock key of supplier imports ("JXSU")
@@ -80,16 +80,6 @@ class SuppliersImportReport:
 
     def summary(self) -> str:
         return " ".join(f"{kind}: {report.summary()}" for kind, report in self.sheets.items())
-
-
-def _read_bytes(source) -> bytes:
-    if isinstance(source, str | Path):
-        return Path(source).read_bytes()
-    if isinstance(source, bytes):
-        return source
-    if hasattr(source, "seek"):
-        source.seek(0)
-    return source.read()
 
 
 @dataclass(frozen=True)
@@ -224,7 +214,7 @@ def suppliers_import(
     """
     if kind is not None and kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
-    data = _read_bytes(source)
+    data = read_bytes(source)
     specs = _sheets_in(data, kind)
     rows: dict[str, SheetRows] = {}
     errors: list[CellError] = []

@@ -1,7 +1,31 @@
 """Errors of a workbook that cannot be read. Each carries what a user needs to fix the file."""
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+
+@dataclass(frozen=True)
+class CellError:
+    """One problem of a file: ``row`` as Excel numbers it (None for the sheet as a whole)."""
+
+    row: int | None
+    column: str
+    value: Any
+    reason: str
+
+    def __str__(self) -> str:
+        value = "" if self.value is None else str(self.value)
+        if self.row is None:
+            place = self.column
+        else:
+            place = _("row %(row)d, %(column)s") % {"row": self.row, "column": self.column}
+        if value:
+            shown = repr(self.value) if isinstance(self.value, str | int | float) else repr(value)
+            return f"{place}: {shown}: {self.reason}" if place else f"{shown}: {self.reason}"
+        return f"{place}: {self.reason}" if place else str(self.reason)
 
 
 class WorkbookError(Exception):
