@@ -2,9 +2,13 @@
 
 import datetime as dt
 import io
+import zipfile
+import zoneinfo
 from decimal import Decimal
 
+import numpy as np
 import openpyxl
+import pandas as pd
 import python_calamine
 
 from workbooks.xlsx import XlsxBook, column_letters
@@ -58,3 +62,95 @@ def test_column_letters_go_past_z():
     assert letters[:3] == ["A", "B", "C"]
     assert letters[25:28] == ["Z", "AA", "AB"]
     assert letters[701:] == ["ZZ", "AAA", "AAB"]
+
+
+def read_back(rows, **kwargs) -> tuple[list, list]:
+    """Write ``rows`` under a one-line header; return them as openpyxl and calamine read
+    them (header excluded)."""
+    buffer = io.BytesIO()
+    book = XlsxBook(buffer)
+    book.add_sheet("sheet", [f"h{i}" for i in range(len(rows[0]))], rows, **kwargs)
+    book.close()
+    opened = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["sheet"]
+    by_openpyxl = [list(row) for row in opened.iter_rows(min_row=2, values_only=True)]
+    calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(buffer.getvalue()))
+    by_calamine = calamine.get_sheet_by_name("sheet").to_python(skip_empty_area=False)[1:]
+    return by_openpyxl, by_calamine
+
+
+def test_nan_and_infinity_are_written_as_empty_cells():
+    values = [
+        float("nan"),
+        float("inf"),
+        float("-inf"),
+        np.float64("nan"),
+        np.float64("-inf"),
+        Decimal("NaN"),
+        Decimal("Infinity"),
+        pd.NA,
+        pd.NaT,
+        1.5,
+    ]
+    by_openpyxl, by_calamine = read_back([values])
+    assert by_openpyxl == [[None] * 9 + [1.5]]
+    assert by_calamine == [[""] * 9 + [1.5]]
+
+
+def test_numpy_numbers_are_written_as_numbers():
+    by_openpyxl, by_calamine = read_back([[np.int64(7), np.float64(2.25), np.bool_(True)]])
+    assert by_openpyxl == [[7, 2.25, True]]
+    assert by_calamine == [[7.0, 2.25, True]]
+
+
+def test_an_aware_datetime_is_written_as_the_time_in_the_configured_time_zone(settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    utc = dt.datetime(2026, 3, 1, 16, 30, tzinfo=dt.UTC)
+    berlin = dt.datetime(2026, 3, 1, 9, 30, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
+    naive = dt.datetime(2026, 3, 1, 8, 0)
+    by_openpyxl, by_calamine = read_back([[utc, berlin, naive]])
+    shanghai = [dt.datetime(2026, 3, 2, 0, 30), dt.datetime(2026, 3, 1, 16, 30), naive]
+    assert by_openpyxl == [shanghai]
+    assert by_calamine == [shanghai]
+
+
+def test_text_that_looks_like_an_excel_escape_or_a_formula_stays_as_typed():
+    texts = ["_x0041_", "code_X00e9_end", "_x005F_", "=SUM(A1:A2)", "+8613800000000", "-5", "@x"]
+    by_openpyxl, by_calamine = read_back([texts])
+    assert by_calamine == [texts]
+    # openpyxl drops every "x005F_" it meets, so it reads "_x005F_" typed as text as "_".
+    assert by_openpyxl == [[text if text != "_x005F_" else "_" for text in texts]]
+
+
+def test_text_is_written_once_in_the_shared_strings_never_as_a_formula():
+    buffer = io.BytesIO()
+    book = XlsxBook(buffer)
+    book.add_sheet("sheet", ["formula?"], [["=1+1"], ["=1+1"], ["@SUM(A1)"]])
+    book.close()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+        strings = archive.read("xl/sharedStrings.xml").decode()
+    assert "<f>" not in sheet and sheet.count('t="s"') == 4
+    assert strings.count("<t>=1+1</t>") == 1
+
+
+def test_formats_widths_and_the_bold_frozen_header_for_reports():
+    buffer = io.BytesIO()
+    book = XlsxBook(buffer)
+    book.add_sheet(
+        "report",
+        ["sku", "rate", "cost"],
+        [["S-1", 0.125, Decimal("3.7")], ["S-2", np.float64("nan"), 2]],
+        formats={1: "0.0%", 2: "0.00"},
+        widths={0: 18, 2: 12.5},
+    )
+    book.add_sheet("other", ["cost"], [[1.5]], formats={0: "0.00"})
+    book.close()
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["report"]
+    assert sheet.freeze_panes == "A2"
+    assert all(cell.font.b for cell in sheet[1])
+    assert (sheet["B2"].number_format, sheet["C2"].number_format) == ("0.0%", "0.00")
+    assert sheet["A2"].number_format == "General"
+    assert (sheet.column_dimensions["A"].width, sheet.column_dimensions["C"].width) == (18, 12.5)
+    assert [sheet["B2"].value, sheet["C2"].value, sheet["B3"].value] == [0.125, 3.7, None]
+    other = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["other"]
+    assert other["A2"].number_format == "0.00"
