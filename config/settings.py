@@ -202,6 +202,9 @@ CATALOG_IMPORT_ASYNC_BYTES = env.int("CATALOG_IMPORT_ASYNC_BYTES", default=512 *
 # it waits at most the timeout, in seconds, for the table locks that needs.
 CATALOG_IMPORT_BULK_CHECK_ROWS = env.int("CATALOG_IMPORT_BULK_CHECK_ROWS", default=10_000)
 CATALOG_IMPORT_BULK_LOCK_TIMEOUT = env.float("CATALOG_IMPORT_BULK_LOCK_TIMEOUT", default=2.0)
+# That, and building indexes once at the end, holds the table exclusively until commit: done
+# for tables that hold no row yet (a first load), and for the others only when this is true.
+CATALOG_IMPORT_BULK_LOCK = env.bool("CATALOG_IMPORT_BULK_LOCK", default=False)
 
 # Inventory
 # A reservation or lock that is its own transaction commits without waiting for the WAL
