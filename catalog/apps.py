@@ -7,4 +7,4 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalog")
 
     def ready(self) -> None:
-        from catalog import lookups  # noqa: F401 - registers the any lookup
+        from workbooks import lookups  # noqa: F401 - registers the any lookup

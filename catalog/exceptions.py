@@ -1,7 +1,6 @@
 """Domain errors of the catalog. Each carries what a user needs to fix the input."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 
 class CatalogError(Exception):
@@ -59,25 +58,3 @@ class BundleInvalid(CatalogError):
 
 class ProductImageInvalid(CatalogError):
     """An uploaded file is not an acceptable product image."""
-
-
-class CellInvalid(CatalogError):
-    """One cell of a workbook cannot be read as its column expects; ``message`` says why."""
-
-
-class WorkbookInvalid(CatalogError):
-    """A workbook cannot be imported; ``errors`` lists every problem (row, column, value,
-    reason) so that the user fixes the file in one go. Nothing of it was applied."""
-
-    def __init__(self, errors: list):
-        self.errors = sorted(errors, key=lambda e: (e.row or 0, str(e.column)))
-        count = len(self.errors)
-        if count == 1:
-            message = _("The file cannot be imported: %(problem)s") % {"problem": self.errors[0]}
-        else:
-            message = ngettext(
-                "The file has %(count)d problem; nothing was imported.",
-                "The file has %(count)d problems; nothing was imported.",
-                count,
-            ) % {"count": count}
-        super().__init__(message)

@@ -22,7 +22,7 @@ from catalog.sheets import (
     PRICES_SPEC,
     products_spec,
 )
-from catalog.workbook import SheetSpec, workbook_write
+from workbooks.sheets import SheetSpec, workbook_write
 
 
 def _everything(permission: str) -> bool:

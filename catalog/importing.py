@@ -1,6 +1,6 @@
 """Catalogue import: a workbook applied whole or not at all.
 
-``catalog_import`` reads a sheet with ``catalog.workbook``, checks every row against the
+``catalog_import`` reads a sheet with ``workbooks.sheets``, checks every row against the
 catalogue (unknown SKUs in a price update, barcodes of other SKUs, rows of one product that
 disagree, categories that are not leaves, status changes the lifecycle refuses, columns the
 user may not write), compares it with what is stored and returns an ``ImportReport``: rows
@@ -32,11 +32,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog import bulk, bulkload
 from catalog.access import VIEW_COST, attribute_use_permission
 from catalog.enums import ProductRole, ProductStatus
-from catalog.exceptions import WorkbookInvalid
-from catalog.lookups import array_literal
 from catalog.models import (
     SKU,
     Attribute,
@@ -65,7 +62,10 @@ from catalog.sheets import (
     path_to_cell,
     products_spec,
 )
-from catalog.workbook import CellError, SheetRows, sheet_read
+from workbooks import bulk, bulkload
+from workbooks.exceptions import WorkbookInvalid
+from workbooks.lookups import array_literal
+from workbooks.sheets import CellError, SheetRows, sheet_read
 
 KINDS = ("products", "categories", "prices")
 # The stored columns a products import compares and writes (attnames).
@@ -176,7 +176,7 @@ def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
 def _among(field: str, values: list) -> Iterable[dict]:
     """Yield filter arguments that together select the rows whose ``field`` is in ``values``.
 
-    On PostgreSQL one array literal (``catalog.lookups``); elsewhere chunks of ``__in``.
+    On PostgreSQL one array literal (``workbooks.lookups``); elsewhere chunks of ``__in``.
     """
     if connection.vendor == "postgresql":
         if values:

@@ -18,8 +18,8 @@ from django.core.files.storage import default_storage
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from catalog.exceptions import WorkbookInvalid
 from catalog.importing import ImportReport, catalog_import, cell_text
+from workbooks.exceptions import WorkbookInvalid
 
 JOB_TTL = 24 * 3600
 SHOWN_CHANGES = 500

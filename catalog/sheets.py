@@ -1,4 +1,4 @@
-"""The catalogue's workbook sheets, declared for ``catalog.workbook``.
+"""The catalogue's workbook sheets, declared for ``workbooks.sheets``.
 
 ``products``: one row per SKU, the layout of DESIGN.md ("Catalogue workbook"), with one
 ``attr:<code>`` column per attribute. ``categories``: the tree alone, one path per row.
@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.enums import AttributeType, ProductRole, ProductStatus
-from catalog.exceptions import AttributeValueInvalid, CellInvalid
+from catalog.exceptions import AttributeValueInvalid
 from catalog.models import SKU, Attribute, Brand, Category, Product
 from catalog.services import attribute_value_parse
 from catalog.validators import validate_ean13
-from catalog.workbook import (
+from workbooks.exceptions import CellInvalid
+from workbooks.sheets import (
     Column,
     SheetSpec,
     choice_label_zh,

@@ -198,10 +198,13 @@ DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="CNY")
 CATALOG_IMPORT_MAX_ROWS = env.int("CATALOG_IMPORT_MAX_ROWS", default=200_000)
 CATALOG_IMPORT_ASYNC_BYTES = env.int("CATALOG_IMPORT_ASYNC_BYTES", default=512 * 1024)
 # An import that adds at least this many rows to a table (and a quarter of what it holds)
-# checks that table's foreign keys once at the end instead of once per row (catalog.bulk);
+# checks that table's foreign keys once at the end instead of once per row (workbooks.bulkload);
 # it waits at most the timeout, in seconds, for the table locks that needs.
 CATALOG_IMPORT_BULK_CHECK_ROWS = env.int("CATALOG_IMPORT_BULK_CHECK_ROWS", default=10_000)
 CATALOG_IMPORT_BULK_LOCK_TIMEOUT = env.float("CATALOG_IMPORT_BULK_LOCK_TIMEOUT", default=2.0)
+# That, and building indexes once at the end, holds the table exclusively until commit: done
+# for tables that hold no row yet (a first load), and for the others only when this is true.
+CATALOG_IMPORT_BULK_LOCK = env.bool("CATALOG_IMPORT_BULK_LOCK", default=False)
 
 # Inventory
 # Off by default: a reservation or lock that was confirmed survives a crash. On, one that is

@@ -34,6 +34,8 @@ from orders import services
 from orders.enums import CustomerKind, PriceType
 from orders.exceptions import ImportRejected, RowError
 from orders.models import Customer, SalesOrder, Shop
+from workbooks.exceptions import WorkbookInvalid
+from workbooks.reading import sheet_table
 
 REQUIRED = ("channel", "shop", "order_number", "sku", "quantity", "unit_price")
 OPTIONAL = ("customer", "paid_at", "price_type", "discount")
@@ -50,7 +52,7 @@ class ImportResult:
 
 @dataclass
 class _Row:
-    number: int  # Excel row number (the header is row 1)
+    number: int  # the row number Excel shows
     shop: Shop
     order_number: str
     customer: str
@@ -66,35 +68,53 @@ LISTING_REQUIRED = ("channel", "shop", "platform_sku_code")
 LISTING_OPTIONAL = ("platform_item_code", "merchant_code", "title", "sku")
 
 
-def read_rows(path: Path, required: tuple[str, ...] = REQUIRED) -> list[dict[str, object]]:
-    """Return the data rows of a CSV or xlsx file as dicts keyed by lower-case header."""
+def read_rows(path: Path, required: tuple[str, ...] = REQUIRED) -> dict[int, dict[str, object]]:
+    """Return the data rows of a CSV or xlsx file, by the row number Excel (or the CSV's
+    line) shows, as dicts keyed by lower-case header. In a workbook the header is the
+    first row holding a value, wherever it starts (workbooks.reading)."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-        from python_calamine import CalamineWorkbook
-
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-        table = [list(row) for row in sheet]
+        try:
+            sheet = sheet_table(path)
+        except WorkbookInvalid as invalid:
+            raise ImportRejected(
+                [RowError(e.row or 0, e.column, "", e.reason) for e in invalid.errors]
+            ) from None
+        table, broken = sheet.rows, sheet.errors
     elif suffix in (".csv", ".txt"):
         text = path.read_bytes().decode("utf-8-sig")
-        table = list(csv.reader(io.StringIO(text)))
+        table, broken = list(csv.reader(io.StringIO(text))), {}
     else:
         raise ImportRejected([RowError(0, "", path.name, _("Give a .csv or .xlsx file."))])
-    if not table:
+    filled = (i for i, cells in enumerate(table) if any(c not in ("", None) for c in cells))
+    top = next(filled, None)
+    if top is None:
         raise ImportRejected([RowError(1, "", "", _("The file is empty."))])
-    header = [str(cell or "").strip().lower() for cell in table[0]]
+    header = [str(cell or "").strip().lower() for cell in table[top]]
     missing = [name for name in required if name not in header]
     if missing:
         raise ImportRejected(
             [
-                RowError(1, name, "", _("This column is missing from the header row."))
+                RowError(top + 1, name, "", _("This column is missing from the header row."))
                 for name in missing
             ]
         )
-    rows = []
-    for cells in table[1:]:
-        row = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(header)}
-        rows.append(row)
-    return rows
+    errors = [
+        RowError(
+            row + 1,
+            header[column],
+            value,
+            _("The cell shows a formula error; correct the formula or type a value."),
+        )
+        for (row, column), value in sorted(broken.items())
+        if row > top and column < len(header) and header[column]
+    ]
+    if errors:
+        raise ImportRejected(errors)
+    return {
+        index + 1: {name: cells[i] if i < len(cells) else "" for i, name in enumerate(header)}
+        for index, cells in enumerate(table[top + 1 :], start=top + 1)
+    }
 
 
 def _text(value) -> str:
@@ -132,7 +152,7 @@ def _when(value) -> dt.datetime | None:
     return moment
 
 
-def _check_rows(raw_rows: list[dict[str, object]]) -> tuple[list[_Row], list[RowError]]:
+def _check_rows(raw_rows: dict[int, dict[str, object]]) -> tuple[list[_Row], list[RowError]]:
     shops = {
         (shop.channel.code.lower(), shop.code.lower()): shop
         for shop in Shop.objects.select_related("channel", "warehouse")
@@ -140,7 +160,7 @@ def _check_rows(raw_rows: list[dict[str, object]]) -> tuple[list[_Row], list[Row
     channels = {channel for channel, _shop in shops}
     errors: list[RowError] = []
     rows: list[_Row] = []
-    for index, raw in enumerate(raw_rows, start=2):
+    for index, raw in raw_rows.items():
         values = {name: raw.get(name) for name in COLUMNS}
         if all(_text(v) == "" for v in values.values()):
             continue  # a blank line
@@ -205,7 +225,7 @@ def _check_rows(raw_rows: list[dict[str, object]]) -> tuple[list[_Row], list[Row
     return rows, errors
 
 
-def orders_import(*, raw_rows: list[dict[str, object]], user=None) -> ImportResult:
+def orders_import(*, raw_rows: dict[int, dict[str, object]], user=None) -> ImportResult:
     """Import the rows (see the module docstring), all or nothing; raise ``ImportRejected``
     with every problem found."""
     rows, errors = _check_rows(raw_rows)
@@ -332,7 +352,7 @@ def _customers(codes: set[str]) -> dict[str, Customer]:
     return found
 
 
-def listings_import(*, raw_rows: list[dict[str, object]], user=None) -> dict[str, int]:
+def listings_import(*, raw_rows: dict[int, dict[str, object]], user=None) -> dict[str, int]:
     """Create or update channel listings from rows, all or nothing (多店铺商品对应).
 
     Columns: ``channel``, ``shop``, ``platform_sku_code``; optional ``platform_item_code``,
@@ -345,10 +365,10 @@ def listings_import(*, raw_rows: list[dict[str, object]], user=None) -> dict[str
         (shop.channel.code.lower(), shop.code.lower()): shop
         for shop in Shop.objects.select_related("channel")
     }
-    wanted_skus = {_text(raw.get("sku")) for raw in raw_rows} - {""}
+    wanted_skus = {_text(raw.get("sku")) for raw in raw_rows.values()} - {""}
     skus = {sku.code: sku for sku in SKU.objects.filter(code__in=wanted_skus)}
     errors, rows, seen = [], [], {}
-    for index, raw in enumerate(raw_rows, start=2):
+    for index, raw in raw_rows.items():
         values = {name: _text(raw.get(name)) for name in LISTING_REQUIRED + LISTING_OPTIONAL}
         if not any(values.values()):
             continue

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from django.utils.translation import gettext as _
 
 from catalog.access import VIEW_COST
-from catalog.workbook import SheetSpec, workbook_write
 from purchasing.exceptions import PurchasingError
 from purchasing.importing import OFFER_FIELDS, SUPPLIER_FIELDS
 from purchasing.models import Supplier, SupplierOffer
 from purchasing.sheets import KINDS, OFFERS_SPEC, SPECS, SUPPLIERS_SPEC
+from workbooks.sheets import SheetSpec, workbook_write
 
 VIEW = {"suppliers": "purchasing.view_supplier", "offers": "purchasing.view_supplieroffer"}
 

@@ -1,13 +1,13 @@
 """Supplier and offer import: a workbook applied whole or not at all.
 
-``suppliers_import`` reads the ``suppliers`` and/or ``offers`` sheets (``catalog.workbook``),
+``suppliers_import`` reads the ``suppliers`` and/or ``offers`` sheets (``workbooks.sheets``),
 checks every row against what is stored (unknown suppliers or SKUs, an offer ending before it
 starts, a supplier × SKU given twice, a new offer without unit cost, a start date taken by
 another offer of the pair, a unit cost column from a user who may not see costs), compares it
 with what is stored and returns one ``ImportReport`` per sheet: rows new, changed, unchanged
 and the changed cells. Every problem is collected first and raised as one ``WorkbookInvalid``;
 unless it is a dry run, the writes follow in one transaction: suppliers by ``bulk_create`` /
-``bulk_update``, offers by ``catalog.bulk`` (COPY) with their history rows, so a unit cost
+``bulk_update``, offers by ``workbooks.bulk`` (COPY) with their history rows, so a unit cost
 change is in the offer's history. Unchanged rows are not written (importing twice changes
 nothing the second time).
 
@@ -20,7 +20,6 @@ value (the default for a new row).
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -28,14 +27,15 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog import bulk
 from catalog.access import VIEW_COST
-from catalog.exceptions import CellInvalid, WorkbookInvalid
 from catalog.importing import ImportReport, RowChange
 from catalog.models import SKU
-from catalog.workbook import CellError, SheetRows, SheetSpec, sheet_find, sheet_read, workbook_open
 from purchasing.models import Supplier, SupplierOffer
 from purchasing.sheets import KINDS, SPECS
+from workbooks import bulk
+from workbooks.exceptions import CellInvalid, WorkbookInvalid
+from workbooks.reading import read_bytes, workbook_open
+from workbooks.sheets import CellError, SheetRows, SheetSpec, sheet_find, sheet_read
 
 CHANGE_REASON = "supplier import"
 IMPORT_LOCK = 0x4A58_5355  # advisory lock key of supplier imports ("JXSU")
@@ -80,16 +80,6 @@ class SuppliersImportReport:
 
     def summary(self) -> str:
         return " ".join(f"{kind}: {report.summary()}" for kind, report in self.sheets.items())
-
-
-def _read_bytes(source) -> bytes:
-    if isinstance(source, str | Path):
-        return Path(source).read_bytes()
-    if isinstance(source, bytes):
-        return source
-    if hasattr(source, "seek"):
-        source.seek(0)
-    return source.read()
 
 
 @dataclass(frozen=True)
@@ -224,7 +214,7 @@ def suppliers_import(
     """
     if kind is not None and kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
-    data = _read_bytes(source)
+    data = read_bytes(source)
     specs = _sheets_in(data, kind)
     rows: dict[str, SheetRows] = {}
     errors: list[CellError] = []

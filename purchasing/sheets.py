@@ -1,4 +1,4 @@
-"""Purchasing's workbook sheets, declared for ``catalog.workbook``.
+"""Purchasing's workbook sheets, declared for ``workbooks.sheets``.
 
 ``suppliers`` (供应商): one row per supplier, by code. ``offers`` (供货): one row per
 supplier × SKU, the pair's current offer (the one starting last). Headers in English or
@@ -14,9 +14,11 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog.exceptions import CellInvalid
 from catalog.models import SKU
-from catalog.workbook import (
+from purchasing.enums import SupplierType
+from purchasing.models import UNIT_COST, Supplier, SupplierOffer
+from workbooks.exceptions import CellInvalid
+from workbooks.sheets import (
     CURRENCY_MARKS,
     Column,
     SheetSpec,
@@ -26,8 +28,6 @@ from catalog.workbook import (
     parse_whole_number,
     yes_no_zh,
 )
-from purchasing.enums import SupplierType
-from purchasing.models import UNIT_COST, Supplier, SupplierOffer
 
 COST_PLACES = UNIT_COST["decimal_places"]
 

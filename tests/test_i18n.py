@@ -39,6 +39,7 @@ PO = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po
 # Jingxi's own apps (every installed app that lives in the project) and the shared sources.
 SOURCES = (
     *(app for app in settings.INSTALLED_APPS if (Path(settings.BASE_DIR) / app).is_dir()),
+    "workbooks",  # a package below the apps, not an app: its messages count too
     "config",
     "templates",
     "manage.py",

@@ -7,10 +7,10 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from catalog import bulk, bulkload
 from catalog.importing import catalog_import
 from catalog.models import SKU, Product
 from tests.catalog.test_workbook_import import row, workbook
+from workbooks import bulk, bulkload
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +210,58 @@ def test_a_table_held_by_two_blocks_takes_ids_as_a_range_until_both_end():
     assert held == list(range(held[0], held[0] + 3))
     assert free[0] > held[-1]
     assert ["setval" in s for s in statements] == [True, False]
+
+
+def _exclusive_locks_after_the_write(monkeypatch) -> list[list[str]]:
+    """Patch the point after an import's write, within its transaction, to list from a
+    second connection the catalogue tables that transaction holds ACCESS EXCLUSIVE."""
+    from catalog import importing
+
+    seen: list[list[str]] = []
+    check_listed = importing._ProductImport._check_listed
+
+    def look(plan) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (pid,) = cursor.fetchone()
+        other = psycopg2.connect(**connection.get_connection_params())
+        try:
+            with other.cursor() as cursor:
+                cursor.execute(
+                    "SELECT relation::regclass::text FROM pg_locks WHERE pid = %s "
+                    "AND mode = 'AccessExclusiveLock' AND locktype = 'relation' ORDER BY 1",
+                    [pid],
+                )
+                seen.append([name for (name,) in cursor.fetchall() if name.startswith("catalog")])
+        finally:
+            other.close()
+        check_listed(plan)
+
+    monkeypatch.setattr(importing._ProductImport, "_check_listed", look)
+    return seen
+
+
+@pytest.mark.django_db(transaction=True)  # each import commits, its locks end with it
+def test_a_large_import_into_a_catalogue_that_holds_rows_locks_nothing_exclusively(
+    settings, monkeypatch
+):
+    settings.CATALOG_IMPORT_BULK_CHECK_ROWS = 5
+    seen = _exclusive_locks_after_the_write(monkeypatch)
+    catalog_import(source=rows(20))  # the first load, into empty tables
+    more = workbook([row(sku=f"T-{i}", product=f"Q-{i // 2}") for i in range(20)])
+    catalog_import(source=more)
+    assert "catalog_sku" in seen[0]
+    assert seen[1] == []
+    assert SKU.objects.count() == 40
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bulk_lock_on_a_catalogue_that_holds_rows_is_opt_in(settings, monkeypatch):
+    settings.CATALOG_IMPORT_BULK_CHECK_ROWS = 5
+    catalog_import(source=rows(20))
+    settings.CATALOG_IMPORT_BULK_LOCK = True
+    seen = _exclusive_locks_after_the_write(monkeypatch)
+    more = workbook([row(sku=f"T-{i}", product=f"Q-{i // 2}") for i in range(20)])
+    catalog_import(source=more)
+    assert "catalog_sku" in seen[0]
+    assert SKU.objects.count() == 40

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -10,11 +11,11 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog.exceptions import WorkbookInvalid
 from catalog.exporting import catalog_export, role_permissions
 from catalog.importing import catalog_import
 from catalog.models import SKU, AttributeValue, Brand, Category, Product
 from tests.factories import AttributeFactory, SKUFactory, ean13, leaf_category
+from workbooks.exceptions import WorkbookInvalid
 
 pytestmark = pytest.mark.django_db
 
@@ -522,6 +523,41 @@ def test_formula_errors_are_reported_per_cell():
         "row 2, retail_price: '#DIV/0!': The cell shows a formula error; correct the formula or "
         "type a value."
     ]
+
+
+def with_prefixed_sheet_xml(data: bytes) -> bytes:
+    """Return the workbook with its sheets' XML written as some writers do: SpreadsheetML
+    under a namespace prefix (``<x:c t="e">``) instead of the default namespace."""
+    main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                content = re.sub(rb"<(/?)(?=[A-Za-z])", rb"<\1x:", content)
+                content = content.replace(b'xmlns="' + main, b'xmlns:x="' + main)
+                assert b"<x:c " in content and b"<c " not in content
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_a_formula_error_in_a_sheet_written_with_a_namespace_prefix_is_reported():
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "products"
+    ws.append(HEADERS)
+    ws.append(row("S-1"))
+    ws.append(row("S-2"))
+    ws["H3"] = "#N/A"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(WorkbookInvalid) as excinfo:
+        catalog_import(source=with_prefixed_sheet_xml(buffer.getvalue()))
+    assert errors_of(excinfo) == [
+        "row 3, retail_price: '#N/A': The cell shows a formula error; correct the formula or "
+        "type a value."
+    ]
+    assert not SKU.objects.exists()
 
 
 def test_merged_cells_are_refused():

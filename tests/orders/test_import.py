@@ -200,3 +200,25 @@ def test_two_imports_of_one_workbook_at_once_import_it_once_and_report_the_dupli
 
     monkeypatch.setattr(imports, "_customers", real_customers)
     assert "0 orders with 0 lines imported, 2 already there" in run(path)
+
+
+def test_a_workbook_whose_header_starts_at_b3_reports_the_rows_excel_shows(shops, tmp_path):
+    SKUFactory(code="TEA-1")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    # Two empty rows and an empty first column above and beside the table.
+    for offset, values in enumerate(
+        [
+            HEADER.strip().split(","),
+            ["TMALL", "TM1", "TB001", "buyer-1", "TEA-1", 2, 19.9, "2026-11-11 00:01"],
+            ["TMALL", "TM1", "TB002", "buyer-1", "TEA-1", 3, "abc", "2026-11-11 00:01"],
+        ]
+    ):
+        for column, value in enumerate(values, start=2):
+            sheet.cell(row=3 + offset, column=column, value=value)
+    path = tmp_path / "orders.xlsx"
+    book.save(path)
+    with pytest.raises(CommandError, match="1 errors, nothing was imported"):
+        call_command("import_orders", str(path), stdout=StringIO(), stderr=(err := StringIO()))
+    assert "row 5, column unit_price, value 'abc'" in err.getvalue()
+    assert not SalesOrder.objects.exists()

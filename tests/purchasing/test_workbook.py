@@ -8,7 +8,6 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog.exceptions import WorkbookInvalid
 from catalog.exporting import role_permissions
 from purchasing.enums import SupplierType
 from purchasing.exceptions import PurchasingError
@@ -17,6 +16,7 @@ from purchasing.importing import suppliers_import
 from purchasing.models import Supplier, SupplierOffer
 from tests.factories import SKUFactory
 from tests.purchasing import support
+from workbooks.exceptions import WorkbookInvalid
 
 pytestmark = pytest.mark.django_db
 

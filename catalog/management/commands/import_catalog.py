@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.exceptions import WorkbookInvalid
 from catalog.importing import KINDS, catalog_import, cell_text
+from workbooks.exceptions import WorkbookInvalid
 
 
 class Command(BaseCommand):

@@ -4,10 +4,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.exceptions import CatalogError, WorkbookInvalid
+from catalog.exceptions import CatalogError
 from catalog.exporting import role_permissions
 from purchasing.importing import report_lines, suppliers_import
 from purchasing.sheets import KINDS
+from workbooks.exceptions import WorkbookInvalid
 
 
 class Command(BaseCommand):

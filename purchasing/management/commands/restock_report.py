@@ -4,10 +4,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from purchasing.reports import HEADERS, restock, workbook_rows
+from workbooks.xlsx import XlsxBook
 
 # Number formats of the columns that are not plain counts: the page shows the same figures.
 FORMATS = {
@@ -21,6 +20,7 @@ FORMATS = {
     "order_value": "0.00",
     "cover_days": "0",
 }
+WIDTHS = {"sku": 16, "name": 28, "warehouse": 12, "supplier": 24, "reason": 60}
 
 
 class Command(BaseCommand):
@@ -40,19 +40,18 @@ class Command(BaseCommand):
         if not out.parent.is_dir():
             raise CommandError(_("%(path)s: the folder does not exist.") % {"path": out})
         df = restock(as_of=as_of)
-        # Write-only: rows are streamed, memory stays flat for 100k SKUs.
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(_("restock"))
-        sheet.append([str(label) for label in HEADERS.values()])
-        for row in workbook_rows(df):
-            sheet.append(
-                [
-                    self._cell(sheet, value, FORMATS.get(column))
-                    for column, value in zip(HEADERS, row, strict=True)
-                ]
-            )
+        columns = list(HEADERS)
         try:
-            book.save(out)
+            # Streamed: each row is one string into the zip part, memory stays flat.
+            book = XlsxBook(out)
+            book.add_sheet(
+                str(_("restock")),
+                [str(label) for label in HEADERS.values()],
+                workbook_rows(df),
+                formats={i: FORMATS[c] for i, c in enumerate(columns) if c in FORMATS},
+                widths={i: WIDTHS[c] for i, c in enumerate(columns) if c in WIDTHS},
+            )
+            book.close()
         except OSError as error:
             raise CommandError(
                 _("%(path)s: cannot write the workbook (%(reason)s).")
@@ -63,14 +62,6 @@ class Command(BaseCommand):
             _("Restock report as of %(date)s: %(rows)d rows, %(suggested)d suggestions.")
             % {"date": as_of, "rows": len(df), "suggested": suggested}
         )
-
-    @staticmethod
-    def _cell(sheet, value, number_format: str | None):
-        if number_format is None or value is None:
-            return value
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = number_format
-        return cell
 
     def _as_of(self, value: str | None) -> date:
         if value is None:

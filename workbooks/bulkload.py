@@ -6,7 +6,13 @@ one join, or sorting its rows into an index once, is much cheaper than doing it 
 An import does this within its transaction, for the tables it fills with many rows against
 what they hold (``CATALOG_IMPORT_BULK_CHECK_ROWS``), and gives it up for the usual row-by-row
 work when the locks it needs are not granted in time (``CATALOG_IMPORT_BULK_LOCK_TIMEOUT``).
-See docs/catalog.md, "Rules".
+
+Dropping a constraint or an index locks its table (and, for a foreign key, the table it
+refers to) exclusively until commit: nobody reads them meanwhile. By default that is done
+only on a first load (a seed, a new catalogue: no table of the load holds a row yet), where
+nobody has anything to read; ``CATALOG_IMPORT_BULK_LOCK`` extends it to catalogues that hold
+rows, for a maintenance window (docs/catalog.md lists what waits).
+See docs/catalog.md, "Rules", and docs/workbooks.md.
 """
 
 import contextlib
@@ -17,7 +23,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import OperationalError, connection, models, transaction
 
-from catalog.bulk import tables_held
+from workbooks.bulk import tables_held
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +37,25 @@ def _large_loads(planned: Mapping[type[models.Model], int]) -> dict[str, int]:
     if least <= 0:  # turned off
         return {}
     return {m._meta.db_table: n for m, n in planned.items() if n >= least}
+
+
+def _lockable(tables: list[str], planned: Mapping[type[models.Model], int]) -> list[str]:
+    """Return the ``tables`` that may be held exclusively for the load: every one with
+    ``CATALOG_IMPORT_BULK_LOCK``, otherwise all of them on a first load (no table of the
+    ``planned`` models holds a row yet) and none else.
+
+    Dropping a foreign key locks the table it refers to as well (categories, brands): the
+    whole load is judged, not each table alone."""
+    if settings.CATALOG_IMPORT_BULK_LOCK or not tables:
+        return tables
+    quote = connection.ops.quote_name
+    loaded = sorted({model._meta.db_table for model in planned})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + " OR ".join(f"EXISTS (SELECT 1 FROM {quote(table)})" for table in loaded)
+        )
+        (holding,) = cursor.fetchone()
+    return [] if holding else tables
 
 
 def _altered(statements: list[str]) -> bool:
@@ -88,7 +113,7 @@ def _bulk_checked_tables(planned: Mapping[type[models.Model], int]) -> list[str]
         )
         held = dict(cursor.fetchall())
     # The final check reads the whole table: worth it while the new rows are a good part of it.
-    return [t for t, n in candidates.items() if n * 4 >= held.get(t, 0)]
+    return _lockable([t for t, n in candidates.items() if n * 4 >= held.get(t, 0)], planned)
 
 
 @contextlib.contextmanager
@@ -102,11 +127,12 @@ def foreign_keys_checked_at_end(planned: Mapping[type[models.Model], int]) -> It
     every row of the table in one join, and an orphan aborts the transaction as the commit
     would have. Nothing is left unchecked, and nobody sees the table without its constraints.
 
-    Dropping takes an exclusive lock on the table and the tables it refers to until commit:
-    catalogue pages wait for the few seconds of the write. So it is done only for loads that
-    are large against the table (a new catalogue, a big addition; ``CATALOG_IMPORT_BULK_CHECK_
-    ROWS``, 0 turns it off), only for references within the loaded models' apps (never the
-    users table), and given up, for the usual per-row checks, when another transaction holds
+    Dropping locks the table and the tables it refers to exclusively until commit: catalogue
+    pages wait for the write. So it is done only for loads that are large against the table
+    (a new catalogue, a big addition; ``CATALOG_IMPORT_BULK_CHECK_ROWS``, 0 turns it off), by
+    default only on a first load (``CATALOG_IMPORT_BULK_LOCK`` for the others), only for
+    references within the loaded models' apps (never the users table), and given up, for
+    the usual per-row checks, when another transaction holds
     the tables longer than ``CATALOG_IMPORT_BULK_LOCK_TIMEOUT``. Elsewhere than PostgreSQL,
     and outside a transaction, this changes nothing.
     """
@@ -180,7 +206,7 @@ def indexes_built_at_end(planned: Mapping[type[models.Model], int]) -> Iterator[
     if connection.vendor != "postgresql" or not connection.in_atomic_block:
         yield
         return
-    tables = _nearly_empty(_large_loads(planned))
+    tables = _lockable(_nearly_empty(_large_loads(planned)), planned)
     if not tables:
         yield
         return

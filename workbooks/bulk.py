@@ -5,7 +5,7 @@ them and the caller still knows every id (for their history rows, selling points
 attribute values). Changed rows are copied into a scratch table and written by one
 ``UPDATE … FROM`` it. Every write records django-simple-history rows as its save would have:
 the price history stays complete whatever the path. COPY streams can go from a second thread
-(``copies_in_background``); ``catalog.bulkload`` prepares tables for large loads.
+(``copies_in_background``); ``workbooks.bulkload`` prepares tables for large loads.
 """
 
 import concurrent.futures
@@ -133,7 +133,7 @@ def copies_in_background() -> Iterator[None]:
 @contextlib.contextmanager
 def tables_held(tables: set[str]) -> Iterator[None]:
     """Tell ``reserve_ids`` that this transaction holds ``tables`` exclusively within the
-    block (``catalog.bulkload``): nobody else takes their ids, so one range is taken."""
+    block (``workbooks.bulkload``): nobody else takes their ids, so one range is taken."""
     held = _local.__dict__.setdefault("exclusive", Counter())
     held.update(tables)  # counted: two blocks may hold one table
     try:
@@ -147,7 +147,7 @@ def _reserve_ids(
 ) -> list[int]:
     """Take ``count`` ids from the table's sequence (on ``cursor``, a Django one by default).
 
-    ``alone``: this transaction holds the table exclusively (``catalog.bulkload``),
+    ``alone``: this transaction holds the table exclusively (``workbooks.bulkload``),
     so nobody else takes ids meanwhile and one range is moved past at once.
     """
     if cursor is None:

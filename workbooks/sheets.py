@@ -11,15 +11,13 @@ returns the typed rows, indexed by the row number Excel shows, or raises ``Workb
 listing every problem found: row, header as written, value, reason.
 
 ``workbook_write`` writes declared sheets back (header row, then rows) with the streaming
-writer of ``catalog.xlsx``; ``workbook_template`` adds an example row and a notes sheet. Higher apps
-declare their own sheets with the same classes (see docs/catalog.md, "Adding a sheet").
+writer of ``workbooks.xlsx``; ``workbook_template`` adds an example row and a notes sheet.
+Apps declare their own sheets with the same classes (see docs/workbooks.md).
 """
 
-import concurrent.futures
 import datetime as dt
 import io
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -28,16 +26,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import python_calamine
 from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog.exceptions import CellInvalid, WorkbookInvalid
-from catalog.xlsx import XlsxBook
+from workbooks.exceptions import CellError, CellInvalid, WorkbookInvalid
+from workbooks.reading import cell_name, read_bytes, sheet_table, workbook_open
+from workbooks.xlsx import XlsxBook
 
-EXCEL_MAX_ROWS = 1_048_576
 # Excel's own error values: a cell showing one of them holds no value to import.
 EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
 
@@ -106,27 +103,6 @@ class SheetRows:
 
     def __len__(self) -> int:
         return len(self.frame)
-
-
-@dataclass(frozen=True)
-class CellError:
-    """One problem of a file: ``row`` as Excel numbers it (None for the sheet as a whole)."""
-
-    row: int | None
-    column: str
-    value: Any
-    reason: str
-
-    def __str__(self) -> str:
-        value = "" if self.value is None else str(self.value)
-        if self.row is None:
-            place = self.column
-        else:
-            place = _("row %(row)d, %(column)s") % {"row": self.row, "column": self.column}
-        if value:
-            shown = repr(self.value) if isinstance(self.value, str | int | float) else repr(value)
-            return f"{place}: {shown}: {self.reason}" if place else f"{shown}: {self.reason}"
-        return f"{place}: {self.reason}" if place else str(self.reason)
 
 
 # --- Cell parsers ---------------------------------------------------------------------------
@@ -302,152 +278,6 @@ def _normalise_header(text) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
-def _cell_name(row: int, column: int) -> str:
-    return f"{_column_letter(column)}{row + 1}"
-
-
-def _read_bytes(source) -> bytes:
-    if isinstance(source, str | Path):
-        return Path(source).read_bytes()
-    if isinstance(source, bytes):
-        return source
-    if hasattr(source, "seek"):
-        source.seek(0)
-    return source.read()
-
-
-def _sheet_xml_paths(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Return sheet name → path of its XML part in an xlsx archive."""
-    try:
-        book = archive.read("xl/workbook.xml").decode("utf-8", errors="replace")
-        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", errors="replace")
-    except KeyError:
-        return {}
-    targets = {}
-    for rel in re.finditer(r"<Relationship\b[^>]*>", rels):
-        tag = rel.group(0)
-        rel_id = re.search(r'\bId="([^"]+)"', tag)
-        target = re.search(r'\bTarget="([^"]+)"', tag)
-        if rel_id and target:
-            path = target.group(1).lstrip("/")
-            targets[rel_id.group(1)] = path if path.startswith("xl/") else f"xl/{path}"
-    paths = {}
-    for sheet in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", book):
-        tag = sheet.group(0)
-        name = re.search(r'\bname="([^"]*)"', tag)
-        rel_id = re.search(r'\br:id="([^"]+)"|\bid="([^"]+)"', tag)
-        if name and rel_id:
-            key = rel_id.group(1) or rel_id.group(2)
-            if key in targets:
-                paths[_xml_unescape(name.group(1))] = targets[key]
-    return paths
-
-
-def _xml_unescape(text: str) -> str:
-    return (
-        text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-    )
-
-
-CELL_REF = re.compile(r'\br="([A-Z]+)(\d+)"')
-ERROR_CELL = re.compile(rb"<c\b([^>]*\bt=\"e\"[^>]*)>(.*?)</c>", re.DOTALL)
-VALUE = re.compile(rb"<v>([^<]*)</v>")
-DIMENSION = re.compile(rb'<dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
-LAST_ROW = re.compile(rb'<row\b[^>]*\br="(\d+)"')
-ROW_WITH_VALUE = re.compile(rb'<c\b[^>]*\br="[A-Z]+(\d+)"[^>]*>(?:<f[^>]*>[^<]*</f>)?<(?:v|is)>')
-
-
-@dataclass
-class _XlsxFacts:
-    """What calamine does not tell: error cells (it reads them as blanks) and the last row."""
-
-    errors: dict[tuple[int, int], str]  # (row, column), both from 0 → Excel error value
-    last_row: int | None  # Excel row number of the last row holding a value
-
-
-def _letters_to_index(letters: str) -> int:
-    index = 0
-    for char in letters:
-        index = index * 26 + ord(char) - 64
-    return index - 1
-
-
-def _sheet_xml(data: bytes, sheet_name: str, size: int = -1) -> bytes | None:
-    """Return the first ``size`` bytes (all by default) of the sheet's XML part, or None
-    when ``data`` is not an xlsx archive holding it."""
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        return None
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        path = _sheet_xml_paths(archive).get(sheet_name)
-        if path is None or path not in archive.namelist():
-            return None
-        with archive.open(path) as part:
-            return part.read(size)
-
-
-def _xlsx_facts(data: bytes, sheet_name: str, max_rows: int) -> _XlsxFacts | None:
-    xml = _sheet_xml(data, sheet_name)
-    if xml is None:
-        return None
-    errors = {}
-    for match in ERROR_CELL.finditer(xml) if b't="e"' in xml else ():
-        ref = CELL_REF.search(match.group(1).decode())
-        value = VALUE.search(match.group(2))
-        if ref:
-            row, column = int(ref.group(2)) - 1, _letters_to_index(ref.group(1))
-            errors[(row, column)] = value.group(1).decode() if value else "#ERROR"
-    last_row = None
-    dimension = DIMENSION.search(xml[:4096])
-    last_element = LAST_ROW.search(xml, max(0, xml.rfind(b"<row ")))
-    bottom = int(last_element.group(1)) if last_element else 0
-    if dimension is not None:
-        bottom = min(bottom, int(dimension.group(1))) if last_element else int(dimension.group(1))
-    if bottom > max_rows:
-        # Styled empty rows count in the dimension and as row elements; find the last row
-        # that holds a value (rare: the scan reads the whole sheet).
-        rows = [int(m.group(1)) for m in ROW_WITH_VALUE.finditer(xml)]
-        last_row = max(rows) if rows else 0
-    return _XlsxFacts(errors=errors, last_row=last_row)
-
-
-def _may_be_longer(data: bytes, sheet_name: str, max_rows: int) -> bool:
-    """Whether the sheet's dimension (in its first bytes) does not rule out more than
-    ``max_rows`` rows: a sheet written without one, or with one that large."""
-    head = _sheet_xml(data, sheet_name, 4096)
-    if head is None:
-        return False
-    dimension = DIMENSION.search(head)
-    return dimension is None or int(dimension.group(1)) > max_rows
-
-
-def _refuse_too_long(facts: "_XlsxFacts | None", max_rows: int) -> None:
-    if facts is not None and facts.last_row is not None and facts.last_row > max_rows + 1:
-        raise WorkbookInvalid([_too_many_rows(facts.last_row - 1, max_rows)])
-
-
-def workbook_open(data: bytes) -> python_calamine.CalamineWorkbook:
-    """Open a workbook (xlsx, also xls and ods) or raise ``WorkbookInvalid``."""
-    try:
-        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception:  # calamine raises several unrelated types for files it cannot read
-        raise WorkbookInvalid(
-            [CellError(None, "", None, _("The file is not an Excel workbook (.xlsx)."))]
-        ) from None
-
-
 def sheet_find(book, spec: SheetSpec) -> str:
     """Return the name of the sheet of ``spec`` in ``book`` (English or Chinese name)."""
     wanted = {_normalise_header(spec.name), _normalise_header(spec.zh)}
@@ -470,42 +300,26 @@ def sheet_find(book, spec: SheetSpec) -> str:
 def sheet_read(source, spec: SheetSpec, *, max_rows: int | None = None) -> SheetRows:
     """Return the typed rows of ``spec``'s sheet in ``source`` or raise ``WorkbookInvalid``."""
     max_rows = max_rows or settings.CATALOG_IMPORT_MAX_ROWS
-    data = _read_bytes(source)
+    data = read_bytes(source)
     book = workbook_open(data)
     sheet_name = sheet_find(book, spec)
-    may_be_longer = _may_be_longer(data, sheet_name, max_rows + 1)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        # The scan for what calamine does not tell runs beside calamine (both release the
-        # GIL) unless the sheet may be too long to read at all.
-        scan = pool.submit(_xlsx_facts, data, sheet_name, max_rows + 1)
-        if may_be_longer:
-            _refuse_too_long(scan.result(), max_rows)
-        try:
-            sheet = book.get_sheet_by_name(sheet_name)
-            rows = sheet.to_python(skip_empty_area=False)
-        except Exception:
-            raise WorkbookInvalid(
-                [CellError(None, sheet_name, None, _("The sheet cannot be read."))]
-            ) from None
-        facts = scan.result()
-    _refuse_too_long(facts, max_rows)
+    table = sheet_table(data, sheet=sheet_name, max_rows=max_rows, book=book)
+    rows = table.rows
 
     errors: list[CellError] = []
-    for (top, left), (bottom, right) in sheet.merged_cell_ranges or []:
+    for (top, left), (bottom, right) in table.merged:
         errors.append(
             CellError(
                 top + 1,
-                f"{_cell_name(top, left)}:{_cell_name(bottom, right)}",
+                f"{cell_name(top, left)}:{cell_name(bottom, right)}",
                 None,
                 _("Merged cells: unmerge them and fill in every cell."),
             )
         )
 
-    header_index = next((i for i, row in enumerate(rows) if any(c != "" for c in row)), None)
+    header_index = table.header_index
     if header_index is None:
         raise WorkbookInvalid([CellError(None, sheet_name, None, _("The sheet is empty."))])
-    if len(rows) - header_index - 1 > max_rows:
-        raise WorkbookInvalid([_too_many_rows(len(rows) - header_index - 1, max_rows)])
 
     positions, headers, columns = _map_headers(rows[header_index], spec, header_index, errors)
     if errors and any(e.row == header_index + 1 and e.value is not None for e in errors):
@@ -523,18 +337,16 @@ def sheet_read(source, spec: SheetSpec, *, max_rows: int | None = None) -> Sheet
     )
     if frame.empty:
         frame = pd.DataFrame(index=pd.RangeIndex(0), columns=range(width), dtype=object)
-    if facts is not None:
-        for (row, column), value in facts.errors.items():
-            if row > header_index and column in positions:
-                errors.append(
-                    CellError(
-                        row + 1,
-                        headers[positions[column]],
-                        value,
-                        _("The cell shows a formula error; correct the formula or type a value."),
-                    )
+    for (row, column), value in table.errors.items():
+        if row > header_index and column in positions:
+            errors.append(
+                CellError(
+                    row + 1,
+                    headers[positions[column]],
+                    value,
+                    _("The cell shows a formula error; correct the formula or type a value."),
                 )
-                frame.at[row + 1, column] = ""
+            )
     kept = frame[list(positions)] if positions else frame.iloc[:, :0]
     kept.columns = [positions[c] for c in positions]
     blank = kept.eq("").all(axis=1) if len(kept.columns) else pd.Series(True, index=kept.index)
@@ -570,19 +382,6 @@ def sheet_read(source, spec: SheetSpec, *, max_rows: int | None = None) -> Sheet
     return SheetRows(spec=spec, frame=typed, headers=headers, columns=columns)
 
 
-def _too_many_rows(count: int, limit: int) -> CellError:
-    return CellError(
-        None,
-        "",
-        None,
-        _(
-            "The sheet has %(count)s rows; an import takes at most %(limit)s. Delete the empty "
-            "rows below the data or split the file."
-        )
-        % {"count": f"{count:,}", "limit": f"{limit:,}"},
-    )
-
-
 def _map_headers(row, spec: SheetSpec, header_index: int, errors: list[CellError]):
     """Return (position → key, key → header as written, key → Column) for the header row."""
     known: dict[str, Column] = {}
@@ -603,7 +402,7 @@ def _map_headers(row, spec: SheetSpec, header_index: int, errors: list[CellError
             errors.append(
                 CellError(
                     header_index + 1,
-                    _cell_name(header_index, index),
+                    cell_name(header_index, index),
                     text,
                     _("Unknown column. The columns of sheet %(sheet)s are: %(known)s.")
                     % {"sheet": spec.name, "known": ", ".join(c.key for c in spec.columns)},
@@ -614,7 +413,7 @@ def _map_headers(row, spec: SheetSpec, header_index: int, errors: list[CellError
             errors.append(
                 CellError(
                     header_index + 1,
-                    _cell_name(header_index, index),
+                    cell_name(header_index, index),
                     text,
                     _("The column %(column)s appears twice.") % {"column": column.key},
                 )

@@ -1,19 +1,34 @@
-"""A streaming xlsx writer for exports: sheets of plain values, a bold frozen header row.
+"""A streaming xlsx writer for exports and reports: sheets of plain values, a bold frozen
+header row.
 
 openpyxl builds an element per cell and takes some 12 seconds for the 1.35 million cells of
 a 50,000-SKU catalogue; this writes each row as one string, straight into the deflated zip
-part, in a fraction of that (bench/RESULTS.md). It writes only what exports need: text
-(inline strings), numbers (int, float, Decimal), yes/no, dates and times, blanks; a bold
-header row, frozen; wrapped text for chosen columns. Anything richer is openpyxl's job.
+part, in a fraction of that (bench/RESULTS.md). It writes only what exports and reports
+need: text, numbers (int, float, Decimal and numpy's), yes/no, dates and times, blanks; a
+bold header row, frozen; per column a width, a number format (``0.00``, ``0.0%``) or
+wrapped text. Anything richer is openpyxl's job.
+
+What a cell shows is what the value is, never more:
+- Text is an inline string, never a formula: ``=SUM(A1)``, ``+86…``, ``-5``, ``@x`` stay
+  text. Text that reads as Excel's escape ``_xHHHH_`` is written ``_x005F_xHHHH_``, which
+  Excel shows as typed; control characters XML cannot hold are written as that escape.
+- NaN and ±infinity (float, numpy or Decimal) and pandas' missing values are empty cells:
+  a report's ratio over nothing has no value, and Excel has no such numbers.
+- A time-zone-aware datetime is converted to ``settings.TIME_ZONE`` and written as that
+  wall-clock time (Excel has no time zones); a naive one is written as it is.
 """
 
 import datetime as dt
-import functools
+import math
+import numbers
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from xml.sax.saxutils import escape
+
+import numpy as np
+from django.utils import timezone
 
 __all__ = ["XlsxBook"]
 
@@ -23,7 +38,9 @@ _PLAIN, _BOLD, _WRAP, _DATE, _DATETIME = range(5)
 # XML 1.0 forbids most control characters; Excel writes them as _xHHHH_.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ESCAPES = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
-_SPECIAL = re.compile("[&<>\x00-\x1f]")
+_SPECIAL = re.compile("[&<>\x00-\x1f]|_[xX]")
+# Text that Excel would read as its escape of a character: its "_" is escaped itself.
+_LOOKS_ESCAPED = re.compile("_(?=[xX][0-9A-Fa-f]{4}_)")
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -35,6 +52,8 @@ _CONTENT_TYPES = (
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
     '<Override PartName="/xl/styles.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    '<Override PartName="/xl/sharedStrings.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
     "{sheets}</Types>"
 )
 _SHEET_TYPE = (
@@ -48,34 +67,36 @@ _ROOT_RELS = (
     'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
     'Target="xl/workbook.xml"/></Relationships>'
 )
+_NUMBER_FORMATS_FIRST_ID = 166  # ids from 164 are the workbook's own; 164, 165 are dates
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
-    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
+    '<numFmts count="{format_count}"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm:ss"/>{formats}</numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="5">'
+    '<cellXfs count="{xf_count}">'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
     '<alignment wrapText="1" vertical="top"/></xf>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    "</cellXfs>"
+    "{xfs}</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
+
 _SHEET_HEAD = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
     '<sheetViews><sheetView workbookViewId="0">'
     '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-    "</sheetView></sheetViews><sheetData>"
+    "</sheetView></sheetViews>"
 )
 
 
@@ -91,10 +112,11 @@ def column_letters(count: int) -> list[str]:
     return letters
 
 
-@functools.lru_cache(maxsize=1 << 16)  # categories, brands, roles repeat on every row
 def _text(value: str) -> str:
     if not _SPECIAL.search(value) and value == value.strip():
         return f"<t>{value}</t>"
+    if "_" in value:
+        value = _LOOKS_ESCAPED.sub("_x005F_", value)
     if _CONTROL.search(value):
         value = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
     text = escape(value, _ESCAPES)
@@ -103,27 +125,53 @@ def _text(value: str) -> str:
     return f"<t>{text}</t>"
 
 
-def _cell(ref: str, value, style: int = _PLAIN) -> str:
-    """Return the XML of one cell ("" for a blank)."""
+def _cell(ref: str, value, style: int, share) -> str:
+    """Return the XML of one cell ("" for a blank); ``share`` gives a text's index in the
+    shared strings."""
     kind = type(value)
     s = f' s="{style}"' if style else ""
     if kind is str:
-        return f'<c r="{ref}"{s} t="inlineStr"><is>{_text(value)}</is></c>' if value else ""
+        return f'<c r="{ref}"{s} t="s"><v>{share(value)}</v></c>' if value else ""
     if value is None:
         return ""
     if kind is bool:
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
-    if kind is int or kind is float:
-        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+    if kind is int:
+        return f'<c r="{ref}"{s}><v>{value}</v></c>'
+    if kind is float:
+        return f'<c r="{ref}"{s}><v>{value!r}</v></c>' if math.isfinite(value) else ""
     if kind is Decimal:
-        return f'<c r="{ref}"{s}><v>{value:f}</v></c>'
+        return f'<c r="{ref}"{s}><v>{value:f}</v></c>' if value.is_finite() else ""
     if isinstance(value, dt.datetime):
-        days = (value.replace(tzinfo=None) - _EPOCH) / dt.timedelta(days=1)
+        if value != value:  # pandas' NaT
+            return ""
+        if value.tzinfo is not None:
+            value = timezone.make_naive(value, timezone.get_default_timezone())
+        days = (value - _EPOCH) / dt.timedelta(days=1)
         return f'<c r="{ref}" s="{_DATETIME}"><v>{days!r}</v></c>'
     if isinstance(value, dt.date):
         days = (value - _EPOCH.date()).days
         return f'<c r="{ref}" s="{_DATE}"><v>{days}</v></c>'
-    return _cell(ref, str(value), style)
+    return _cell(ref, _plain(value), style, share)
+
+
+def _plain(value):
+    """Return ``value`` (numpy's numbers, pandas' missing values, anything else) as one of the
+    types ``_cell`` writes."""
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    try:
+        if value != value:  # pandas' NA and NaT: the only values unequal to themselves
+            return None
+    except TypeError:  # pandas.NA answers NA, which has no truth value
+        return None
+    return str(value)
 
 
 class XlsxBook:
@@ -132,6 +180,21 @@ class XlsxBook:
     def __init__(self, target):
         self.zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
         self.names: list[str] = []
+        self.number_formats: dict[str, int] = {}  # format code → its cell style id
+        # Shared strings rather than inline ones: Excel, openpyxl and calamine all read the
+        # _xHHHH_ escape there (openpyxl and calamine do not in inline strings).
+        self.strings: dict[str, int] = {}
+
+    def _share(self, text: str) -> int:
+        index = self.strings.get(text)
+        if index is None:
+            index = self.strings[text] = len(self.strings)
+        return index
+
+    def _number_style(self, code: str) -> int:
+        if code not in self.number_formats:
+            self.number_formats[code] = _DATETIME + 1 + len(self.number_formats)
+        return self.number_formats[code]
 
     def add_sheet(
         self,
@@ -140,18 +203,34 @@ class XlsxBook:
         rows: Iterable[Sequence],
         *,
         wrap: Iterable[int] = (),
+        formats: Mapping[int, str] | None = None,
+        widths: Mapping[int, float] | None = None,
     ) -> None:
-        """Write a sheet: ``header`` in bold and frozen, then ``rows`` (values by column);
-        the ``wrap`` columns (by position) wrap their text."""
+        """Write a sheet: ``header`` in bold and frozen, then ``rows`` (values by column).
+
+        By column position: the ``wrap`` columns wrap their text, ``formats`` gives a
+        column's number format (``"0.00"``, ``"0.0%"``), ``widths`` its width in characters.
+        """
         self.names.append(name)
         width = max(len(header), 1)
         letters = column_letters(width)
         wrapped = set(wrap)
         styles = [_WRAP if i in wrapped else _PLAIN for i in range(width)]
+        for position, code in (formats or {}).items():
+            if position < width:
+                styles[position] = self._number_style(code)
+        share = self._share
         with self.zip.open(f"xl/worksheets/sheet{len(self.names)}.xml", "w") as part:
             out: list[str] = [_SHEET_HEAD]
+            if widths:
+                columns = "".join(
+                    f'<col min="{i + 1}" max="{i + 1}" width="{w:g}" customWidth="1"/>'
+                    for i, w in sorted(widths.items())
+                )
+                out.append(f"<cols>{columns}</cols>")
+            out.append("<sheetData>")
             cells = "".join(
-                _cell(f"{c}1", str(h), _BOLD) for c, h in zip(letters, header, strict=False)
+                _cell(f"{c}1", str(h), _BOLD, share) for c, h in zip(letters, header, strict=False)
             )
             out.append(f'<row r="1">{cells}</row>')
             for number, row in enumerate(rows, start=2):
@@ -160,7 +239,7 @@ class XlsxBook:
                     styles += [_PLAIN] * (len(row) - len(styles))
                 cells = "".join(
                     [
-                        _cell(f"{c}{number}", v, s)
+                        _cell(f"{c}{number}", v, s, share)
                         for c, v, s in zip(letters, row, styles, strict=False)
                     ]
                 )
@@ -200,10 +279,41 @@ class XlsxBook:
                 f"{relations}"
                 f'<Relationship Id="rId{styles_id}" '
                 'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
-                'Target="styles.xml"/></Relationships>'
+                'Target="styles.xml"/>'
+                f'<Relationship Id="rId{styles_id + 1}" '
+                'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                'sharedStrings" Target="sharedStrings.xml"/></Relationships>'
             ),
-            "xl/styles.xml": _STYLES,
+            "xl/styles.xml": _STYLES.format(
+                format_count=2 + len(self.number_formats),
+                formats="".join(
+                    f'<numFmt numFmtId="{_NUMBER_FORMATS_FIRST_ID + n}" '
+                    f'formatCode="{escape(code, {chr(34): "&quot;"})}"/>'
+                    for n, code in enumerate(self.number_formats)
+                ),
+                xf_count=_DATETIME + 1 + len(self.number_formats),
+                xfs="".join(
+                    f'<xf numFmtId="{_NUMBER_FORMATS_FIRST_ID + n}" fontId="0" fillId="0" '
+                    'borderId="0" xfId="0" applyNumberFormat="1"/>'
+                    for n in range(len(self.number_formats))
+                ),
+            ),
         }
         for name, text in parts.items():
             self.zip.writestr(name, text)
+        with self.zip.open("xl/sharedStrings.xml", "w") as part:
+            count = len(self.strings)
+            out = [
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                f'count="{count}" uniqueCount="{count}">'
+            ]
+            for text in self.strings:
+                out.append(f"<si>{_text(text)}</si>")
+                if len(out) >= 20_000:
+                    part.write("".join(out).encode())
+                    out.clear()
+            out.append("</sst>")
+            part.write("".join(out).encode())
+        self.strings.clear()
         self.zip.close()
