@@ -356,7 +356,8 @@ def run_batch(world: dict, orders: list) -> tuple[float, int]:
         for sku, quantity in lines
     ]
     began = time.perf_counter()
-    result = orders_import(raw_rows=rows)
+    # Rows by the sheet row they would stand on (the header is row 1), as the reader gives them.
+    result = orders_import(raw_rows=dict(enumerate(rows, start=2)))
     return time.perf_counter() - began, len(orders) - result.orders
 
 
