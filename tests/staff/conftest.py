@@ -2,9 +2,10 @@
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.test import Client
 
-from tests.staff.support import FAST_HASHERS, role_users
+from tests.staff.support import FAST_HASHERS, build_world, role_users
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +26,27 @@ def client_as(users):
     def make(who: str | User) -> Client:
         client = Client()
         client.force_login(users[who] if isinstance(who, str) else who)
+        return client
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """One world of every staff-visible record per test module, rolled back after it
+    (a module may override it to add records)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def login(world, db):
+    """Return a logged-in test client for a role of the world."""
+
+    def make(role: str) -> Client:
+        client = Client()
+        client.force_login(world.users[role])
         return client
 
     return make

@@ -23,7 +23,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db import models, transaction
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.urls import reverse
 
 from purchasing import services as purchasing_services
@@ -96,16 +96,6 @@ def world(django_db_setup, django_db_blocker):
         world.objects[PurchaseOrderLine] = draft.lines.get()
         yield world
         transaction.set_rollback(True)
-
-
-@pytest.fixture
-def login(world, db):
-    def make(role: str) -> Client:
-        client = Client()
-        client.force_login(world.users[role])
-        return client
-
-    return make
 
 
 # --- Reading a form as a browser does -------------------------------------------------

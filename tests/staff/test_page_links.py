@@ -6,31 +6,11 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from django.db import transaction
-from django.test import Client
 from django.urls import reverse
 
 from staff.roles import MODEL_ACCESS, Role
-from tests.staff.support import build_world
 
 ROLES = list(Role.values)
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield build_world()
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def login(world, db):
-    def make(role: str) -> Client:
-        client = Client()
-        client.force_login(world.users[role])
-        return client
-
-    return make
 
 
 class Links(HTMLParser):

@@ -17,7 +17,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import get_commands
-from django.db import models, transaction
+from django.db import models
 from django.test import Client, RequestFactory
 from django.urls import NoReverseMatch, reverse
 from simple_history.admin import SimpleHistoryAdmin
@@ -33,7 +33,6 @@ from tests.staff.support import (
     COST_ROLES,
     World,
     attribute_marker,
-    build_world,
     leaks,
 )
 
@@ -42,23 +41,6 @@ BLIND_ROLES = [role for role in ROLES if role not in COST_ROLES]
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lower)
 LABELS = [model._meta.label_lower for model in REGISTERED]
 LOGIN_PATHS = {"/admin/login/", "/accounts/login/"}
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield build_world()
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def login(world, db):
-    def make(role: str) -> Client:
-        client = Client()
-        client.force_login(world.users[role])
-        return client
-
-    return make
 
 
 # --- What a page is and who may see it --------------------------------------------------
