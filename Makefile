@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DATABASE_URL_TEST := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/jingxi)
 PORT ?= 8000
+# The suite runs in parallel, one PostgreSQL test database per process (pytest-xdist); a test
+# module stays on one process so its module-scoped fixtures are built once.
+PYTEST_WORKERS ?= auto
 export REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 
 .PHONY: install lock run test lint format messages compilemessages check-services bench clean
@@ -37,7 +40,7 @@ check-services: $(STAMP)
 	@$(BIN)/python bin/check_services.py
 
 test: install check-services
-	DATABASE_URL=$(DATABASE_URL_TEST) $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(DATABASE_URL_TEST) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,5 +1,7 @@
 """Shared fixtures: the suite runs on the real PostgreSQL (``DATABASE_URL``) and Redis."""
 
+import os
+
 import pytest
 from django.conf import settings as django_settings
 from django.utils import translation
@@ -17,6 +19,15 @@ def _english(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def celery_redis_url() -> str:
+    """A Redis database of this test process's own for a real Celery broker: parallel test
+    workers (pytest-xdist ``gw0``, ``gw1``…) never consume each other's tasks."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    database = 15 - int(worker.removeprefix("gw")) % 8
+    return django_settings.REDIS_URL.rsplit("/", 1)[0] + f"/{database}"
 
 
 def pytest_report_header(config):

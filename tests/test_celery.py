@@ -2,7 +2,6 @@
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 
 from catalog.models import Category
 from catalog.tasks import rebuild_category_tree
@@ -20,9 +19,9 @@ def test_celery_is_configured_for_idempotent_json_tasks():
 
 
 @pytest.fixture
-def redis_broker():
+def redis_broker(celery_redis_url):
     """Point the Celery app at the real Redis (database 15) for one test."""
-    redis_url = settings.REDIS_URL.rsplit("/", 1)[0] + "/15"
+    redis_url = celery_redis_url
     keys = ("broker_url", "result_backend", "task_always_eager")
     saved = {key: app.conf.get(key) for key in keys}
     app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)

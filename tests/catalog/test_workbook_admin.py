@@ -152,9 +152,9 @@ def test_a_role_that_may_not_change_skus_has_no_import(client):
 
 
 @pytest.fixture
-def redis_worker(settings):
+def redis_worker(settings, celery_redis_url):
     """A real Celery worker on Redis, and a file size above which imports go to it."""
-    redis_url = settings.REDIS_URL.rsplit("/", 1)[0] + "/15"
+    redis_url = celery_redis_url
     keys = ("broker_url", "result_backend", "task_always_eager")
     saved = {key: app.conf.get(key) for key in keys}
     app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
