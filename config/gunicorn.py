@@ -7,7 +7,8 @@ reports) runs in Celery, so a request that takes longer than the timeout is stuc
 import multiprocessing
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # nosec B104: inside its container
+# Every interface of its container; the published port decides who reaches it.
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Two per core and one, the usual figure for sync workers; WEB_CONCURRENCY overrides it.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))

@@ -2,6 +2,7 @@
 WhiteNoise serving the collected static files, and error pages that never show a trace."""
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -223,3 +224,32 @@ def test_not_found_forbidden_bad_request_and_expired_form_pages(failing_site, cl
     body = response.content.decode()
     assert "The form has expired (403)" in body
     assert "CSRF" not in body  # the reason is logged, not shown
+
+
+# --- docker-compose and the image -----------------------------------------------------------
+
+
+def test_docker_compose_runs_gunicorn_worker_and_beat_and_requires_a_secret_key():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"web", "worker", "beat", "db", "redis", "mail"} <= set(services)
+    assert "gunicorn -c config/gunicorn.py config.wsgi:application" in services["web"]["command"]
+    assert services["worker"]["command"].startswith("celery -A config worker")
+    assert services["beat"]["command"].startswith("celery -A config beat")
+    for name in ("web", "worker", "beat"):
+        environment = services[name]["environment"]
+        # ${VAR:?message}: compose refuses to start without it; no default key ships.
+        assert environment["SECRET_KEY"].startswith("${SECRET_KEY:?")
+        assert environment["DEBUG"] == "false"
+        assert environment["STATICFILES_STORAGE"] == MANIFEST_STORAGE
+    assert "healthz" in " ".join(services["web"]["healthcheck"]["test"])
+
+
+def test_the_image_collects_static_files_with_the_manifest_storage_and_serves_with_gunicorn():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    storage = dockerfile.index(f"ENV STATICFILES_STORAGE={MANIFEST_STORAGE}")
+    assert storage < dockerfile.index("collectstatic --noinput")
+    assert not re.search(r"^(ENV|ARG)\s.*SECRET_KEY", dockerfile, re.MULTILINE)
+    assert 'CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]' in dockerfile
