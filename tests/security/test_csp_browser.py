@@ -42,6 +42,7 @@ def world(transactional_db, settings):
     """The staff world, plus an order being picked (packing check) and a placed purchase order."""
     from django_celery_beat.models import PeriodicTask
 
+    from catalog import jobs
     from orders import services as order_services
     from orders.enums import OrderSource
     from orders.models import Shop
@@ -68,11 +69,19 @@ def world(transactional_db, settings):
         lines=[purchasing_services.OrderLineInput(sku=world.sku, quantity=4)],
     )
     purchasing_services.purchase_order_place(order=purchase)
+    import_job = jobs.job_create(
+        content=b"PK",
+        kind="products",
+        dry_run=True,
+        create_categories=False,
+        user=world.users[MANAGER],
+    )
     # Everything the tests read from the database, read now: no ORM call while Playwright runs.
     world.paths = {
         "sku": f"/admin/catalog/sku/{world.sku.pk}/change/",
         "product": f"/admin/catalog/product/{world.product.pk}/change/",
         "history": f"/admin/catalog/sku/{world.sku.pk}/history/",
+        "import job": f"/admin/catalog/sku/import/{import_job}/",
         "periodic task": "/admin/django_celery_beat/periodictask/"
         f"{PeriodicTask.objects.get(name='world task').pk}/change/",
         "order": f"/orders/{picking.pk}/",
@@ -80,6 +89,7 @@ def world(transactional_db, settings):
         "purchase order": f"/purchasing/orders/{purchase.pk}/",
         "receive": f"/purchasing/orders/{purchase.pk}/receive/",
     }
+    world.import_job = import_job
     world.barcode = world.sku.barcode
     world.usernames = {role: user.username for role, user in world.users.items()}
     return world
@@ -162,6 +172,16 @@ def test_admin_pages_pass_the_content_security_policy_and_their_scripts_run(
     assert page.locator(".field-crontab_translation").is_hidden()
 
     session.open(world.paths["history"])
+
+    # A background import's page follows the job (catalog/import_job.js) and reloads when it
+    # ends: the job fails here, and the reloaded page shows why.
+    from catalog import jobs
+
+    page = session.open(world.paths["import job"])
+    assert page.locator("#jx-import-progress").is_visible()
+    jobs._update(world.import_job, status="failed", message="CSP-TEST-FAILED", errors=[])
+    page.locator(".errornote", has_text="CSP-TEST-FAILED").wait_for(timeout=10_000)
+
     session.open("/admin/catalog/sku/import/")
     session.open("/admin/catalog/sku/export/")
     session.open("/admin/")
