@@ -160,7 +160,9 @@ ORDER_NUMBER_PATTERNS = {
 
 def stable_hash(key: str, salt: str = "") -> int:
     """Return a 64-bit number fixed for ``key`` (and ``salt``), the same on every run."""
-    return int.from_bytes(hashlib.sha1(f"{salt}:{key}".encode()).digest()[:8], "big")
+    return int.from_bytes(
+        hashlib.sha1(f"{salt}:{key}".encode(), usedforsecurity=False).digest()[:8], "big"
+    )
 
 
 def person_name(key: str) -> str:

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "django_celery_beat",
+    "csp",
     "catalog",
     "inventory",
     "purchasing",
@@ -46,12 +47,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered here, before the session: no CSP and no Cache-Control no-store.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # What a logged-in user is shown (costs, margins, exports) stays out of every cache.
+    "config.middleware.NoStoreForUsersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -124,7 +129,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
@@ -170,12 +175,46 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Session cookies are HttpOnly (Django's default); behind TLS set SECURE_COOKIES=true so
-# session and CSRF cookies never travel over plain HTTP.
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+# Production profile (README "Production"): the site is served over HTTPS, usually behind a
+# proxy that ends TLS. With DEBUG off the cookies and HSTS are secure by default; `make run`
+# (DEBUG on, plain HTTP on 127.0.0.1) keeps them off. Session cookies are HttpOnly (Django's
+# default) and, secure, never travel over plain HTTP.
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HSTS is only sent on HTTPS responses, so it costs nothing on a plain-HTTP run.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+# Preloading is a promise to browsers' built-in lists; the production profile makes it.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Off by default: the test suite and the loopback load run talk plain HTTP with DEBUG off;
+# `check --deploy` warns (security.W008) until the production profile turns it on.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# A load balancer probes the health page over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Behind a proxy that ends TLS, the request is secure when the proxy says so. Only true when
+# the proxy sets X-Forwarded-Proto itself, overwriting what a client sent.
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from this site only
+# (vendored under static/), no inline script or style, no plugin, no framing, forms post here
+# only. The project's pages keep their behaviour in static/js and their styles in static/css;
+# the admin pages the project serves need no inline style either (proven in a browser by
+# tests/security/test_csp_browser.py, which fails on any violation).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -128,7 +128,7 @@ def _say(stdout, message: str) -> None:
 
 
 def _stable(text: str) -> int:
-    return int.from_bytes(hashlib.sha1(text.encode()).digest()[:8], "big")
+    return int.from_bytes(hashlib.sha1(text.encode(), usedforsecurity=False).digest()[:8], "big")
 
 
 class _OrderLoader:

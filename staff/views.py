@@ -28,6 +28,7 @@ def dashboard(request):
     return render(request, "staff/dashboard.html", context)
 
 
+@login_required
 @permission_required(VIEW_ROLE_MATRIX, raise_exception=True)
 def role_matrix(request):
     rows = selectors.role_matrix()

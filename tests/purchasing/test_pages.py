@@ -3,9 +3,11 @@ scorecard and the restock page that makes draft orders; constant query counts.""
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
 
@@ -53,7 +55,9 @@ def test_the_printable_order_shows_costs_to_the_purchaser_only(site, as_role):
     body = text(purchaser)
     assert order.code in body and "王经理" in body and "PO-SKU-1" in body
     assert "987.65" in body and "19753.00" in body  # 2 lines × 10 × 987.65
-    assert "@media print" in purchaser.content.decode()
+    # The print layout is a stylesheet of its own (the CSP allows no inline style).
+    assert "/static/css/purchase_order.css" in purchaser.content.decode()
+    assert "@media print" in Path(finders.find("css/purchase_order.css")).read_text()
     warehouse = as_role("warehouse").get(url)
     assert warehouse.status_code == 200
     assert "PO-SKU-1" in text(warehouse) and "987" not in text(warehouse)
