@@ -73,7 +73,7 @@ class RequestGuardMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         model_admin = getattr(view_func, "model_admin", None)
         match = request.resolver_match
-        if model_admin is None or not match or not match.url_name.endswith("_changelist"):
+        if model_admin is None or not match or not (match.url_name or "").endswith("_changelist"):
             return None
         if request.method == "POST" and "action" in request.POST:
             pk = model_admin.model._meta.pk
