@@ -277,6 +277,11 @@ class HistoryRevertMixin(HistoryLabelsMixin):
     the object and of its history, the same rule that shows or hides the revert button.
     """
 
+    def history_view(self, request, object_id, extra_context=None):
+        if not is_key(self.model._meta.pk, unquote(object_id)):
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # The URL takes any text for both ids; one that cannot be a record is not found
         # (the package would pass it to the database and fail with a 500).

@@ -324,6 +324,10 @@ def order_return(request, pk: int):
         else:
             messages.success(request, _("Return %(rma)s received.") % {"rma": rma})
             return redirect("orders:order_detail", pk=order.pk)
+    if len(formset.forms) != len(lines):
+        # A post that does not hold one form per line (tampered or cut short) is refused whole.
+        messages.error(request, _("The return form was incomplete: nothing was received."))
+        formset = ReturnLineFormSet(initial=initial, prefix="lines")
     return render(
         request,
         "orders/order_return.html",

@@ -182,3 +182,20 @@ def test_an_ordinary_action_and_drill_down_still_work(world, manager):
     year = order.placed_at.year
     response = manager.get(reverse("admin:orders_salesorder_changelist"), {"placed_at__year": year})
     assert response.status_code == 200 and order.number in response.content.decode()
+
+
+@pytest.mark.parametrize("object_id", ["abc", BIG])
+def test_the_history_of_a_record_that_cannot_exist_is_not_found(manager, object_id):
+    assert manager.get(f"/admin/catalog/product/{object_id}/history/").status_code == 404
+
+
+def test_a_cut_short_return_form_is_a_message_and_receives_nothing(world, login):
+    order = world.objects[SalesOrder]
+    client = login("support")
+    url = reverse("orders:order_return", args=[order.pk])
+    returns = order.returns.count()
+    response = client.post(url, {"lines-TOTAL_FORMS": "0", "lines-INITIAL_FORMS": "0"})
+    assert response.status_code == 200
+    assert order.returns.count() == returns
+    response = client.post(url, {"note": "x"})
+    assert response.status_code == 200 and order.returns.count() == returns

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 
 from staff.roles import Role
-from tests.security.urls import ANONYMOUS, MISSING, Url, project_urls
+from tests.security.urls import ANONYMOUS, MISSING, Url
 
 ROLES = list(Role.values)
 LOGIN_PATHS = {"/accounts/login/", "/admin/login/"}
@@ -64,14 +64,6 @@ def judge(client: Client, url: Url, role: str, method: str) -> str | None:
     if status == 405 or (url.post_only and status == 403):
         return None  # a POST-only step: a GET opens nothing
     return f"allowed, answered {status} {location(response)}"
-
-
-@pytest.fixture(scope="module")
-def urls(world, django_db_blocker):
-    with django_db_blocker.unblock():
-        found, unfilled = project_urls(world, [*ROLES, ANONYMOUS])
-    assert not unfilled, "URL patterns the walk cannot fill:\n" + "\n".join(unfilled)
-    return found
 
 
 def test_the_walk_covers_every_url_pattern_the_resolver_knows(urls):
