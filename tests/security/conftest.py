@@ -8,7 +8,7 @@ from tests.staff.conftest import _fast_passwords, client_as, login, users, world
 
 
 @pytest.fixture(scope="module")
-def urls(world, django_db_blocker):
+def urls(world, django_db_blocker):  # noqa: F811  (the shared world)
     """Every URL of the project, filled with the module's world (tests/security/urls.py)."""
     with django_db_blocker.unblock():
         found, unfilled = project_urls(world, [*Role.values, ANONYMOUS])
