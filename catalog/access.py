@@ -17,10 +17,12 @@ import functools
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Q
+from django.http import Http404
 from django.utils.text import capfirst
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from catalog.enums import AttributeUse
+from config.request_guards import is_key
 
 VIEW_COST = "catalog.view_cost"
 VIEW_MARGIN = "catalog.view_margin"
@@ -275,7 +277,20 @@ class HistoryRevertMixin(HistoryLabelsMixin):
     the object and of its history, the same rule that shows or hides the revert button.
     """
 
+    def history_view(self, request, object_id, extra_context=None):
+        if not is_key(self.model._meta.pk, unquote(object_id)):
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # The URL takes any text for both ids; one that cannot be a record is not found
+        # (the package would pass it to the database and fail with a 500).
+        history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
+        history_id = history.model._meta.pk
+        if not is_key(self.model._meta.pk, unquote(object_id)) or not is_key(
+            history_id, version_id
+        ):
+            raise Http404
         if request.method == "POST":
             obj = self.get_object(request, unquote(object_id))
             if (

@@ -58,6 +58,9 @@ MIDDLEWARE = [
     # What a logged-in user is shown (costs, margins, exports) stays out of every cache.
     "config.middleware.NoStoreForUsersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Parameters no view can use (NUL characters, admin ids and dates Django passes on
+    # unchecked) are refused here rather than failing in the database (config/request_guards.py).
+    "config.request_guards.RequestGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Read-only foreign keys in the admin link only for users who may open them (staff/links.py).

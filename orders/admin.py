@@ -7,7 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.access import VIEW_COST, FieldAccessMixin
 from orders import services
-from orders.access import VIEW_CUSTOMER_CREDIT
+from orders.access import (
+    CANCEL_ORDER,
+    COMPLETE_ORDER,
+    CONFIRM_PAYMENT,
+    SHIP_ORDER,
+    VIEW_CUSTOMER_CREDIT,
+)
 from orders.exceptions import OrderError
 from orders.models import (
     Channel,
@@ -157,19 +163,34 @@ class SalesOrderAdmin(admin.ModelAdmin):
         """The staff order form: orders are placed through the service, lines and all."""
         return order_new(request)
 
-    @admin.action(description=_("Mark the selected orders paid"), permissions=["change"])
+    # Each action is a step of the order and asks that step's permission (orders.access).
+    def has_confirm_payment_permission(self, request):
+        return request.user.has_perm(CONFIRM_PAYMENT)
+
+    def has_cancel_order_permission(self, request):
+        return request.user.has_perm(CANCEL_ORDER)
+
+    def has_ship_order_permission(self, request):
+        return request.user.has_perm(SHIP_ORDER)
+
+    def has_complete_order_permission(self, request):
+        return request.user.has_perm(COMPLETE_ORDER)
+
+    @admin.action(description=_("Mark the selected orders paid"), permissions=["confirm_payment"])
     def pay(self, request, queryset):
         _run(self, request, queryset, services.order_pay, _("%(count)d orders paid."))
 
-    @admin.action(description=_("Cancel the selected orders"), permissions=["change"])
+    @admin.action(description=_("Cancel the selected orders"), permissions=["cancel_order"])
     def cancel(self, request, queryset):
         _run(self, request, queryset, services.order_cancel, _("%(count)d orders cancelled."))
 
-    @admin.action(description=_("Mark the selected orders delivered"), permissions=["change"])
+    @admin.action(description=_("Mark the selected orders delivered"), permissions=["ship_order"])
     def deliver(self, request, queryset):
         _run(self, request, queryset, services.order_deliver, _("%(count)d orders delivered."))
 
-    @admin.action(description=_("Mark the selected orders completed"), permissions=["change"])
+    @admin.action(
+        description=_("Mark the selected orders completed"), permissions=["complete_order"]
+    )
     def complete(self, request, queryset):
         _run(self, request, queryset, services.order_complete, _("%(count)d orders completed."))
 

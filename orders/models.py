@@ -207,6 +207,15 @@ class SalesOrder(models.Model):
         verbose_name = _("sales order")
         verbose_name_plural = _("sales orders")
         ordering = ["-placed_at", "-pk"]
+        # The fulfilment steps (orders.access), granted role by role in staff.roles.
+        permissions = [
+            ("confirm_payment", _("Can confirm the payment of sales orders")),
+            ("pick_order", _("Can pick sales orders in waves")),
+            ("pack_order", _("Can check and pack sales orders")),
+            ("ship_order", _("Can ship sales orders and mark them delivered")),
+            ("cancel_order", _("Can cancel sales orders")),
+            ("complete_order", _("Can complete sales orders")),
+        ]
         indexes = [
             models.Index(fields=["status", "paid_at"]),
             models.Index(fields=["shipped_at"]),

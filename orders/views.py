@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +18,14 @@ from django.views.decorators.http import require_POST
 from catalog.access import VIEW_COST
 from catalog.models import SKU
 from orders import selectors, services
+from orders.access import (
+    CANCEL_ORDER,
+    COMPLETE_ORDER,
+    CONFIRM_PAYMENT,
+    PACK_ORDER,
+    PICK_ORDER,
+    SHIP_ORDER,
+)
 from orders.enums import CANCELLABLE, RETURNABLE, OrderSource, OrderStatus
 from orders.exceptions import OrderError, OrderRefused
 from orders.forms import (
@@ -35,11 +44,9 @@ from orders.models import ChannelListing, SalesOrder
 PAGE_SIZE = 50
 VIEW_ORDERS = "orders.view_salesorder"
 ADD_ORDER = "orders.add_salesorder"
-CHANGE_ORDER = "orders.change_salesorder"
 VIEW_LISTINGS = "orders.view_channellisting"
 CHANGE_LISTING = "orders.change_channellisting"
 VIEW_CHECKS = "orders.view_packingcheck"
-ADD_CHECK = "orders.add_packingcheck"
 ADD_RETURN = "orders.add_return"
 
 
@@ -83,26 +90,36 @@ def order_detail(request, pk: int):
             "OrderStatus": OrderStatus,
             "can_cancel": order.status in CANCELLABLE,
             "can_return": order.status in RETURNABLE,
+            "steps": {
+                action: request.user.has_perm(permission)
+                for action, (permission, _service, _done) in ACTIONS.items()
+            }
+            | {
+                "pack": request.user.has_perm(PACK_ORDER),
+                "ship": request.user.has_perm(SHIP_ORDER),
+            },
         },
     )
 
 
+# Each step of an order: the permission it needs, the service that takes it, what it says.
 ACTIONS = {
-    "pay": (services.order_pay, _("Order %(number)s is paid.")),
-    "cancel": (services.order_cancel, _("Order %(number)s is cancelled.")),
-    "deliver": (services.order_deliver, _("Order %(number)s is delivered.")),
-    "complete": (services.order_complete, _("Order %(number)s is completed.")),
+    "pay": (CONFIRM_PAYMENT, services.order_pay, _("Order %(number)s is paid.")),
+    "cancel": (CANCEL_ORDER, services.order_cancel, _("Order %(number)s is cancelled.")),
+    "deliver": (SHIP_ORDER, services.order_deliver, _("Order %(number)s is delivered.")),
+    "complete": (COMPLETE_ORDER, services.order_complete, _("Order %(number)s is completed.")),
 }
 
 
 @login_required
-@permission_required(CHANGE_ORDER, raise_exception=True)
 @require_POST
 def order_action(request, pk: int, action: str):
-    order = get_object_or_404(SalesOrder, pk=pk)
     if action not in ACTIONS:
+        raise Http404
+    permission, service, done = ACTIONS[action]
+    if not request.user.has_perm(permission):
         raise PermissionDenied
-    service, done = ACTIONS[action]
+    order = get_object_or_404(SalesOrder, pk=pk)
     kwargs = {"order": order, "user": request.user}
     if action == "pay":
         kwargs["backorder"] = request.POST.get("backorder") == "on"
@@ -199,7 +216,7 @@ def listing_resolve(request, pk: int):
 
 
 @login_required
-@permission_required(CHANGE_ORDER, raise_exception=True)
+@permission_required(PICK_ORDER, raise_exception=True)
 def waves(request):
     """Allocated orders per warehouse; picking a wave prints its pick list in slot order."""
     form = WaveForm(request.POST or None)
@@ -228,7 +245,7 @@ def pack(request, pk: int):
     pack_form = PackForm(prefix="pack")
     ship_form = ShipForm(prefix="ship")
     if request.method == "POST" and "pack-barcodes" in request.POST:
-        if not request.user.has_perm(ADD_CHECK):
+        if not request.user.has_perm(PACK_ORDER):
             raise PermissionDenied
         pack_form = PackForm(request.POST, prefix="pack")
         if pack_form.is_valid():
@@ -248,7 +265,7 @@ def pack(request, pk: int):
                     % {"problems": "; ".join(check.problems.splitlines())},
                 )
     elif request.method == "POST":
-        if not request.user.has_perm(CHANGE_ORDER):
+        if not request.user.has_perm(SHIP_ORDER):
             raise PermissionDenied
         ship_form = ShipForm(request.POST, prefix="ship")
         if ship_form.is_valid():
@@ -307,6 +324,10 @@ def order_return(request, pk: int):
         else:
             messages.success(request, _("Return %(rma)s received.") % {"rma": rma})
             return redirect("orders:order_detail", pk=order.pk)
+    if len(formset.forms) != len(lines):
+        # A post that does not hold one form per line (tampered or cut short) is refused whole.
+        messages.error(request, _("The return form was incomplete: nothing was received."))
+        formset = ReturnLineFormSet(initial=initial, prefix="lines")
     return render(
         request,
         "orders/order_return.html",

@@ -65,8 +65,12 @@ class ReceiveLine:
     slot: Slot | None = None
 
 
+# The largest count a quantity column (PositiveIntegerField) holds.
+MAX_COUNT = 2_147_483_647
+
+
 def _is_count(value, *, minimum: int) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int) and value >= minimum
+    return not isinstance(value, bool) and isinstance(value, int) and minimum <= value <= MAX_COUNT
 
 
 def purchase_order_create(

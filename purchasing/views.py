@@ -36,6 +36,7 @@ ADD_RECEIPT = "purchasing.add_receipt"
 VIEW_SUPPLIER = "purchasing.view_supplier"
 VIEW_OFFER = "purchasing.view_supplieroffer"
 PAGE_SIZE = 50
+MAX_ID = 2**63 - 1  # the largest key a BigAutoField holds
 
 
 @login_required
@@ -223,12 +224,16 @@ def _orders_from_selection(request):
         try:
             sku_id, warehouse_id, offer_id = (int(part) for part in key.split(":"))
             quantity = int(request.POST.get(f"quantity-{key}", ""))
+            if max(sku_id, warehouse_id, offer_id) > MAX_ID:
+                raise ValueError(key)  # no such record: the database would refuse the number
         except ValueError:
             messages.error(request, _("A selected suggestion has no offer or no quantity."))
             return back
         selected.append(services.Suggestion(sku_id, warehouse_id, quantity, offer_id))
     try:
         orders_seen = int(request.POST.get("orders_seen", ""))
+        if not 0 <= orders_seen <= MAX_ID:
+            raise ValueError(orders_seen)
     except ValueError:
         orders_seen = None  # a form from before the check: no double-click guard to apply
     try:

@@ -9,6 +9,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
+from django_celery_beat.admin import CrontabScheduleAdmin
+from django_celery_beat.models import CrontabSchedule
 
 from staff.models import RoleChange
 from staff.roles import Role
@@ -103,3 +105,22 @@ class RoleChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class CrontabAdmin(CrontabScheduleAdmin):
+    """django-celery-beat's crontab admin, with a summary that survives an invalid entry.
+
+    The package computes the read-only summary from the submitted fields; a minute of ``-1``
+    made it raise while the form's own errors were shown, a 500 instead of the message.
+    """
+
+    @admin.display(description=_("human readable"))
+    def human_readable(self, crontab):
+        try:
+            return crontab.human_readable
+        except Exception:
+            return "—"
+
+
+admin.site.unregister(CrontabSchedule)
+admin.site.register(CrontabSchedule, CrontabAdmin)

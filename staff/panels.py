@@ -254,6 +254,6 @@ MANAGER_LINKS = [
     ("orders.view_salesorder", "orders:order_list", _("Orders")),
     ("orders.add_salesorder", "orders:order_new", _("New order")),
     ("orders.view_channellisting", "orders:listings_unmatched", _("Unmatched listings")),
-    ("orders.change_salesorder", "orders:waves", _("Waves and packing")),
+    ("orders.pick_order", "orders:waves", _("Waves and packing")),
     ("orders.view_packingcheck", "orders:logistics_errors", _("Logistics error rate")),
 ]

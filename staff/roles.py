@@ -14,7 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.access import VIEW_COST, VIEW_MARGIN, attribute_use_permission
 from catalog.enums import AttributeUse
-from orders.access import VIEW_CUSTOMER_CREDIT
+from orders.access import (
+    CANCEL_ORDER,
+    COMPLETE_ORDER,
+    CONFIRM_PAYMENT,
+    PACK_ORDER,
+    PICK_ORDER,
+    SHIP_ORDER,
+    VIEW_CUSTOMER_CREDIT,
+)
 
 
 class Role(models.TextChoices):
@@ -201,6 +209,18 @@ PAGE_ACCESS: dict[str, frozenset[str]] = {
     VIEW_ROLE_MATRIX: frozenset({MANAGER}),
 }
 
+# The steps of an order, each a permission of its own: support takes orders (and cancels or
+# completes them for the customer), finance confirms payment, the warehouse picks, packs and
+# ships; the operations manager may stand in for any of them.
+STEP_ACCESS: dict[str, frozenset[str]] = {
+    CONFIRM_PAYMENT: frozenset({FINANCE, MANAGER}),
+    PICK_ORDER: frozenset({WAREHOUSE, MANAGER}),
+    PACK_ORDER: frozenset({WAREHOUSE, MANAGER}),
+    SHIP_ORDER: frozenset({WAREHOUSE, MANAGER}),
+    CANCEL_ORDER: frozenset({SUPPORT, MANAGER}),
+    COMPLETE_ORDER: frozenset({SUPPORT, MANAGER}),
+}
+
 
 def role_permissions(role: str) -> set[str]:
     """Return every permission (``app_label.codename``) the matrix gives ``role``."""
@@ -216,4 +236,5 @@ def role_permissions(role: str) -> set[str]:
         if role in roles
     }
     permissions |= {p for p, roles in PAGE_ACCESS.items() if role in roles}
+    permissions |= {p for p, roles in STEP_ACCESS.items() if role in roles}
     return permissions

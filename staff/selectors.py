@@ -14,6 +14,7 @@ from staff.roles import (
     MODEL_ACCESS,
     PAGE_ACCESS,
     SENSITIVE,
+    STEP_ACCESS,
     Role,
 )
 
@@ -94,6 +95,14 @@ def role_matrix() -> list[MatrixRow]:
         roles = ATTRIBUTE_USE_ACCESS.get(use, frozenset())
         rows.append(
             MatrixRow("attributes", str(label), ["✓" if r in roles else "" for r in Role.values])
+        )
+    for permission, roles in STEP_ACCESS.items():
+        rows.append(
+            MatrixRow(
+                "steps",
+                permission_label(permission),
+                ["✓" if r in roles else "" for r in Role.values],
+            )
         )
     for permission, roles in PAGE_ACCESS.items():
         rows.append(

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from orders import services
-from orders.enums import OrderStatus
+from orders.enums import OrderSource, OrderStatus
 from orders.models import ChannelListing, SalesOrder
 from staff import services as staff_services
 from tests.factories import SKUFactory
@@ -225,3 +225,74 @@ def test_waves_and_pack_pages_keep_a_constant_query_count(
         assert client.get(reverse("orders:waves")).status_code == 200
     with django_assert_max_num_queries(16):
         assert client.get(reverse("orders:pack", args=[orders[-1].pk])).status_code == 200
+
+
+# --- Each step of an order follows the role matrix ------------------------------------------
+
+
+def pending_order(shops, sku):
+    receive(sku, shops.site.pick_a, 5)
+    return services.order_place(
+        shop=shops.tmall, lines=[line(sku, 1)], source=OrderSource.CHANNEL, number="TB-PENDING"
+    )
+
+
+def test_only_finance_and_the_manager_confirm_a_payment(shops, as_role):
+    sku = SKUFactory()
+    order = pending_order(shops, sku)
+    url = reverse("orders:order_action", args=[order.pk, "pay"])
+    for role in ("warehouse", "support", "merchandiser", "marketer", "purchaser"):
+        assert as_role(role).post(url).status_code == 403, role
+        order.refresh_from_db()
+        assert order.status == OrderStatus.PENDING_PAYMENT, role
+    detail = as_role("warehouse").get(reverse("orders:order_detail", args=[order.pk]))
+    assert "Mark paid" not in text(detail)
+    finance = as_role("finance")
+    assert "Mark paid" in text(finance.get(reverse("orders:order_detail", args=[order.pk])))
+    assert finance.post(url).status_code == 302
+    order.refresh_from_db()
+    assert order.status != OrderStatus.PENDING_PAYMENT and order.paid_at is not None
+
+
+def test_an_unknown_step_is_not_found(shops, as_role):
+    order = pending_order(shops, SKUFactory())
+    url = reverse("orders:order_action", args=[order.pk, "explode"])
+    assert as_role("manager").post(url).status_code == 404
+
+
+def test_support_neither_starts_a_wave_nor_packs_nor_ships(shops, as_role):
+    sku = SKUFactory()
+    receive(sku, shops.site.pick_a, 5)
+    order = channel_order(shops.tmall, line(sku, 1))
+    support = as_role("support")
+    wave = support.post(reverse("orders:waves"), {"warehouse": shops.site.warehouse.pk})
+    assert wave.status_code == 403
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ALLOCATED
+    services.wave_pick(warehouse=shops.site.warehouse)
+    pack_url = reverse("orders:pack", args=[order.pk])
+    assert support.post(pack_url, {"pack-barcodes": sku.barcode}).status_code == 403
+    services.packing_check(order=order, barcodes=[sku.barcode])
+    shipped = support.post(pack_url, {"ship-carrier": "顺丰", "ship-tracking_number": "SF1"})
+    assert shipped.status_code == 403
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PACKED and order.tracking_number == ""
+    page = support.get(pack_url).content.decode()
+    assert page and 'name="ship-carrier"' not in page and 'name="pack-barcodes"' not in page
+    assert "Waves and packing" not in text(support.get(reverse("orders:order_list")))
+
+
+def test_finance_cannot_cancel_and_the_warehouse_cannot_pay_through_admin_actions(shops, as_role):
+    sku = SKUFactory()
+    order = pending_order(shops, sku)
+    changelist = reverse("admin:orders_salesorder_changelist")
+    for role, action in (("warehouse", "pay"), ("finance", "cancel"), ("support", "deliver")):
+        response = as_role(role).post(
+            changelist, {"action": action, "_selected_action": [order.pk]}, follow=True
+        )
+        assert response.status_code == 200, role
+        order.refresh_from_db()
+        assert order.status == OrderStatus.PENDING_PAYMENT, (role, action)
+    as_role("finance").post(changelist, {"action": "pay", "_selected_action": [order.pk]})
+    order.refresh_from_db()
+    assert order.status != OrderStatus.PENDING_PAYMENT

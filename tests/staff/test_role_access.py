@@ -24,9 +24,10 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.enums import AttributeUse
 from inventory.models import Warehouse
+from orders.access import PICK_ORDER
 from orders.models import SalesOrder
 from purchasing.models import PurchaseOrder, Supplier
-from staff.roles import ATTRIBUTE_USE_ACCESS, MODEL_ACCESS, Role
+from staff.roles import ATTRIBUTE_USE_ACCESS, MODEL_ACCESS, Role, role_permissions
 from tests.staff.support import (
     BUNDLE_COST,
     COST,
@@ -530,7 +531,7 @@ def order_pages(world: World, role: str) -> list[Page]:
             reverse("orders:listings_unmatched"),
             "v" in letters(role, "orders.channellisting"),
         ),
-        Page("waves", reverse("orders:waves"), "c" in letters(role, "orders.salesorder")),
+        Page("waves", reverse("orders:waves"), PICK_ORDER in role_permissions(role)),
         Page("pack", reverse("orders:pack", args=[order]), checks),
         Page(
             "return",

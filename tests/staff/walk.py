@@ -45,6 +45,25 @@ class Walk:
     role: str
     pages: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    posts: list[str] = field(default_factory=list)  # the forms submitted, by action
+
+
+# Submit every POST form of the page as it stands (its current values and CSRF token), without
+# following the redirect; return [action, status] pairs. A template shows a form only to a
+# role holding its permission, so this posts exactly what the role may post.
+SUBMIT_FORMS = """async (skipped) => {
+  const done = [];
+  for (const form of document.querySelectorAll("form")) {
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "post") continue;
+    const action = new URL(form.getAttribute("action") || location.href, location.href);
+    if (new RegExp(skipped).test(action.pathname)) continue;
+    const response = await fetch(action.href, {
+      method: "POST", body: new FormData(form), redirect: "manual", credentials: "same-origin",
+    });
+    done.push([action.pathname, response.status]);
+  }
+  return done;
+}"""
 
 
 def page_kind(url: str) -> str:
@@ -54,9 +73,17 @@ def page_kind(url: str) -> str:
 
 
 def walk_role(
-    browser, base: str, role: str, password: str, *, out: Path | None = None, limit: int = 80
+    browser,
+    base: str,
+    role: str,
+    password: str,
+    *,
+    out: Path | None = None,
+    limit: int = 80,
+    submit: bool = False,
 ) -> Walk:
-    """Walk the pages ``role`` reaches from its dashboard, at most ``limit`` kinds of page."""
+    """Walk the pages ``role`` reaches from its dashboard, at most ``limit`` kinds of page;
+    with ``submit``, also post each form a page offers (it changes data: a test database)."""
     walk = Walk(role)
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     # Pictures do not change what is checked (sizes come from CSS); skipping them keeps the
@@ -103,7 +130,15 @@ def walk_role(
             target = out / role / f"{name}.png"
             target.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(target))
-        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
+        links = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+        if submit:
+            for action, posted in page.evaluate(SUBMIT_FORMS, SKIPPED.pattern):
+                walk.posts.append(action)
+                if posted >= 500:
+                    walk.findings.append(
+                        Finding(role, url, f"posting to {action} answers {posted}")
+                    )
+        for href in links:
             link, _fragment = urldefrag(href)
             parts = urlsplit(link)
             if parts.netloc != host or SKIPPED.search(parts.path):
@@ -121,6 +156,7 @@ def main() -> int:
     parser.add_argument("--role", action="append", help="walk only these roles")
     parser.add_argument("--password", default="jingxi-demo")
     parser.add_argument("--limit", type=int, default=80)
+    parser.add_argument("--submit", action="store_true", help="also post every form (changes data)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -134,7 +170,13 @@ def main() -> int:
         )
         for role in roles:
             walk = walk_role(
-                browser, args.base, role, args.password, out=args.out, limit=args.limit
+                browser,
+                args.base,
+                role,
+                args.password,
+                out=args.out,
+                limit=args.limit,
+                submit=args.submit,
             )
             print(f"{role}: {len(walk.pages)} pages, {len(walk.findings)} findings")
             for finding in walk.findings:

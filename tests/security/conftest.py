@@ -1,0 +1,16 @@
+"""The security tests walk the same staff world as tests/staff: its fixtures, shared."""
+
+import pytest
+
+from staff.roles import Role
+from tests.security.urls import ANONYMOUS, project_urls
+from tests.staff.conftest import _fast_passwords, client_as, login, users, world  # noqa: F401
+
+
+@pytest.fixture(scope="module")
+def urls(world, django_db_blocker):  # noqa: F811  (the shared world)
+    """Every URL of the project, filled with the module's world (tests/security/urls.py)."""
+    with django_db_blocker.unblock():
+        found, unfilled = project_urls(world, [*Role.values, ANONYMOUS])
+    assert not unfilled, "URL patterns the walk cannot fill:\n" + "\n".join(unfilled)
+    return found
