@@ -598,7 +598,7 @@ def test_a_sheet_that_runs_to_the_last_excel_row_is_refused_without_reading_it()
     with pytest.raises(WorkbookInvalid) as excinfo:
         catalog_import(source=buffer.getvalue())
     assert errors_of(excinfo) == [
-        "The sheet has 1,048,575 rows; an import takes at most 200,000. Delete the empty rows "
+        "The sheet has 1,048,575 rows; an import takes at most 50,000. Delete the empty rows "
         "below the data or split the file."
     ]
 
