@@ -35,7 +35,9 @@ from orders.enums import CustomerKind, PriceType
 from orders.exceptions import ImportRejected, RowError
 from orders.models import Customer, SalesOrder, Shop
 from workbooks.exceptions import WorkbookInvalid
+from workbooks.guards import upload_check
 from workbooks.reading import sheet_table
+from workbooks.sheets import text_refusal, text_shown
 
 REQUIRED = ("channel", "shop", "order_number", "sku", "quantity", "unit_price")
 OPTIONAL = ("customer", "paid_at", "price_type", "discount")
@@ -82,8 +84,19 @@ def read_rows(path: Path, required: tuple[str, ...] = REQUIRED) -> dict[int, dic
             ) from None
         table, broken = sheet.rows, sheet.errors
     elif suffix in (".csv", ".txt"):
-        text = path.read_bytes().decode("utf-8-sig")
-        table, broken = list(csv.reader(io.StringIO(text))), {}
+        try:
+            upload_check(path.stat().st_size)
+            text = path.read_bytes().decode("utf-8-sig")
+        except WorkbookInvalid as invalid:
+            raise ImportRejected([RowError(0, "", path.name, invalid.errors[0].reason)]) from None
+        except UnicodeDecodeError:
+            reason = _("The file is not UTF-8 text; save it as CSV UTF-8.")
+            raise ImportRejected([RowError(0, "", path.name, reason)]) from None
+        try:
+            table, broken = list(csv.reader(io.StringIO(text))), {}
+        except csv.Error as error:
+            reason = _("The CSV file cannot be read: %(error)s") % {"error": error}
+            raise ImportRejected([RowError(0, "", path.name, reason)]) from None
     else:
         raise ImportRejected([RowError(0, "", path.name, _("Give a .csv or .xlsx file."))])
     filled = (i for i, cells in enumerate(table) if any(c not in ("", None) for c in cells))
@@ -108,6 +121,12 @@ def read_rows(path: Path, required: tuple[str, ...] = REQUIRED) -> dict[int, dic
         )
         for (row, column), value in sorted(broken.items())
         if row > top and column < len(header) and header[column]
+    ]
+    errors += [
+        RowError(row + 1, header[column], text_shown(value), refusal)
+        for row, cells in enumerate(table[top + 1 :], start=top + 1)
+        for column, value in enumerate(cells[: len(header)])
+        if isinstance(value, str) and (refusal := text_refusal(value)) is not None
     ]
     if errors:
         raise ImportRejected(errors)
