@@ -19,11 +19,13 @@ transaction, so all their reservations share one durable commit.
 import csv
 import datetime as dt
 import io
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -35,7 +37,7 @@ from orders.enums import CustomerKind, PriceType
 from orders.exceptions import ImportRejected, RowError
 from orders.models import Customer, SalesOrder, Shop
 from workbooks.exceptions import WorkbookInvalid
-from workbooks.guards import upload_check
+from workbooks.guards import too_many_rows, upload_check
 from workbooks.reading import sheet_table
 from workbooks.sheets import text_refusal, text_shown
 
@@ -77,7 +79,7 @@ def read_rows(path: Path, required: tuple[str, ...] = REQUIRED) -> dict[int, dic
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         try:
-            sheet = sheet_table(path)
+            sheet = sheet_table(path, max_rows=settings.CATALOG_IMPORT_MAX_ROWS)
         except WorkbookInvalid as invalid:
             raise ImportRejected(
                 [RowError(e.row or 0, e.column, "", e.reason) for e in invalid.errors]
@@ -92,11 +94,15 @@ def read_rows(path: Path, required: tuple[str, ...] = REQUIRED) -> dict[int, dic
         except UnicodeDecodeError:
             reason = _("The file is not UTF-8 text; save it as CSV UTF-8.")
             raise ImportRejected([RowError(0, "", path.name, reason)]) from None
+        limit = settings.CATALOG_IMPORT_MAX_ROWS + 1  # the header row comes on top
         try:
-            table, broken = list(csv.reader(io.StringIO(text))), {}
+            table, broken = list(itertools.islice(csv.reader(io.StringIO(text)), limit + 1)), {}
         except csv.Error as error:
             reason = _("The CSV file cannot be read: %(error)s") % {"error": error}
             raise ImportRejected([RowError(0, "", path.name, reason)]) from None
+        if len(table) > limit:
+            reason = too_many_rows(len(table) - 1, settings.CATALOG_IMPORT_MAX_ROWS).reason
+            raise ImportRejected([RowError(0, "", path.name, reason)])
     else:
         raise ImportRejected([RowError(0, "", path.name, _("Give a .csv or .xlsx file."))])
     filled = (i for i, cells in enumerate(table) if any(c not in ("", None) for c in cells))
