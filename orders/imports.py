@@ -41,6 +41,10 @@ from workbooks.guards import too_many_rows, upload_check
 from workbooks.reading import sheet_table
 from workbooks.sheets import text_refusal, text_shown
 
+# The most one order line may carry: as the staff order form (orders.forms.LineForm), and
+# amounts within the money columns (12 digits, 2 after the point).
+MAX_QUANTITY = 100_000
+MAX_AMOUNT = 10**10
 REQUIRED = ("channel", "shop", "order_number", "sku", "quantity", "unit_price")
 OPTIONAL = ("customer", "paid_at", "price_type", "discount")
 COLUMNS = REQUIRED + OPTIONAL
@@ -210,15 +214,23 @@ def _check_rows(raw_rows: dict[int, dict[str, object]]) -> tuple[list[_Row], lis
         code = _text(values["sku"])
         if not code:
             problem("sku", _("Give the platform SKU code or our SKU code."))
+        elif len(code) > 64:
+            problem("sku", _("At most 64 characters."))
         quantity = _decimal(values["quantity"])
         if quantity is None or quantity != quantity.to_integral_value() or quantity <= 0:
             problem("quantity", _("Give a whole number above zero."))
+        elif quantity > MAX_QUANTITY:
+            problem("quantity", _("The number is too large."))
         price = _decimal(values["unit_price"])
         if price is None or price < 0:
             problem("unit_price", _("Give an amount of zero or more."))
+        elif price >= MAX_AMOUNT:
+            problem("unit_price", _("A price has at most 10 digits before the decimal point."))
         discount = _decimal(values["discount"]) if _text(values["discount"]) else Decimal("0")
         if discount is None or discount < 0:
             problem("discount", _("Give an amount of zero or more."))
+        elif discount >= MAX_AMOUNT:
+            problem("discount", _("A price has at most 10 digits before the decimal point."))
         paid_at = None
         if _text(values["paid_at"]):
             paid_at = _when(values["paid_at"])
@@ -411,6 +423,13 @@ def listings_import(*, raw_rows: dict[int, dict[str, object]], user=None) -> dic
                     _("Give the platform SKU code (at most 64 characters)."),
                 )
             )
+        for name, limit in (("platform_item_code", 64), ("merchant_code", 64), ("title", 200)):
+            if len(values[name]) > limit:
+                reason = _("At most %(limit)d characters; this has %(length)d.") % {
+                    "limit": limit,
+                    "length": len(values[name]),
+                }
+                errors.append(RowError(index, name, values[name][:100], reason))
         if values["sku"] and values["sku"] not in skus:
             errors.append(RowError(index, "sku", values["sku"], _("No SKU has this code.")))
         key = (values["channel"].lower(), values["shop"].lower(), values["platform_sku_code"])

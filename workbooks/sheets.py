@@ -177,8 +177,8 @@ def _from_float(value: float, *, places: int) -> Decimal:
     """Return a number Excel stored as a float, without the float's noise: a formula such as
     =A2*1.1 gives 65.89000000000001 for 65.89."""
     number = Decimal(repr(value))
-    if not number.is_finite():
-        return number
+    if not number.is_finite() or abs(number) >= 10**15:
+        return number  # no noise to drop, and quantizing 1e26 would pass the precision
     step = _PLACES.get(places) or Decimal(1).scaleb(-places)
     rounded = number.quantize(step)
     return rounded if abs(number - rounded) < _NOISE else number
@@ -207,11 +207,11 @@ def parse_money(raw) -> Decimal:
         raise CellInvalid(_("Enter a price, such as 12.50."))
     if number < 0:
         raise CellInvalid(_("A price cannot be negative."))
+    if number >= 10**10:
+        raise CellInvalid(_("A price has at most 10 digits before the decimal point."))
     cents = number.quantize(_CENT)
     if number != cents:
         raise CellInvalid(_("A price has at most two decimal places."))
-    if number >= 10**10:
-        raise CellInvalid(_("A price has at most 10 digits before the decimal point."))
     return cents
 
 
