@@ -207,11 +207,8 @@ class SheetSpan:
         return self.rows * self.columns
 
 
-_ODD_ROW = re.compile(rb'<row(?:[\t\n\r/>]| (?!r="[1-9][0-9]{0,6}"))')
-# Elements with a namespace prefix where a cell or row could hide; markup that is no element.
+# Elements with a namespace prefix where a cell or row could hide.
 _PREFIXED = re.compile(rb":(?:c[\t\n\r />]|row)")
-_ODD_CELL = re.compile(rb"<c[\t\n\r/>]")
-_NOT_ELEMENT = re.compile(rb"<!|<\?(?!xml )")
 _ROW_NUMBERS = re.compile(rb'<row r="([1-9][0-9]{0,6})"')
 _COLUMN_LETTERS = re.compile(rb'<c r="([A-Z]{1,3})[1-9]')
 _CANONICAL_REF = re.compile(rb"([A-Z]{1,3})([1-9][0-9]{0,6})")
@@ -237,9 +234,11 @@ def _letters(number: int) -> str:
     return letters
 
 
-def _beyond(rows: int, columns: int) -> re.Pattern:
-    """Return a pattern finding a cell that is not written ``r="B7"`` within ``rows`` and
-    ``columns``: another form of reference, a row below or a column right of them."""
+def _unusual(rows: int, columns: int) -> re.Pattern:
+    """Return a pattern finding, in one pass, what the quick pass cannot bound: a cell not
+    written ``<c r="B7"`` within ``rows`` and ``columns`` (another form of reference, a row
+    below or a column right of them), a row not written ``<row r="7"``, a comment, a
+    processing instruction or a DTD."""
     row_text, column_text = str(max(rows, 1)), _letters(max(columns, 1))
     rows_after = "|".join(
         filter(None, [f"[1-9][0-9]{{{len(row_text)}}}", _greater(row_text, "[0-9]", "0123456789")])
@@ -249,8 +248,9 @@ def _beyond(rows: int, columns: int) -> re.Pattern:
     columns_after = "|".join(filter(None, [longer, _greater(column_text, "[A-Z]", letters)]))
     return re.compile(
         (
-            r'<c r="(?:[^A-Z]|(?:' + columns_after + r")[0-9]|[A-Z]{1,3}+(?:[^1-9]|[0-9]{8}"
-            r"|[0-9]++[^0-9\"]|(?:" + rows_after + r')[0-9]*"))'
+            r'<(?:c(?:[\t\n\r/>]| (?!r=")| r="(?:[^A-Z]|(?:' + columns_after + r")[0-9]"
+            r"|[A-Z]{1,3}+(?:[^1-9]|[0-9]{8}|[0-9]++[^0-9\"]|(?:" + rows_after + r')[0-9]*")))'
+            r'|row(?:[\t\n\r/>]| (?!r="[1-9][0-9]{0,6}"))|!|\?(?!xml ))'
         ).encode()
     )
 
@@ -285,12 +285,14 @@ def _quick_span(chunks) -> SheetSpan | None:
             carry, text = text, b""
         else:
             text, carry = text[:cut], text[cut:]
-        if len(carry) > _LONGEST_TAG or not _usual_markup(text):
+        if len(carry) > _LONGEST_TAG or _PREFIXED.search(text):
             return None
         numbers = _ROW_NUMBERS.findall(text)
         if numbers:
             rows = max(rows, max(map(int, numbers)))
-        while found := _beyond(rows, columns).search(text):
+        while found := _unusual(rows, columns).search(text):
+            if not text.startswith(b'<c r="', found.start()):
+                return None  # another form of cell or row, or markup that is no element
             ref = text[found.start() + 6 : text.find(b'"', found.start() + 6)]
             parts = _CANONICAL_REF.fullmatch(ref)
             if parts is None or int(parts.group(2)) > rows:
@@ -300,16 +302,11 @@ def _quick_span(chunks) -> SheetSpan | None:
                 return None
             columns = widest
         errors = errors or any(mark in text for mark in _MAYBE_ERROR)
-    if (carry.strip() and not carry.rstrip().endswith(b">")) or not _usual_markup(carry):
-        return None
+    if carry.strip() and (
+        not carry.rstrip().endswith(b">") or _PREFIXED.search(carry) or _unusual(0, 0).search(carry)
+    ):
+        return None  # a truncated part, or a cell in its last tag
     return SheetSpan(rows, columns, exact=False, may_hold_errors=errors, last_row_element=rows)
-
-
-def _usual_markup(text: bytes) -> bool:
-    """Whether every cell of ``text`` starts ``<c r="`` and nothing hides elsewhere."""
-    if _PREFIXED.search(text) or _ODD_CELL.search(text) or _NOT_ELEMENT.search(text):
-        return False
-    return text.count(b"<c ") == text.count(b'<c r="') and not _ODD_ROW.search(text)
 
 
 class _SpanParser:
