@@ -217,11 +217,11 @@ CATALOG_IMPORT_BULK_LOCK = env.bool("CATALOG_IMPORT_BULK_LOCK", default=False)
 WORKBOOK_UPLOAD_MAX_BYTES = env.int("WORKBOOK_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 # The most its parts may hold once unpacked, and how many times a part may inflate.
 WORKBOOK_MAX_UNCOMPRESSED_BYTES = env.int(
-    "WORKBOOK_MAX_UNCOMPRESSED_BYTES", default=150 * 1024 * 1024
+    "WORKBOOK_MAX_UNCOMPRESSED_BYTES", default=100 * 1024 * 1024
 )
 WORKBOOK_MAX_COMPRESSION_RATIO = env.int("WORKBOOK_MAX_COMPRESSION_RATIO", default=100)
 # The most cells a sheet may span from A1 (last row × last column holding a value).
-WORKBOOK_MAX_CELLS = env.int("WORKBOOK_MAX_CELLS", default=4_000_000)
+WORKBOOK_MAX_CELLS = env.int("WORKBOOK_MAX_CELLS", default=3_000_000)
 # Uploads above this many bytes are streamed to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 # Import previews never confirmed are deleted after this many hours (catalog.jobs).

@@ -165,7 +165,7 @@ def test_one_cell_at_xfd4000_is_refused_before_calamine_reads_the_sheet():
     assert len(data) < 3000
     assert refused(data) == [
         "The sheet reaches cell XFD4000: 65,536,000 cells from A1, more than an import reads "
-        "(4,000,000). Delete the rows and columns beyond the table (Ctrl+End shows the last "
+        "(3,000,000). Delete the rows and columns beyond the table (Ctrl+End shows the last "
         "cell) or split the file."
     ]
 
