@@ -50,6 +50,10 @@ _LONGEST_TAG = 1 << 20
 # Parts below this size are not held to the compression ratio (a tiny part may inflate a
 # lot and cost nothing).
 _RATIO_FLOOR = 1 << 20
+# The parts describing the workbook, parsed whole (ElementTree, calamine): a few kilobytes in a
+# real file, refused above this.
+_DESCRIPTIONS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml")
+_DESCRIPTION_MAX_BYTES = 5 << 20
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 
 
@@ -115,6 +119,9 @@ def archive_check(archive: zipfile.ZipFile) -> None:
         if "content.xml" in names or any(n.endswith(".xls") for n in names):
             raise refused(_("Only .xlsx workbooks are imported; save the file as .xlsx."))
         raise not_a_workbook()
+    for name in _DESCRIPTIONS:
+        if name in names and archive.getinfo(name).file_size > _DESCRIPTION_MAX_BYTES:
+            raise not_a_workbook()  # parsed whole: a real one is a few kilobytes
     total_limit = settings.WORKBOOK_MAX_UNCOMPRESSED_BYTES
     ratio_limit = settings.WORKBOOK_MAX_COMPRESSION_RATIO
     total = 0

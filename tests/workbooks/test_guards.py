@@ -232,3 +232,16 @@ def test_the_cell_limit_is_a_setting(settings):
     assert len(sheet_table(data).rows) == 21
     settings.WORKBOOK_MAX_CELLS = 21 * len(HEADERS) - 1
     assert refused(data)[0].startswith("The sheet reaches cell Q21: 357 cells from A1")
+
+
+def test_a_workbook_description_of_megabytes_is_refused():
+    """workbook.xml is parsed whole; a real one is a few kilobytes."""
+    base = products([row("S-1")])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/workbook.xml":
+                content = content.replace(b"<sheets>", b"<sheets>" + b" " * (6 << 20))
+            target.writestr(info.filename, content, zipfile.ZIP_DEFLATED)
+    assert refused(buffer.getvalue()) == [NOT_A_WORKBOOK]
