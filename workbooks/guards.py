@@ -243,9 +243,10 @@ def _letters(number: int) -> str:
 
 def _unusual(rows: int, columns: int) -> re.Pattern:
     """Return a pattern finding, in one pass, what the quick pass cannot bound: a cell not
-    written ``<c r="B7"`` within ``rows`` and ``columns`` (another form of reference, a row
-    below or a column right of them), a row not written ``<row r="7"``, a comment, a
-    processing instruction or a DTD."""
+    written ``<c r="B7" s="1" t="s">`` within ``rows`` and ``columns`` (another form of
+    reference, a row below or a column right of them, an attribute after it written otherwise
+    or named ``r`` again: not XML, but a lenient reader takes the last), a row not written
+    ``<row r="7"``, a comment, a processing instruction or a DTD."""
     row_text, column_text = str(max(rows, 1)), _letters(max(columns, 1))
     rows_after = "|".join(
         filter(None, [f"[1-9][0-9]{{{len(row_text)}}}", _greater(row_text, "[0-9]", "0123456789")])
@@ -256,7 +257,9 @@ def _unusual(rows: int, columns: int) -> re.Pattern:
     return re.compile(
         (
             r'<(?:c(?:[\t\n\r/>]| (?!r=")| r="(?:[^A-Z]|(?:' + columns_after + r")[0-9]"
-            r"|[A-Z]{1,3}+(?:[^1-9]|[0-9]{8}|[0-9]++[^0-9\"]|(?:" + rows_after + r')[0-9]*")))'
+            r"|[A-Z]{1,3}+(?:[^1-9]|[0-9]{8}|[0-9]++[^0-9\"]|(?:" + rows_after + r')[0-9]*"'
+            # then attributes other than r, each after one space, double-quoted, to the end
+            r'|[0-9]{1,7}+"(?!(?: (?!r[\s=])[A-Za-z_][\w.-]*="[^"<]*")*/?>))))'
             r'|row(?:[\t\n\r/>]| (?!r="[1-9][0-9]{0,6}"))|!|\?(?!xml ))'
         ).encode()
     )

@@ -19,7 +19,9 @@ import concurrent.futures
 import io
 import pyexpat
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -33,6 +35,26 @@ from workbooks.exceptions import CellError, WorkbookInvalid
 from workbooks.guards import too_many_rows
 
 EXCEL_MAX_ROWS = 1_048_576
+# What Python's zipfile and zlib raise for a damaged archive (a part's header that disagrees
+# with the directory, an unknown zip version, …) beyond what the guards check themselves.
+DAMAGED = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    zlib.error,
+    UnicodeError,
+    LookupError,  # an XML declaration naming an unknown encoding
+    ValueError,  # one naming an encoding expat cannot read
+    ElementTree.ParseError,
+    pyexpat.ExpatError,
+    struct.error,
+)
+# calamine raises several unrelated types for a file it cannot read, and a panic of its Rust
+# code arrives as pyo3's PanicException, which derives from BaseException (and is not
+# importable): everything but an interruption is a file calamine cannot read.
+INTERRUPTIONS = (KeyboardInterrupt, SystemExit, GeneratorExit)
 # SpreadsheetML in its transitional and strict namespaces; "" for a part that omits it.
 SHEET_NAMESPACES = frozenset(
     {
@@ -98,10 +120,15 @@ def read_bytes(source) -> bytes:
 def workbook_open(data: bytes) -> python_calamine.CalamineWorkbook:
     """Open an xlsx workbook or raise ``WorkbookInvalid``: for a file that is no xlsx, or
     whose parts would inflate past the limits (``workbooks.guards``)."""
-    guards.archive_open(data).close()
+    try:
+        guards.archive_open(data).close()
+    except DAMAGED:
+        raise guards.not_a_workbook() from None
     try:
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception:  # calamine raises several unrelated types for files it cannot read
+    except BaseException as error:
+        if isinstance(error, INTERRUPTIONS):
+            raise
         raise guards.not_a_workbook() from None
 
 
@@ -117,26 +144,33 @@ def sheet_table(
     rows below its header (refused before calamine reads it where the XML tells)."""
     data = read_bytes(source)
     book = book or workbook_open(data)
+    if sheet is None and not book.sheet_names:
+        raise guards.not_a_workbook()
     name = sheet if sheet is not None else book.sheet_names[0]
     limit = (max_rows or EXCEL_MAX_ROWS) + 1  # the header row comes on top
-    # Refused before calamine allocates a cell for each of its rows × columns.
-    span = _sheet_span(data, name, max_rows)
-    may_be_longer = max_rows is not None and (span is None or span.rows > limit)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        # The XML pass runs beside calamine (which releases the GIL) unless the sheet may be
-        # too long to read at all.
-        scan = pool.submit(_xml_facts, data, name, limit, span)
-        if may_be_longer:
-            _refuse_too_long(scan.result(), max_rows)
-        try:
-            rows = book.get_sheet_by_name(name)
-            merged = rows.merged_cell_ranges or []
-            rows = rows.to_python(skip_empty_area=False)
-        except Exception:
-            raise WorkbookInvalid(
-                [CellError(None, name, None, _("The sheet cannot be read."))]
-            ) from None
-        facts = scan.result()
+    try:
+        # Refused before calamine allocates a cell for each of its rows × columns.
+        span = _sheet_span(data, name, max_rows)
+        may_be_longer = max_rows is not None and (span is None or span.rows > limit)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            # The XML pass runs beside calamine (which releases the GIL) unless the sheet may
+            # be too long to read at all.
+            scan = pool.submit(_xml_facts, data, name, limit, span)
+            if may_be_longer:
+                _refuse_too_long(scan.result(), max_rows)
+            try:
+                rows = book.get_sheet_by_name(name)
+                merged = rows.merged_cell_ranges or []
+                rows = rows.to_python(skip_empty_area=False)
+            except BaseException as error:
+                if isinstance(error, INTERRUPTIONS):
+                    raise
+                raise WorkbookInvalid(
+                    [CellError(None, name, None, _("The sheet cannot be read."))]
+                ) from None
+            facts = scan.result()
+    except DAMAGED:
+        raise guards.not_a_workbook() from None
     if max_rows is not None:
         _refuse_too_long(facts, max_rows)
     table = SheetTable(name=name, rows=rows, merged=list(merged))

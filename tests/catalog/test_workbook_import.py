@@ -286,7 +286,12 @@ def test_export_then_import_is_a_no_op(tmp_path):
         [*row("S-3", product="P-2", name="衬衫", selling_points=None), None, None, None, None],
     ]
     catalog_import(source=workbook(rows, headers))
-    SKUFactory(product=Product.objects.get(code="P-2"), code="S-4", cost_price=Decimal("9.90"))
+    SKUFactory(
+        product=Product.objects.get(code="P-2"),
+        code="S-4",
+        cost_price=Decimal("9.90"),
+        barcode=ean13(99),  # not the sequence's: row S-1 holds ean13(3)
+    )
     before = snapshot()
     out = tmp_path / "catalogue.xlsx"
     assert catalog_export(target=out) == 4

@@ -395,3 +395,47 @@ def test_a_name_holding_html_is_shown_escaped_on_every_page_that_shows_it(shops,
         body = who.get(url).content.decode()
         assert "&lt;script&gt;alert(" in body, url
         assert not re.search(r"<script>alert\(", body), url
+
+
+# --- Any bytes uploaded as a workbook ---------------------------------------------------------
+
+
+def _good_workbook() -> bytes:
+    return xlsx({"products": (HEADERS, [row("S-1"), row("S-2", name=RTL)])})
+
+
+@st.composite
+def damaged(draw) -> bytes:
+    """A good workbook cut short, with bytes overwritten, or bytes of any kind."""
+    good = _good_workbook()
+    kind = draw(st.sampled_from(["cut", "overwrite", "random"]))
+    if kind == "cut":
+        return good[: draw(st.integers(min_value=0, max_value=len(good) - 1))]
+    if kind == "overwrite":
+        data = bytearray(good)
+        for _ in range(draw(st.integers(min_value=1, max_value=8))):
+            at = draw(st.integers(min_value=0, max_value=len(data) - 1))
+            data[at] = draw(st.integers(min_value=0, max_value=255))
+        return bytes(data)
+    return draw(st.binary(max_size=2_000))
+
+
+@pytest.mark.django_db
+@EXAMPLES
+@given(data=damaged(), url_name=st.sampled_from(["catalog_sku", "purchasing_supplier"]))
+def test_any_bytes_uploaded_get_a_preview_or_a_clear_refusal(data, url_name):
+    with rolled_back():
+        root = User.objects.create_superuser("root", "root@localhost", None)
+        client = Client()
+        client.force_login(root)
+        before = state()
+        file = io.BytesIO(data)
+        file.name = "upload.xlsx"
+        response = client.post(reverse(f"admin:{url_name}_import"), {"file": file}, follow=True)
+        assert response.status_code == 200
+        job = response.context.get("job") if response.context else None
+        if job is not None:
+            assert job["status"] in ("done", "failed")
+            if job["status"] == "failed":
+                assert job["message"]
+        assert state() == before  # a preview writes nothing

@@ -245,3 +245,11 @@ def test_a_workbook_description_of_megabytes_is_refused():
                 content = content.replace(b"<sheets>", b"<sheets>" + b" " * (6 << 20))
             target.writestr(info.filename, content, zipfile.ZIP_DEFLATED)
     assert refused(buffer.getvalue()) == [NOT_A_WORKBOOK]
+
+
+def test_a_cell_naming_its_place_twice_is_refused_before_calamine_allocates_it():
+    """Not XML, but calamine reads it and takes the last: 1,048,576 × 16,384 cells, an
+    allocation that aborts the process (found by fuzzing)."""
+    twice = '<c r="A2" t="s"r="XFD1048576"><v>0</v></c>'
+    cells = f'<row r="1">{text("A1", "sku")}</row><row r="2">{twice}</row>'
+    assert refused(with_sheet(sheet(cells))) == ["The sheet cannot be read: its XML is damaged."]
