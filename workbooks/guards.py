@@ -175,7 +175,7 @@ def inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
             raise not_a_workbook()  # truncated
         left -= len(raw)
         pending = raw
-        while pending:
+        while True:
             if inflater is None:
                 out, pending = pending, b""
             else:
@@ -190,6 +190,9 @@ def inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo):
             crc = zlib.crc32(out, crc)
             if out:
                 yield out
+            # A full chunk may leave output inside the inflater though the input is spent.
+            if not pending and (inflater is None or len(out) < _CHUNK):
+                break
     if produced != info.file_size or crc != info.CRC:
         raise not_a_workbook()
 

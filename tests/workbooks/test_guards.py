@@ -253,3 +253,14 @@ def test_a_cell_naming_its_place_twice_is_refused_before_calamine_allocates_it()
     twice = '<c r="A2" t="s"r="XFD1048576"><v>0</v></c>'
     cells = f'<row r="1">{text("A1", "sku")}</row><row r="2">{twice}</row>'
     assert refused(with_sheet(sheet(cells))) == ["The sheet cannot be read: its XML is damaged."]
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+@pytest.mark.parametrize("size", [7, guards._CHUNK, 2 * guards._CHUNK, 2 * guards._CHUNK + 1])
+def test_inflate_gives_back_every_byte_of_a_part_at_chunk_boundaries(method, size):
+    data = bytes(range(256)) * (size // 512) + b"x" * (size - 256 * (size // 512))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("part", data, method)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        assert b"".join(guards.inflate(archive, archive.getinfo("part"))) == data
