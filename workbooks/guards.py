@@ -221,6 +221,7 @@ class SheetSpan:
 _PREFIXED = re.compile(rb":(?:c[\t\n\r />]|row)")
 _ROW_NUMBERS = re.compile(rb'<row r="([1-9][0-9]{0,6})"')
 _COLUMN_LETTERS = re.compile(rb'<c r="([A-Z]{1,3})[1-9]')
+_ANY_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 _CANONICAL_REF = re.compile(rb"([A-Z]{1,3})([1-9][0-9]{0,6})")
 # A superset of an attribute value "e" or 'e', or one starting with a character reference.
 _MAYBE_ERROR = (b'"e"', b"'e'", b'"&#', b"'&#")
@@ -324,10 +325,13 @@ def _quick_span(chunks) -> SheetSpan | None:
 
 class _SpanParser:
     """An expat pass: the last row and column of the cells holding a value (what calamine
-    reads), rows and cells without ``r`` following the one before, as the format allows."""
+    reads). A cell without ``r`` follows the one before in its row; its row is taken as the
+    later of its ``<row>``'s and the cell before's, so that the bound holds whichever a
+    reader takes. A reference of another shape is refused."""
 
     def __init__(self):
         self.rows = self.columns = 0
+        self.row_element = 0
         self.row = 0
         self.column = 0
         self.cell_has_value = False
@@ -342,17 +346,20 @@ class _SpanParser:
         if local == "c":
             ref = attributes.get("r")
             if ref:
-                letters = ref.rstrip("0123456789")
-                self.column = column_number(letters.replace("$", "")) if letters else 0
-                digits = ref[len(letters) :]
-                if digits.isdigit():
-                    self.row = int(digits)
+                parts = _ANY_REF.fullmatch(ref)
+                if parts is None:
+                    raise pyexpat.ExpatError(f"cell reference {ref!r}")
+                self.column = column_number(parts.group(1).upper())
+                self.row = int(parts.group(2))
             else:
                 self.column += 1
+                self.row = max(self.row, self.row_element)
             self.cell_has_value = False
         elif local == "row":
             ref = attributes.get("r")
-            self.row = int(ref) if ref and ref.isdigit() else self.row + 1
+            following = max(self.row_element, self.row) + 1
+            self.row_element = int(ref) if ref and ref.isdigit() else following
+            self.row = self.row_element
             self.column = 0
         elif local in ("v", "is"):
             self.cell_has_value = True

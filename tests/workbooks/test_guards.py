@@ -264,3 +264,26 @@ def test_inflate_gives_back_every_byte_of_a_part_at_chunk_boundaries(method, siz
         archive.writestr("part", data, method)
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
         assert b"".join(guards.inflate(archive, archive.getinfo("part"))) == data
+
+
+SHAPES = [
+    '<row r="2996"><c r="BA1839"><v>1</v></c><c><v>1</v></c></row>',  # r-less: its row's
+    '<row r="5"><c r="A9999"><v>1</v></c></row><row><c><v>1</v></c></row>',
+    '<row r="2881"><c r ="GC981"><v>1</v></c><c>\n<v>1</v></c></row>',
+    "<row r='40'><c r='BA39' t='n'><v>1</v></c></row>",
+    '<row r="7"><c t="n" r="HF12"><v>1</v></c><c r="it12"><v>1</v></c></row>',
+    f'<row r="3"><x:c xmlns:x="{MAIN}" r="ZZ3"><x:v>1</x:v></x:c><c><v>1</v></c></row>',
+]
+
+
+@pytest.mark.parametrize("cells", SHAPES)
+def test_the_span_bounds_what_calamine_reads_whatever_the_shape(cells):
+    """Cells without r, attributes in another order or quoting, lower-case
+    references, prefixes: the span is never below the last cell calamine places."""
+    import python_calamine
+
+    data = with_sheet(sheet(cells))
+    end = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).end
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        span = guards.sheet_span(archive, "xl/worksheets/sheet1.xml")
+    assert span.rows >= end[0] + 1 and span.columns >= end[1] + 1, (span, end)
