@@ -6,6 +6,7 @@ the report or the errors), so that the admin page can poll it while a worker imp
 real; the embedded default (locmem, eager Celery) runs jobs in the web process.
 """
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -13,15 +14,16 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.importing import ImportReport, catalog_import, cell_text
 from workbooks.exceptions import WorkbookInvalid
 
 JOB_TTL = 24 * 3600
+UPLOADS = "imports"  # the folder of the default storage holding the uploaded files
 SHOWN_CHANGES = 500
 SHOWN_ERRORS = 1_000
 
@@ -40,16 +42,20 @@ def _key(job_id: str) -> str:
     return f"catalog:import:{job_id}"
 
 
-def job_create(*, content: bytes, kind: str, dry_run: bool, create_categories: bool, user) -> str:
-    """Store the upload and a pending job; return the job's id."""
+def job_create(
+    *, content: bytes | File, kind: str, dry_run: bool, create_categories: bool, user
+) -> str:
+    """Store the upload (bytes, or an uploaded file copied without reading it into memory)
+    and a pending job; return the job's id."""
     job_id = uuid.uuid4().hex
-    path = default_storage.save(f"imports/{job_id}.xlsx", ContentFile(content))
+    file = content if isinstance(content, File) else ContentFile(content)
+    path = default_storage.save(f"{UPLOADS}/{job_id}.xlsx", file)
     cache.set(
         _key(job_id),
         {
             "id": job_id,
             "path": path,
-            "size": len(content),
+            "size": file.size,
             "kind": kind,
             "dry_run": dry_run,
             "create_categories": create_categories,
@@ -177,3 +183,31 @@ def _report_state(report: ImportReport) -> dict[str, Any]:
             for change in report.changes[:SHOWN_CHANGES]
         ],
     }
+
+
+def job_uploads_expire(*, now: dt.datetime | None = None) -> list[str]:
+    """Delete the uploads older than ``IMPORT_UPLOAD_TTL_HOURS`` (previews never confirmed,
+    imports that failed) with their job state; return the deleted paths. An import still
+    running is left alone."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(hours=settings.IMPORT_UPLOAD_TTL_HOURS)
+    try:
+        _folders, names = default_storage.listdir(UPLOADS)
+    except FileNotFoundError:
+        return []
+    deleted = []
+    for name in sorted(names):
+        path = f"{UPLOADS}/{name}"
+        try:
+            if default_storage.get_modified_time(path) >= cutoff:
+                continue
+        except FileNotFoundError:  # deleted meanwhile by a confirm or an import
+            continue
+        job_id = name.rpartition(".")[0]
+        state = job_get(job_id)
+        if state is not None and state.get("status") == "running":
+            continue
+        default_storage.delete(path)
+        cache.delete(_key(job_id))
+        deleted.append(path)
+    return deleted

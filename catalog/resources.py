@@ -21,12 +21,13 @@ from import_export.admin import ImportExportMixin
 
 from catalog import jobs, tasks
 from catalog.exporting import catalog_export, catalog_template
+from workbooks.forms import WorkbookFileField
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class WorkbookUploadForm(forms.Form):
-    file = forms.FileField(label=_("workbook (.xlsx)"))
+    file = WorkbookFileField(label=_("workbook (.xlsx)"))
     # Off unless ticked: a mistyped path is reported with the nearest existing ones instead
     # of quietly growing the tree.
     create_categories = forms.BooleanField(
@@ -110,7 +111,7 @@ class WorkbookAdminMixin(ImportExportMixin):
         form = self.upload_form(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             job_id = jobs.job_create(
-                content=form.cleaned_data["file"].read(),
+                content=form.cleaned_data["file"],
                 kind=self.workbook_kind,
                 dry_run=True,
                 create_categories=form.cleaned_data.get("create_categories", False),

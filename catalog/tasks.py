@@ -19,3 +19,11 @@ def import_workbook(job_id: str) -> str:
     from catalog.jobs import job_run
 
     return job_run(job_id)
+
+
+@shared_task(name="catalog.import_uploads_expire")
+def import_uploads_expire() -> int:
+    """Delete workbook uploads never confirmed, past ``IMPORT_UPLOAD_TTL_HOURS``."""
+    from catalog.jobs import job_uploads_expire
+
+    return len(job_uploads_expire())

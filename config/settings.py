@@ -176,6 +176,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.backorders_allocate",
         "schedule": float(ORDERS_BACKORDER_EVERY_SECONDS),
     },
+    # Workbook uploads never confirmed are deleted after IMPORT_UPLOAD_TTL_HOURS.
+    "catalog.import_uploads_expire": {
+        "task": "catalog.import_uploads_expire",
+        "schedule": 3600.0,
+    },
 }
 
 # Production profile (README "Production"): the site is served over HTTPS, usually behind a
@@ -237,7 +242,7 @@ CATALOG_THUMBNAIL_SIZE = (160, 160)
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="CNY")
 # Catalogue workbooks: the most rows one import may hold, and the file size above which the
 # admin runs an import as a Celery job with a progress bar instead of within the request.
-CATALOG_IMPORT_MAX_ROWS = env.int("CATALOG_IMPORT_MAX_ROWS", default=200_000)
+CATALOG_IMPORT_MAX_ROWS = env.int("CATALOG_IMPORT_MAX_ROWS", default=50_000)
 CATALOG_IMPORT_ASYNC_BYTES = env.int("CATALOG_IMPORT_ASYNC_BYTES", default=512 * 1024)
 # An import that adds at least this many rows to a table (and a quarter of what it holds)
 # checks that table's foreign keys once at the end instead of once per row (workbooks.bulkload);
@@ -247,6 +252,22 @@ CATALOG_IMPORT_BULK_LOCK_TIMEOUT = env.float("CATALOG_IMPORT_BULK_LOCK_TIMEOUT",
 # That, and building indexes once at the end, holds the table exclusively until commit: done
 # for tables that hold no row yet (a first load), and for the others only when this is true.
 CATALOG_IMPORT_BULK_LOCK = env.bool("CATALOG_IMPORT_BULK_LOCK", default=False)
+
+# Workbook uploads and imports (workbooks/guards.py): what one file may cost before it is
+# read, so that any workbook is refused or imported within a bounded memory (docs/workbooks.md).
+# The largest file an import takes, in bytes; larger uploads are refused before reading.
+WORKBOOK_UPLOAD_MAX_BYTES = env.int("WORKBOOK_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# The most its parts may hold once unpacked, and how many times a part may inflate.
+WORKBOOK_MAX_UNCOMPRESSED_BYTES = env.int(
+    "WORKBOOK_MAX_UNCOMPRESSED_BYTES", default=100 * 1024 * 1024
+)
+WORKBOOK_MAX_COMPRESSION_RATIO = env.int("WORKBOOK_MAX_COMPRESSION_RATIO", default=100)
+# The most cells a sheet may span from A1 (last row × last column holding a value).
+WORKBOOK_MAX_CELLS = env.int("WORKBOOK_MAX_CELLS", default=3_000_000)
+# Uploads above this many bytes are streamed to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+# Import previews never confirmed are deleted after this many hours (catalog.jobs).
+IMPORT_UPLOAD_TTL_HOURS = env.int("IMPORT_UPLOAD_TTL_HOURS", default=24)
 
 # Inventory
 # Off by default: a reservation or lock that was confirmed survives a crash. On, one that is

@@ -19,11 +19,13 @@ transaction, so all their reservations share one durable commit.
 import csv
 import datetime as dt
 import io
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -35,8 +37,14 @@ from orders.enums import CustomerKind, PriceType
 from orders.exceptions import ImportRejected, RowError
 from orders.models import Customer, SalesOrder, Shop
 from workbooks.exceptions import WorkbookInvalid
+from workbooks.guards import too_many_rows, upload_check
 from workbooks.reading import sheet_table
+from workbooks.sheets import text_refusal, text_shown
 
+# The most one order line may carry: as the staff order form (orders.forms.LineForm), and
+# amounts within the money columns (12 digits, 2 after the point).
+MAX_QUANTITY = 100_000
+MAX_AMOUNT = 10**10
 REQUIRED = ("channel", "shop", "order_number", "sku", "quantity", "unit_price")
 OPTIONAL = ("customer", "paid_at", "price_type", "discount")
 COLUMNS = REQUIRED + OPTIONAL
@@ -75,15 +83,30 @@ def read_rows(path: Path, required: tuple[str, ...] = REQUIRED) -> dict[int, dic
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         try:
-            sheet = sheet_table(path)
+            sheet = sheet_table(path, max_rows=settings.CATALOG_IMPORT_MAX_ROWS)
         except WorkbookInvalid as invalid:
             raise ImportRejected(
                 [RowError(e.row or 0, e.column, "", e.reason) for e in invalid.errors]
             ) from None
         table, broken = sheet.rows, sheet.errors
     elif suffix in (".csv", ".txt"):
-        text = path.read_bytes().decode("utf-8-sig")
-        table, broken = list(csv.reader(io.StringIO(text))), {}
+        try:
+            upload_check(path.stat().st_size)
+            text = path.read_bytes().decode("utf-8-sig")
+        except WorkbookInvalid as invalid:
+            raise ImportRejected([RowError(0, "", path.name, invalid.errors[0].reason)]) from None
+        except UnicodeDecodeError:
+            reason = _("The file is not UTF-8 text; save it as CSV UTF-8.")
+            raise ImportRejected([RowError(0, "", path.name, reason)]) from None
+        limit = settings.CATALOG_IMPORT_MAX_ROWS + 1  # the header row comes on top
+        try:
+            table, broken = list(itertools.islice(csv.reader(io.StringIO(text)), limit + 1)), {}
+        except csv.Error as error:
+            reason = _("The CSV file cannot be read: %(error)s") % {"error": error}
+            raise ImportRejected([RowError(0, "", path.name, reason)]) from None
+        if len(table) > limit:
+            reason = too_many_rows(len(table) - 1, settings.CATALOG_IMPORT_MAX_ROWS).reason
+            raise ImportRejected([RowError(0, "", path.name, reason)])
     else:
         raise ImportRejected([RowError(0, "", path.name, _("Give a .csv or .xlsx file."))])
     filled = (i for i, cells in enumerate(table) if any(c not in ("", None) for c in cells))
@@ -108,6 +131,12 @@ def read_rows(path: Path, required: tuple[str, ...] = REQUIRED) -> dict[int, dic
         )
         for (row, column), value in sorted(broken.items())
         if row > top and column < len(header) and header[column]
+    ]
+    errors += [
+        RowError(row + 1, header[column], text_shown(value), refusal)
+        for row, cells in enumerate(table[top + 1 :], start=top + 1)
+        for column, value in enumerate(cells[: len(header)])
+        if isinstance(value, str) and (refusal := text_refusal(value)) is not None
     ]
     if errors:
         raise ImportRejected(errors)
@@ -185,15 +214,23 @@ def _check_rows(raw_rows: dict[int, dict[str, object]]) -> tuple[list[_Row], lis
         code = _text(values["sku"])
         if not code:
             problem("sku", _("Give the platform SKU code or our SKU code."))
+        elif len(code) > 64:
+            problem("sku", _("At most 64 characters."))
         quantity = _decimal(values["quantity"])
         if quantity is None or quantity != quantity.to_integral_value() or quantity <= 0:
             problem("quantity", _("Give a whole number above zero."))
+        elif quantity > MAX_QUANTITY:
+            problem("quantity", _("The number is too large."))
         price = _decimal(values["unit_price"])
         if price is None or price < 0:
             problem("unit_price", _("Give an amount of zero or more."))
+        elif price >= MAX_AMOUNT:
+            problem("unit_price", _("A price has at most 10 digits before the decimal point."))
         discount = _decimal(values["discount"]) if _text(values["discount"]) else Decimal("0")
         if discount is None or discount < 0:
             problem("discount", _("Give an amount of zero or more."))
+        elif discount >= MAX_AMOUNT:
+            problem("discount", _("A price has at most 10 digits before the decimal point."))
         paid_at = None
         if _text(values["paid_at"]):
             paid_at = _when(values["paid_at"])
@@ -386,6 +423,13 @@ def listings_import(*, raw_rows: dict[int, dict[str, object]], user=None) -> dic
                     _("Give the platform SKU code (at most 64 characters)."),
                 )
             )
+        for name, limit in (("platform_item_code", 64), ("merchant_code", 64), ("title", 200)):
+            if len(values[name]) > limit:
+                reason = _("At most %(limit)d characters; this has %(length)d.") % {
+                    "limit": limit,
+                    "length": len(values[name]),
+                }
+                errors.append(RowError(index, name, values[name][:100], reason))
         if values["sku"] and values["sku"] not in skus:
             errors.append(RowError(index, "sku", values["sku"], _("No SKU has this code.")))
         key = (values["channel"].lower(), values["shop"].lower(), values["platform_sku_code"])

@@ -32,12 +32,13 @@ from purchasing.models import (
     Supplier,
     SupplierOffer,
 )
+from workbooks.forms import WorkbookFileField
 
 EDITABLE_LINE_STATUSES = (PurchaseOrderStatus.DRAFT, PurchaseOrderStatus.ORDERED)
 
 
 class SupplierUploadForm(forms.Form):
-    file = forms.FileField(label=_("workbook (.xlsx)"))
+    file = WorkbookFileField(label=_("workbook (.xlsx)"))
 
 
 class SupplierWorkbookAdminMixin(WorkbookAdminMixin):

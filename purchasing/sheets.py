@@ -53,7 +53,8 @@ def parse_unit_cost(raw) -> Decimal:
         raise CellInvalid(_("Enter a unit cost, such as 12.50."))
     if isinstance(raw, float):
         number = Decimal(repr(raw))
-        rounded = number.quantize(Decimal(1).scaleb(-COST_PLACES)) if number.is_finite() else None
+        small = number.is_finite() and abs(number) < 10**15
+        rounded = number.quantize(Decimal(1).scaleb(-COST_PLACES)) if small else None
         if rounded is not None and abs(number - rounded) < Decimal("1e-9"):
             number = rounded  # a formula's float noise: 12.340000000000002
     elif isinstance(raw, int):
@@ -70,12 +71,12 @@ def parse_unit_cost(raw) -> Decimal:
         raise CellInvalid(_("Enter a unit cost, such as 12.50."))
     if number < 0:
         raise CellInvalid(_("A unit cost cannot be negative."))
+    if number >= 10 ** (UNIT_COST["max_digits"] - COST_PLACES):
+        raise CellInvalid(_("The unit cost is too large."))
     if number != number.quantize(Decimal(1).scaleb(-COST_PLACES)):
         raise CellInvalid(
             _("A unit cost has at most %(places)d decimal places.") % {"places": COST_PLACES}
         )
-    if number >= 10 ** (UNIT_COST["max_digits"] - COST_PLACES):
-        raise CellInvalid(_("The unit cost is too large."))
     return number.quantize(Decimal(1).scaleb(-COST_PLACES))
 
 

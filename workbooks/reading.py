@@ -19,17 +19,42 @@ import concurrent.futures
 import io
 import pyexpat
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
 import python_calamine
+from django.conf import settings
 from django.utils.translation import gettext as _
 
+from workbooks import guards
 from workbooks.exceptions import CellError, WorkbookInvalid
+from workbooks.guards import too_many_rows
 
 EXCEL_MAX_ROWS = 1_048_576
+# What Python's zipfile and zlib raise for a damaged archive (a part's header that disagrees
+# with the directory, an unknown zip version, …) beyond what the guards check themselves.
+DAMAGED = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    zlib.error,
+    UnicodeError,
+    LookupError,  # an XML declaration naming an unknown encoding
+    ValueError,  # one naming an encoding expat cannot read
+    ElementTree.ParseError,
+    pyexpat.ExpatError,
+    struct.error,
+)
+# calamine raises several unrelated types for a file it cannot read, and a panic of its Rust
+# code arrives as pyo3's PanicException, which derives from BaseException (and is not
+# importable): everything but an interruption is a file calamine cannot read.
+INTERRUPTIONS = (KeyboardInterrupt, SystemExit, GeneratorExit)
 # SpreadsheetML in its transitional and strict namespaces; "" for a part that omits it.
 SHEET_NAMESPACES = frozenset(
     {
@@ -76,37 +101,35 @@ def cell_name(row: int, column: int) -> str:
 
 
 def read_bytes(source) -> bytes:
-    """Return the bytes of ``source``: a path, bytes or a binary file."""
+    """Return the bytes of ``source``: a path, bytes or a binary file; refuse one larger than
+    ``WORKBOOK_UPLOAD_MAX_BYTES`` before reading it."""
+    size = guards.source_size(source)
+    if size is not None:
+        guards.upload_check(size)
     if isinstance(source, str | Path):
         return Path(source).read_bytes()
     if isinstance(source, bytes):
         return source
     if hasattr(source, "seek"):
         source.seek(0)
-    return source.read()
+    data = source.read(settings.WORKBOOK_UPLOAD_MAX_BYTES + 1)
+    guards.upload_check(len(data))
+    return data
 
 
 def workbook_open(data: bytes) -> python_calamine.CalamineWorkbook:
-    """Open a workbook (xlsx, also xls and ods) or raise ``WorkbookInvalid``."""
+    """Open an xlsx workbook or raise ``WorkbookInvalid``: for a file that is no xlsx, or
+    whose parts would inflate past the limits (``workbooks.guards``)."""
+    try:
+        guards.archive_open(data).close()
+    except DAMAGED:
+        raise guards.not_a_workbook() from None
     try:
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception:  # calamine raises several unrelated types for files it cannot read
-        raise WorkbookInvalid(
-            [CellError(None, "", None, _("The file is not an Excel workbook (.xlsx)."))]
-        ) from None
-
-
-def too_many_rows(count: int, limit: int):
-    return CellError(
-        None,
-        "",
-        None,
-        _(
-            "The sheet has %(count)s rows; an import takes at most %(limit)s. Delete the empty "
-            "rows below the data or split the file."
-        )
-        % {"count": f"{count:,}", "limit": f"{limit:,}"},
-    )
+    except BaseException as error:
+        if isinstance(error, INTERRUPTIONS):
+            raise
+        raise guards.not_a_workbook() from None
 
 
 def sheet_table(
@@ -121,24 +144,33 @@ def sheet_table(
     rows below its header (refused before calamine reads it where the XML tells)."""
     data = read_bytes(source)
     book = book or workbook_open(data)
+    if sheet is None and not book.sheet_names:
+        raise guards.not_a_workbook()
     name = sheet if sheet is not None else book.sheet_names[0]
     limit = (max_rows or EXCEL_MAX_ROWS) + 1  # the header row comes on top
-    may_be_longer = max_rows is not None and _may_be_longer(data, name, limit)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        # The XML pass runs beside calamine (which releases the GIL) unless the sheet may be
-        # too long to read at all.
-        scan = pool.submit(_xml_facts, data, name, limit)
-        if may_be_longer:
-            _refuse_too_long(scan.result(), max_rows)
-        try:
-            rows = book.get_sheet_by_name(name)
-            merged = rows.merged_cell_ranges or []
-            rows = rows.to_python(skip_empty_area=False)
-        except Exception:
-            raise WorkbookInvalid(
-                [CellError(None, name, None, _("The sheet cannot be read."))]
-            ) from None
-        facts = scan.result()
+    try:
+        # Refused before calamine allocates a cell for each of its rows × columns.
+        span = _sheet_span(data, name, max_rows)
+        may_be_longer = max_rows is not None and (span is None or span.rows > limit)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            # The XML pass runs beside calamine (which releases the GIL) unless the sheet may
+            # be too long to read at all.
+            scan = pool.submit(_xml_facts, data, name, limit, span)
+            if may_be_longer:
+                _refuse_too_long(scan.result(), max_rows)
+            try:
+                rows = book.get_sheet_by_name(name)
+                merged = rows.merged_cell_ranges or []
+                rows = rows.to_python(skip_empty_area=False)
+            except BaseException as error:
+                if isinstance(error, INTERRUPTIONS):
+                    raise
+                raise WorkbookInvalid(
+                    [CellError(None, name, None, _("The sheet cannot be read."))]
+                ) from None
+            facts = scan.result()
+    except DAMAGED:
+        raise guards.not_a_workbook() from None
     if max_rows is not None:
         _refuse_too_long(facts, max_rows)
     table = SheetTable(name=name, rows=rows, merged=list(merged))
@@ -226,16 +258,18 @@ def _dimension_row(archive: zipfile.ZipFile, path: str) -> int | None:
     return None
 
 
-def _may_be_longer(data: bytes, sheet_name: str, limit: int) -> bool:
-    """Whether the sheet's dimension does not rule out more than ``limit`` rows: a sheet
-    written without one, or with one that large."""
-    found = _sheet_part(data, sheet_name)
-    if found is None:
-        return False
-    archive, path = found
-    with archive:
-        bottom = _dimension_row(archive, path)
-    return bottom is None or bottom > limit
+def _sheet_span(data: bytes, sheet_name: str, max_rows: int | None) -> "guards.SheetSpan | None":
+    """Return the span of the sheet's part, refusing one beyond ``WORKBOOK_MAX_CELLS``. Where
+    the sheet's part cannot be told from the workbook's relationships, every sheet part is
+    checked (calamine may find it where this does not)."""
+    with guards.archive_open(data, check=False) as archive:
+        path = _sheet_paths(archive).get(sheet_name)
+        if path is not None and path in archive.namelist():
+            return guards.sheet_span(archive, path, max_rows=max_rows)
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                guards.sheet_span(archive, name, max_rows=max_rows)
+    return None
 
 
 def _letters_to_index(ref: str) -> int:
@@ -342,7 +376,9 @@ class _XmlFacts:
     last_row: int | None  # Excel row number of the last row holding a value, when counted
 
 
-def _xml_facts(data: bytes, sheet_name: str, limit: int) -> _XmlFacts | None:
+def _xml_facts(data: bytes, sheet_name: str, limit: int, span=None) -> _XmlFacts | None:
+    if span is not None and not span.may_hold_errors and span.rows <= limit:
+        return _XmlFacts(errors={}, last_row=None)
     found = _sheet_part(data, sheet_name)
     if found is None:
         return None

@@ -105,6 +105,31 @@ class SheetRows:
         return len(self.frame)
 
 
+# --- Text no database or XML can hold -----------------------------------------------------
+
+# NUL, which PostgreSQL text cannot hold, and the other control characters XML 1.0 cannot
+# (tab, line feed and carriage return are text). Excel writes them as ``_x0000_``, which
+# readers turn back into the character.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def text_refusal(text: str) -> str | None:
+    """Return why ``text`` cannot be imported (a control character), or None."""
+    found = CONTROL_CHARACTERS.search(text)
+    if found is None:
+        return None
+    return _(
+        "The text holds an invisible control character (%(code)s, character %(position)d) "
+        "that cannot be stored; delete it or clean the column with =CLEAN()."
+    ) % {"code": f"U+{ord(found.group()):04X}", "position": found.start() + 1}
+
+
+def text_shown(text: str) -> str:
+    """Return ``text`` with its control characters written as Excel writes them
+    (``_x0000_``), so that a report can show where they are."""
+    return CONTROL_CHARACTERS.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
 # --- Cell parsers ---------------------------------------------------------------------------
 # Each takes a non-blank cell and returns a typed value or raises CellInvalid.
 
@@ -152,8 +177,8 @@ def _from_float(value: float, *, places: int) -> Decimal:
     """Return a number Excel stored as a float, without the float's noise: a formula such as
     =A2*1.1 gives 65.89000000000001 for 65.89."""
     number = Decimal(repr(value))
-    if not number.is_finite():
-        return number
+    if not number.is_finite() or abs(number) >= 10**15:
+        return number  # no noise to drop, and quantizing 1e26 would pass the precision
     step = _PLACES.get(places) or Decimal(1).scaleb(-places)
     rounded = number.quantize(step)
     return rounded if abs(number - rounded) < _NOISE else number
@@ -182,11 +207,11 @@ def parse_money(raw) -> Decimal:
         raise CellInvalid(_("Enter a price, such as 12.50."))
     if number < 0:
         raise CellInvalid(_("A price cannot be negative."))
+    if number >= 10**10:
+        raise CellInvalid(_("A price has at most 10 digits before the decimal point."))
     cents = number.quantize(_CENT)
     if number != cents:
         raise CellInvalid(_("A price has at most two decimal places."))
-    if number >= 10**10:
-        raise CellInvalid(_("A price has at most 10 digits before the decimal point."))
     return cents
 
 
@@ -477,6 +502,9 @@ def _parse_column(cells: pd.Series, column: Column, header: str, errors: list[Ce
             if column.required:
                 bad[index] = _("Required: fill in a value.")
             continue
+        if isinstance(raw, str) and (refusal := text_refusal(raw)) is not None:
+            bad[index] = refusal
+            continue
         try:
             parsed[index] = column.parse(raw)
         except CellInvalid as error:
@@ -493,6 +521,8 @@ def _shown(value):
     """Return a cell value as the user typed it: 250 rather than calamine's 250.0."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, str):
+        value = text_shown(value)
     return value if value != "" else None
 
 

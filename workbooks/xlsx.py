@@ -9,9 +9,11 @@ bold header row, frozen; per column a width, a number format (``0.00``, ``0.0%``
 wrapped text. Anything richer is openpyxl's job.
 
 What a cell shows is what the value is, never more:
-- Text is an inline string, never a formula: ``=SUM(A1)``, ``+86…``, ``-5``, ``@x`` stay
-  text. Text that reads as Excel's escape ``_xHHHH_`` is written ``_x005F_xHHHH_``, which
-  Excel shows as typed; control characters XML cannot hold are written as that escape.
+- Text is a shared string, never a formula: ``=SUM(A1)``, ``+86…``, ``-5``, ``@x`` stay
+  text, and such text (starting ``=``, ``+``, ``-``, ``@``, a tab or a carriage return)
+  carries Excel's quote prefix, so that editing the cell keeps it text. Text that reads as
+  Excel's escape ``_xHHHH_`` is written ``_x005F_xHHHH_``, which Excel shows as typed;
+  control characters XML cannot hold are written as that escape.
 - NaN and ±infinity (float, numpy or Decimal) and pandas' missing values are empty cells:
   a report's ratio over nothing has no value, and Excel has no such numbers.
 - A time-zone-aware datetime is converted to ``settings.TIME_ZONE`` and written as that
@@ -79,17 +81,25 @@ _STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="{xf_count}">'
-    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
-    '<alignment wrapText="1" vertical="top"/></xf>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    "{xfs}</cellXfs>"
+    '<cellXfs count="{xf_count}">{xfs}</cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
+
+# The cell styles by id: _PLAIN, _BOLD, _WRAP, _DATE, _DATETIME; a book appends its number
+# formats and the quote-prefixed variants.
+_BASE_XFS = (
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>',
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>',
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment wrapText="1" vertical="top"/></xf>',
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>',
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>',
+)
+# Text starting with one of these is a formula to a spreadsheet once typed or pasted (and to
+# a CSV reader at once): written as text, with Excel's quote prefix, so that editing the cell
+# keeps it text (OWASP, CSV injection).
+FORMULA_START = frozenset("=+-@\t\r")
 
 _SHEET_HEAD = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -125,13 +135,18 @@ def _text(value: str) -> str:
     return f"<t>{text}</t>"
 
 
-def _cell(ref: str, value, style: int, share) -> str:
+def _cell(ref: str, value, style: int, share, quote=None) -> str:
     """Return the XML of one cell ("" for a blank); ``share`` gives a text's index in the
-    shared strings."""
+    shared strings, ``quote`` the quote-prefixed variant of a style."""
     kind = type(value)
-    s = f' s="{style}"' if style else ""
     if kind is str:
-        return f'<c r="{ref}"{s} t="s"><v>{share(value)}</v></c>' if value else ""
+        if not value:
+            return ""
+        if value[0] in FORMULA_START and quote is not None:
+            style = quote(style)
+        s = f' s="{style}"' if style else ""
+        return f'<c r="{ref}"{s} t="s"><v>{share(value)}</v></c>'
+    s = f' s="{style}"' if style else ""
     if value is None:
         return ""
     if kind is bool:
@@ -152,7 +167,7 @@ def _cell(ref: str, value, style: int, share) -> str:
     if isinstance(value, dt.date):
         days = (value - _EPOCH.date()).days
         return f'<c r="{ref}" s="{_DATE}"><v>{days}</v></c>'
-    return _cell(ref, _plain(value), style, share)
+    return _cell(ref, _plain(value), style, share, quote)
 
 
 def _plain(value):
@@ -181,6 +196,8 @@ class XlsxBook:
         self.zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
         self.names: list[str] = []
         self.number_formats: dict[str, int] = {}  # format code → its cell style id
+        self.xfs: list[str] = list(_BASE_XFS)  # cell styles by id
+        self.quoted: dict[int, int] = {}  # style id → its quote-prefixed variant
         # Shared strings rather than inline ones: Excel, openpyxl and calamine all read the
         # _xHHHH_ escape there (openpyxl and calamine do not in inline strings).
         self.strings: dict[str, int] = {}
@@ -193,8 +210,19 @@ class XlsxBook:
 
     def _number_style(self, code: str) -> int:
         if code not in self.number_formats:
-            self.number_formats[code] = _DATETIME + 1 + len(self.number_formats)
+            format_id = _NUMBER_FORMATS_FIRST_ID + len(self.number_formats)
+            self.number_formats[code] = len(self.xfs)
+            self.xfs.append(
+                f'<xf numFmtId="{format_id}" fontId="0" fillId="0" borderId="0" xfId="0" '
+                'applyNumberFormat="1"/>'
+            )
         return self.number_formats[code]
+
+    def _quote(self, style: int) -> int:
+        if style not in self.quoted:
+            self.quoted[style] = len(self.xfs)
+            self.xfs.append(self.xfs[style].replace("<xf ", '<xf quotePrefix="1" ', 1))
+        return self.quoted[style]
 
     def add_sheet(
         self,
@@ -219,7 +247,7 @@ class XlsxBook:
         for position, code in (formats or {}).items():
             if position < width:
                 styles[position] = self._number_style(code)
-        share = self._share
+        share, quote = self._share, self._quote
         with self.zip.open(f"xl/worksheets/sheet{len(self.names)}.xml", "w") as part:
             out: list[str] = [_SHEET_HEAD]
             if widths:
@@ -230,7 +258,8 @@ class XlsxBook:
                 out.append(f"<cols>{columns}</cols>")
             out.append("<sheetData>")
             cells = "".join(
-                _cell(f"{c}1", str(h), _BOLD, share) for c, h in zip(letters, header, strict=False)
+                _cell(f"{c}1", str(h), _BOLD, share, quote)
+                for c, h in zip(letters, header, strict=False)
             )
             out.append(f'<row r="1">{cells}</row>')
             for number, row in enumerate(rows, start=2):
@@ -239,7 +268,7 @@ class XlsxBook:
                     styles += [_PLAIN] * (len(row) - len(styles))
                 cells = "".join(
                     [
-                        _cell(f"{c}{number}", v, s, share)
+                        _cell(f"{c}{number}", v, s, share, quote)
                         for c, v, s in zip(letters, row, styles, strict=False)
                     ]
                 )
@@ -291,12 +320,8 @@ class XlsxBook:
                     f'formatCode="{escape(code, {chr(34): "&quot;"})}"/>'
                     for n, code in enumerate(self.number_formats)
                 ),
-                xf_count=_DATETIME + 1 + len(self.number_formats),
-                xfs="".join(
-                    f'<xf numFmtId="{_NUMBER_FORMATS_FIRST_ID + n}" fontId="0" fillId="0" '
-                    'borderId="0" xfId="0" applyNumberFormat="1"/>'
-                    for n in range(len(self.number_formats))
-                ),
+                xf_count=len(self.xfs),
+                xfs="".join(self.xfs),
             ),
         }
         for name, text in parts.items():
