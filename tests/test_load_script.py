@@ -61,7 +61,7 @@ def test_one_user_of_each_role_works_its_pages_and_every_write_step_without_a_fa
     report = run.stdout[-3000:] + run.stderr[-2000:]
     assert [row for row in rows if row[3] == "1"] == [], report
     assert run.returncode == 0, report
-    done = {name for method, name, _ms, failed in rows if method == "POST" and failed == "0"}
+    done = {name for method, name, _ms, failed, _at in rows if method == "POST" and failed == "0"}
     assert WRITES - done == set(), report
     logins = [row for row in rows if row[1] == "login"]
     assert len(logins) == 5

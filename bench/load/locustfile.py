@@ -24,6 +24,7 @@ import itertools
 import os
 import random
 import re
+import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -750,15 +751,18 @@ _timings = open(TIMINGS, "a", encoding="utf-8") if TIMINGS else None  # noqa: SI
 def _note(kind: str, name: str) -> None:
     """Record a write about to be sent (BEGIN) or a refusal tolerated (TOLERATED)."""
     if _timings is not None:
-        _timings.write(f"{kind}\t{name}\t0\t0\n")
+        _timings.write(f"{kind}\t{name}\t0\t0\t{time.time():.3f}\n")
 
 
 if _timings is not None:
 
     @events.request.add_listener
     def _record(request_type, name, response_time, exception, **kwargs):
-        """One line per request: method, step, milliseconds, 1 when it failed."""
-        _timings.write(f"{request_type}\t{name}\t{response_time:.1f}\t{int(bool(exception))}\n")
+        """One line per request: method, step, milliseconds, 1 when it failed, when it ended."""
+        failed = int(bool(exception))
+        _timings.write(
+            f"{request_type}\t{name}\t{response_time:.1f}\t{failed}\t{time.time():.3f}\n"
+        )
 
     @events.quitting.add_listener
     def _close(**kwargs):
