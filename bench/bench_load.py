@@ -353,9 +353,9 @@ def main() -> None:
             succeeded[name] += not failed
     work_rows, disagreements = [], 0
     for step, label, key in WRITES:
-        told = succeeded[step]
-        unanswered = notes["BEGIN"][step] - answered[step]
         tolerated = notes["TOLERATED"][step]
+        told = succeeded[step] - tolerated
+        unanswered = notes["BEGIN"][step] - answered[step]
         held = "—"
         if key is not None:
             count = after[key] - before[key]
