@@ -188,6 +188,9 @@ def run_locust(env: dict, port: int, args, out: Path) -> tuple[int, str]:
         stop(users)
         output = "locust did not finish in time and was stopped\n"
         users.returncode = 124
+    except BaseException:  # Ctrl-C or kill: the users stop with the run
+        stop(users)
+        raise
     (out / "locust.log").write_text(output)
     return users.returncode, output
 
