@@ -1,0 +1,1 @@
+from tests.orders.conftest import shops, site  # noqa: F401  (the warehouse and its shops)
