@@ -154,9 +154,13 @@ CELERY_TASK_ACKS_LATE = True  # tasks are idempotent: a redelivery after a crash
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
-# Redis redelivers unacknowledged tasks after the visibility timeout; keep it above the
-# longest task so a running task is never handed to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 30 * 60}
+# Redis redelivers unacknowledged tasks after the visibility timeout (a task whose worker
+# died is run again by another); keep it above the longest task so a running task is never
+# handed to a second worker.
+CELERY_VISIBILITY_TIMEOUT = env.int(
+    "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 30 * 60
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Entries here are copied into django-celery-beat's tables when beat starts (editable in

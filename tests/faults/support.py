@@ -8,13 +8,19 @@ service every run.
 """
 
 import contextlib
+import os
 import re
+import signal
 import socket
-from collections.abc import Iterator
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg2
+from django.conf import settings
 from django.db import connection, connections
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,3 +80,82 @@ def free_port() -> int:
     with contextlib.closing(socket.socket()) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def database_url() -> str:
+    """Return the URL of the database this process uses (the test database)."""
+    db = settings.DATABASES["default"]
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def redis_url(database: int | None = None) -> str:
+    """Return ``REDIS_URL``, on another database number if given."""
+    if database is None:
+        return settings.REDIS_URL
+    return settings.REDIS_URL.rsplit("/", 1)[0] + f"/{database}"
+
+
+def child_environment(**overrides: str) -> dict[str, str]:
+    """The environment of a worker or beat started by a test: the test database, the media
+    folder of the test, and ``overrides``."""
+    return os.environ | {
+        "DATABASE_URL": database_url(),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "LOG_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
+        **overrides,
+    }
+
+
+def process_start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start ``args`` in its own process group, its output into ``log``."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def process_stop(process: subprocess.Popen, *, kill: bool = False, timeout: float = 10) -> None:
+    """Stop ``process`` and its children: SIGKILL at once if ``kill``, else SIGTERM first."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout)
+
+
+def celery(*args: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "config", *args]
+
+
+def worker_command(queue: str, *extra: str) -> list[str]:
+    """A one-task-at-a-time worker on ``queue`` only (other helpers share the broker)."""
+    return celery(
+        "worker",
+        "--pool=solo",
+        "-Q",
+        queue,
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "--loglevel=INFO",
+        *extra,
+    )
+
+
+def wait_for(condition: Callable[[], object], *, timeout: float, what: str, every=0.1):
+    """Return ``condition()`` once it is true; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(every)
