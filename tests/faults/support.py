@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connection, connections
 
 ROOT = Path(__file__).resolve().parents[2]
+VISIBILITY_TIMEOUT = 2  # seconds: short, so a test need not wait an hour for a redelivery
 
 
 def _admin_connection():

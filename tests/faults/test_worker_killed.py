@@ -11,7 +11,6 @@ unacknowledged in Redis and, after ``CELERY_VISIBILITY_TIMEOUT``, goes to the ne
 
 import contextlib
 import time
-import uuid
 
 import psycopg2
 import pytest
@@ -20,9 +19,9 @@ from django.db import connection
 from catalog import jobs
 from catalog.models import SKU, Brand, Category, Product
 from catalog.tasks import import_workbook
-from config.celery import app
 from tests.catalog.test_workbook_import import row, workbook
 from tests.faults.support import (
+    VISIBILITY_TIMEOUT,
     child_environment,
     process_start,
     process_stop,
@@ -33,35 +32,7 @@ from tests.faults.support import (
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-VISIBILITY_TIMEOUT = 2  # seconds: short, so the test need not wait an hour for redelivery
 ROWS = 60
-
-
-@pytest.fixture
-def shared_cache(settings):
-    """Keep import jobs in Redis, where the test and its workers both see them."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url(),
-        }
-    }
-
-
-@pytest.fixture
-def broker():
-    """Send tasks to the real Redis, on a queue of this test alone."""
-    queue = f"faults-{uuid.uuid4().hex[:8]}"
-    keys = ("broker_url", "task_always_eager", "broker_transport_options")
-    saved = {key: app.conf.get(key) for key in keys}
-    app.conf.update(
-        broker_url=redis_url(),
-        task_always_eager=False,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
-    )
-    yield queue
-    app.conf.update(saved)
-    app.pool.force_close_all()
 
 
 def side_connection():
