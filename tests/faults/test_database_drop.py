@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from catalog import jobs
 from catalog.models import SKU, Brand, Category, Product
+from catalog.tasks import import_workbook
 from inventory.models import Lot, Reservation, StockLevel, StockMove, WarehouseStock
 from orders import services as order_services
 from orders.enums import OrderSource
@@ -222,3 +223,19 @@ def test_a_batch_of_channel_orders_cut_off_mid_write_stores_none_and_its_retry_p
     again = order_services.channel_orders_place(orders=batch)  # the platform sends them twice
     assert all(o.taken for o in again)
     assert orders_snapshot() == after
+
+
+def test_an_import_task_cut_off_by_the_database_runs_again_and_imports_once(admin_user):
+    content = workbook([row(f"TASK-{n:03d}", f"P-{n // 2:03d}", brand="重试") for n in range(10)])
+    job_id = jobs.job_create(
+        content=content, kind="products", dry_run=False, create_categories=True, user=admin_user
+    )
+
+    with connection_dropped_after(r'INSERT INTO "catalog_brand"') as cut:
+        result = import_workbook.apply(args=[job_id], throw=False)
+
+    assert cut.done
+    assert result.get() == "done"  # the retry, on a new connection
+    assert jobs.job_get(job_id)["status"] == "done"
+    assert SKU.objects.count() == 10
+    assert SKU.history.filter(history_type="+").count() == 10
