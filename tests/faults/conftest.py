@@ -32,6 +32,14 @@ def broker():
         broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
         task_routes={"*": {"queue": queue}},
     )
+    _routes_reload()
     yield queue
     app.conf.update(saved)
+    _routes_reload()
     app.pool.force_close_all()
+
+
+def _routes_reload() -> None:
+    """Make the app route by ``task_routes`` as now set (Celery caches its router)."""
+    app.amqp.flush_routes()
+    app.amqp.router = app.amqp.Router()
