@@ -149,6 +149,13 @@ STORAGES = {
 # E-mail: files under var/mail/ unless EMAIL_URL says otherwise (smtp://host:port, ...).
 vars().update(env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="jingxi@localhost")
+# A mail server that accepts the connection and then hangs must not hold a worker forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# staff.send_mail retries a message the server did not take: after 60 s, 120 s, 240 s …
+# (doubling up to the maximum), then the delivery is marked failed in the admin.
+STAFF_MAIL_MAX_RETRIES = env.int("STAFF_MAIL_MAX_RETRIES", default=6)
+STAFF_MAIL_RETRY_BACKOFF = env.int("STAFF_MAIL_RETRY_BACKOFF", default=60)
+STAFF_MAIL_RETRY_BACKOFF_MAX = env.int("STAFF_MAIL_RETRY_BACKOFF_MAX", default=3600)
 
 # Celery: with no broker configured, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -161,10 +168,19 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent: a redelivery after a crash is safe
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A broker that goes away (Redis restarted) is waited for: workers and beat reconnect
+# forever instead of giving up after 100 tries.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
-# Redis redelivers unacknowledged tasks after the visibility timeout; keep it above the
-# longest task so a running task is never handed to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 30 * 60}
+# Redis redelivers unacknowledged tasks after the visibility timeout (a task whose worker
+# died is run again by another); keep it above the longest task so a running task is never
+# handed to a second worker.
+CELERY_VISIBILITY_TIMEOUT = env.int(
+    "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 30 * 60
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Entries here are copied into django-celery-beat's tables when beat starts (editable in

@@ -1,4 +1,5 @@
-"""Staff in the admin: user accounts whose roles the manager keeps, and the role audit trail.
+"""Staff in the admin: user accounts whose roles the manager keeps, the role audit trail and
+the e-mail deliveries.
 
 The manager may add users and change their roles (groups); only a superuser may make a
 superuser, grant permissions outside the roles, or touch a superuser's account. Otherwise a
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import CrontabScheduleAdmin
 from django_celery_beat.models import CrontabSchedule
 
-from staff.models import RoleChange
+from staff.models import MailDelivery, RoleChange
 from staff.roles import Role
 from staff.selectors import permission_choice_label, role_label
 
@@ -124,3 +125,38 @@ class CrontabAdmin(CrontabScheduleAdmin):
 
 admin.site.unregister(CrontabSchedule)
 admin.site.register(CrontabSchedule, CrontabAdmin)
+
+
+@admin.register(MailDelivery)
+class MailDeliveryAdmin(admin.ModelAdmin):
+    """The e-mails the back office sent or tried to send: read-only, written by the sender."""
+
+    list_display = ["created_at", "subject", "recipient_list", "status", "attempts", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["key", "subject"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "key",
+        "recipient_list",
+        "subject",
+        "body",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description=_("recipients"))
+    def recipient_list(self, delivery):
+        return ", ".join(delivery.recipients)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -147,6 +147,8 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
     "auth.user": {MANAGER: "vac"},
     "auth.group": {MANAGER: "v"},
     "staff.rolechange": {MANAGER: "v", FINANCE: "v"},
+    # E-mails sent by the back office and why one did not leave: read-only, the manager's.
+    "staff.maildelivery": {MANAGER: "v"},
     # Login throttling (django-axes): the manager unlocks a locked account by deleting its
     # access attempts, and reads the login logs.
     "axes.accessattempt": {MANAGER: "vd"},

@@ -32,6 +32,7 @@ from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
 from staff import services as staff_services
+from staff.models import MailDelivery
 from staff.roles import MANAGER, PURCHASER, SENSITIVE, VIEW_COST
 from tests.factories import (
     AttributeFactory,
@@ -140,6 +141,9 @@ def build_world() -> World:
     AccessAttempt.objects.create(**access, get_data="", post_data="", failures_since_start=1)
     AccessLog.objects.create(**access)
     AccessFailureLog.objects.create(**access)
+    MailDelivery.objects.create(
+        key="world", recipients=["manager@jingxi.local"], subject="世界报表"
+    )
 
     # Purchasing: an offer and an order line at the world's cost, received with a rejection.
     supplier = Supplier.objects.create(

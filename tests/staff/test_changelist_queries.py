@@ -41,7 +41,7 @@ from orders.models import Channel, Customer, Shop
 from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
-from staff.models import RoleChange
+from staff.models import MailDelivery, RoleChange
 from staff.roles import MODEL_ACCESS, Role
 from tests.factories import (
     AttributeFactory,
@@ -222,6 +222,9 @@ BUILDERS: dict[str, Callable[[World, int], object]] = {
         role=Role.PURCHASER,
         action=RoleChange.Action.ADDED,
         changed_by=w.user,
+    ),
+    "staff.maildelivery": lambda w, i: MailDelivery.objects.create(
+        key=f"report-{i}", recipients=[f"m{i}@jingxi.local"], subject=f"报表 {i}"
     ),
     "django_celery_beat.periodictask": _periodic_task,
     "django_celery_beat.intervalschedule": lambda w, i: IntervalSchedule.objects.create(
