@@ -18,19 +18,8 @@ def test_celery_is_configured_for_idempotent_json_tasks():
     assert "catalog.rebuild_category_tree" in app.tasks
 
 
-@pytest.fixture
-def redis_broker(celery_redis_url):
-    """Point the Celery app at the real Redis (database 15) for one test."""
-    redis_url = celery_redis_url
-    keys = ("broker_url", "result_backend", "task_always_eager")
-    saved = {key: app.conf.get(key) for key in keys}
-    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
-    yield
-    app.conf.update(saved)
-
-
 @pytest.mark.django_db(transaction=True)
-def test_worker_runs_a_catalog_task_through_redis(redis_broker):
+def test_worker_runs_a_catalog_task_through_redis(celery_on_redis):
     top = CategoryFactory()
     CategoryFactory(parent=top)
     Category.objects.filter(pk=top.pk).update(lft=999)  # damage the numbering

@@ -152,16 +152,11 @@ def test_a_role_that_may_not_change_skus_has_no_import(client):
 
 
 @pytest.fixture
-def redis_worker(settings, celery_redis_url):
+def redis_worker(settings, celery_on_redis):
     """A real Celery worker on Redis, and a file size above which imports go to it."""
-    redis_url = celery_redis_url
-    keys = ("broker_url", "result_backend", "task_always_eager")
-    saved = {key: app.conf.get(key) for key in keys}
-    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
     settings.CATALOG_IMPORT_ASYNC_BYTES = 1
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield
-    app.conf.update(saved)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from config.celery import app
+from tests.celery_support import celery_connections_forget
 from tests.faults.support import VISIBILITY_TIMEOUT, redis_url
 from tests.orders.conftest import shops, site  # noqa: F401  (the warehouse and its shops)
 
@@ -32,11 +33,12 @@ def broker():
         broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
         task_routes={"*": {"queue": queue}},
     )
+    celery_connections_forget()
     _routes_reload()
     yield queue
     app.conf.update(saved)
     _routes_reload()
-    app.pool.force_close_all()
+    celery_connections_forget()
 
 
 def _routes_reload() -> None:

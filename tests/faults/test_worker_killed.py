@@ -79,16 +79,18 @@ def test_an_import_whose_worker_is_killed_is_redelivered_and_applied_once(
             "INSERT INTO catalog_brand (name, description, is_active) VALUES (%s, '', true)",
             ["中断"],
         )
-    sent = import_workbook.apply_async(args=[job_id], queue=broker)
-    first = process_start(worker_command(broker), env, log)
+    first = None
     try:
+        sent = import_workbook.apply_async(args=[job_id], queue=broker)
+        first = process_start(worker_command(broker), env, log)
         stuck = wait_for(waiting_backend, timeout=25, what="the worker to reach the brand insert")
         assert jobs.job_get(job_id)["status"] == "running"
         process_stop(first, kill=True)
         assert first.returncode == -9
         killed_at = time.monotonic()
     finally:
-        process_stop(first, kill=True)
+        if first is not None:
+            process_stop(first, kill=True)
         holder.rollback()
         holder.close()
 
