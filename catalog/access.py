@@ -14,6 +14,7 @@ shows its columns and changes by their labels (``HistoryLabelsMixin``).
 import dataclasses
 import functools
 
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Q
@@ -314,3 +315,17 @@ class HistoryLinkMixin:
             request, obj
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An admin of records written by services only (ledgers, logs, checks): it lists and
+    shows them, and nobody adds, changes or deletes one through it."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -4,7 +4,7 @@ read-only (they change only through ``inventory.services``). Role-aware pages co
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from catalog.access import VIEW_COST, FieldAccessMixin
+from catalog.access import VIEW_COST, FieldAccessMixin, ReadOnlyAdmin
 from inventory.models import (
     Lot,
     Reservation,
@@ -29,17 +29,6 @@ class SlotAdmin(admin.ModelAdmin):
     list_filter = ["warehouse", "slot_type", "is_active"]
     search_fields = ["code", "zone"]
     ordering = ["warehouse", "pick_sequence", "code"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StockMove)

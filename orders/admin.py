@@ -5,7 +5,7 @@ is the staff order form. Credit terms and COGS are sensitive (``FieldAccessMixin
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from catalog.access import VIEW_COST, FieldAccessMixin
+from catalog.access import VIEW_COST, FieldAccessMixin, ReadOnlyAdmin
 from orders import services
 from orders.access import (
     CANCEL_ORDER,
@@ -193,17 +193,6 @@ class SalesOrderAdmin(admin.ModelAdmin):
     )
     def complete(self, request, queryset):
         _run(self, request, queryset, services.order_complete, _("%(count)d orders completed."))
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PackingScanInline(admin.TabularInline):

@@ -16,7 +16,13 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from catalog.access import VIEW_COST, FieldAccessMixin, HistoryLinkMixin, HistoryRevertMixin
+from catalog.access import (
+    VIEW_COST,
+    FieldAccessMixin,
+    HistoryLinkMixin,
+    HistoryRevertMixin,
+    ReadOnlyAdmin,
+)
 from catalog.money import money
 from catalog.resources import WorkbookAdminMixin
 from inventory.exceptions import InventoryError
@@ -405,7 +411,7 @@ class ReceiptLineInline(admin.TabularInline):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(admin.ModelAdmin):
+class ReceiptAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "order", "received_at", "user"]
     list_select_related = ["order__supplier", "user"]
     search_fields = ["order__supplier__code", "lines__order_line__sku__code"]
@@ -413,12 +419,3 @@ class ReceiptAdmin(admin.ModelAdmin):
     inlines = [ReceiptLineInline]
     fields = ["order", "received_at", "user", "note"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

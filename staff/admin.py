@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import CrontabScheduleAdmin
 from django_celery_beat.models import CrontabSchedule
 
+from catalog.access import ReadOnlyAdmin
 from staff.models import MailDelivery, RoleChange
 from staff.roles import Role
 from staff.selectors import permission_choice_label, role_label
@@ -85,7 +86,7 @@ class RoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(RoleChange)
-class RoleChangeAdmin(admin.ModelAdmin):
+class RoleChangeAdmin(ReadOnlyAdmin):
     """Who gained or lost which role, when and by whose hand: read-only, written by a receiver."""
 
     list_display = ["changed_at", "user", "action", "role_name", "changed_by"]
@@ -94,18 +95,9 @@ class RoleChangeAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "changed_by__username", "role"]
     date_hierarchy = "changed_at"
 
-    def has_add_permission(self, request):
-        return False
-
     @admin.display(description=_("role"), ordering="role")
     def role_name(self, change):
         return role_label(change.role)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CrontabAdmin(CrontabScheduleAdmin):
@@ -128,7 +120,7 @@ admin.site.register(CrontabSchedule, CrontabAdmin)
 
 
 @admin.register(MailDelivery)
-class MailDeliveryAdmin(admin.ModelAdmin):
+class MailDeliveryAdmin(ReadOnlyAdmin):
     """The e-mails the back office sent or tried to send: read-only, written by the sender."""
 
     list_display = ["created_at", "subject", "recipient_list", "status", "attempts", "sent_at"]
@@ -151,12 +143,3 @@ class MailDeliveryAdmin(admin.ModelAdmin):
     @admin.display(description=_("recipients"))
     def recipient_list(self, delivery):
         return ", ".join(delivery.recipients)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
