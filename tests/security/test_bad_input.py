@@ -439,3 +439,107 @@ def test_any_bytes_uploaded_get_a_preview_or_a_clear_refusal(data, url_name):
             if job["status"] == "failed":
                 assert job["message"]
         assert state() == before  # a preview writes nothing
+
+
+def shipped_or_picking(shops, *, ship: bool):  # noqa: F811
+    """An order of two units of TEA-1, picked (and shipped when ``ship``)."""
+    from orders import services as order_services
+    from tests.orders.support import channel_order, line
+
+    sku = SKUFactory(code="TEA-1")
+    receive(sku, shops.site.pick_a, 5)
+    order = channel_order(shops.tmall, line(sku, 2))
+    order_services.wave_pick(warehouse=order.warehouse)
+    if ship:
+        order_services.packing_check(order=order, barcodes=[sku.barcode] * 2)
+        order_services.order_ship(order=order, carrier="顺丰", tracking_number="SF1")
+    order.refresh_from_db()
+    return order, sku
+
+
+def fulfilment_state(order) -> tuple:
+    order.refresh_from_db()
+    return (
+        order.status,
+        order.tracking_number,
+        StockMove.objects.count(),
+        order.checks.count(),
+        order.returns.count(),
+    )
+
+
+@pytest.mark.django_db
+@EXAMPLES
+@given(limit=st.one_of(NUMBERS, TEXTS), warehouse=st.one_of(st.just(None), NUMBERS))
+def test_the_wave_form_refuses_bad_values_and_picks_nothing(shops, as_role, limit, warehouse):  # noqa: F811
+    client = as_role("warehouse")
+    with rolled_back():
+        from tests.orders.support import channel_order, line
+
+        sku = SKUFactory(code="TEA-1")
+        receive(sku, shops.site.pick_a, 5)
+        order = channel_order(shops.tmall, line(sku, 2))
+        before = fulfilment_state(order)
+        target = shops.site.warehouse.pk if warehouse is None else form_value(warehouse)
+        response = client.post(
+            reverse("orders:waves"), {"warehouse": target, "limit": form_value(limit)}
+        )
+        assert response.status_code in (200, 400)  # 400: a NUL in a parameter
+        if response.status_code == 400 or "errorlist" in response.content.decode():
+            assert fulfilment_state(order) == before
+
+
+@pytest.mark.django_db
+@EXAMPLES
+@given(barcodes=TEXTS, carrier=TEXTS, tracking=st.one_of(TEXTS, NUMBERS))
+def test_the_pack_page_refuses_bad_scans_and_shipping_details(
+    shops,  # noqa: F811
+    as_role,
+    barcodes,
+    carrier,
+    tracking,
+):
+    client = as_role("warehouse")
+    with rolled_back():
+        order, _sku = shipped_or_picking(shops, ship=False)
+        url = reverse("orders:pack", args=[order.pk])
+        before = fulfilment_state(order)
+        scanned = client.post(url, {"pack-barcodes": barcodes})
+        assert scanned.status_code in (200, 302, 400)
+        order.refresh_from_db()
+        assert order.status == before[0]  # the wrong items never pack the order
+        shipped = client.post(
+            url, {"ship-carrier": carrier, "ship-tracking_number": form_value(tracking)}
+        )
+        assert shipped.status_code in (200, 302, 400)
+        assert fulfilment_state(order)[:3] == before[:3]  # not packed, so never shipped
+
+
+@pytest.mark.django_db
+@EXAMPLES
+@given(
+    field=st.sampled_from(["quantity", "refund_amount", "line_id", "reason", "disposition"]),
+    value=st.one_of(NUMBERS, TEXTS),
+)
+def test_the_return_form_refuses_bad_values_and_receives_nothing(shops, as_role, field, value):  # noqa: F811
+    client = as_role("support")
+    with rolled_back():
+        order, _sku = shipped_or_picking(shops, ship=True)
+        data = {
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "1",
+            "lines-0-line_id": order.lines.get().pk,
+            "lines-0-quantity": "1",
+            "lines-0-reason": "damaged",
+            "lines-0-disposition": "scrap",
+            "lines-0-refund_amount": "10",
+        }
+        data[f"lines-0-{field}"] = form_value(value)
+        before = fulfilment_state(order)
+        response = client.post(reverse("orders:order_return", args=[order.pk]), data)
+        assert response.status_code in (200, 302, 400)
+        if response.status_code != 302:  # the form again with its message; nothing received
+            assert fulfilment_state(order) == before
+        else:
+            returned = order.returns.get().lines.get()
+            assert returned.quantity >= 1 and returned.refund_amount >= 0
