@@ -32,6 +32,9 @@ WRITES = {
 @pytest.fixture
 def demo(transactional_db, settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
+    # The live server speaks plain HTTP, as the load run's gunicorn does with SECURE_COOKIES
+    # off: a Secure cookie would never come back over it.
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     settings.DEMO_PASSWORD = "load-the-demo"
     call_command("seed_demo", scale="tiny", stdout=StringIO())
     return settings.DEMO_PASSWORD
