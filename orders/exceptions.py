@@ -24,6 +24,17 @@ class InvalidOrderInput(OrderError):
         super().__init__(" ".join(problems))
 
 
+class OrderAlreadyPlaced(OrderError):
+    """The order form was sent again: ``order`` is the one its first sending placed."""
+
+    def __init__(self, order):
+        self.order = order
+        super().__init__(
+            _("Order %(number)s was placed already from this form; it is not placed twice.")
+            % {"number": order.number}
+        )
+
+
 class InvalidTransition(OrderError):
     def __init__(self, order, action: str):
         self.order = order

@@ -1,5 +1,7 @@
 """Forms of the order pages. They check input shape; the services decide the rest."""
 
+import uuid
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +37,8 @@ class OrderForm(forms.Form):
         label=_("Backorder what is short (缺货) instead of refusing the order"), required=False
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
+    # A new key each time the empty form is shown; kept when the form comes back with errors.
+    submission = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
 
     def clean_customer(self):
         code = self.cleaned_data["customer"].strip()

@@ -194,6 +194,9 @@ class SalesOrder(models.Model):
     carrier = models.CharField(_("carrier"), max_length=50, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # The order form's one-time key: a form sent twice (a double click, a resend after a lost
+    # answer) places one order.
+    submission = models.UUIDField(_("form submission"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -222,6 +225,7 @@ class SalesOrder(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["shop", "number"], name="orders_order_unique_number"),
+            models.UniqueConstraint(fields=["submission"], name="orders_order_unique_submission"),
             models.CheckConstraint(
                 condition=~Q(status=OrderStatus.SHIPPED) | Q(shipped_at__isnull=False),
                 name="orders_order_shipped_has_time",

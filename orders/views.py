@@ -27,7 +27,7 @@ from orders.access import (
     SHIP_ORDER,
 )
 from orders.enums import CANCELLABLE, RETURNABLE, OrderSource, OrderStatus
-from orders.exceptions import OrderError, OrderRefused
+from orders.exceptions import OrderAlreadyPlaced, OrderError, OrderRefused
 from orders.forms import (
     LineFormSet,
     OrderFilterForm,
@@ -160,7 +160,11 @@ def order_new(request):
                     for line in lines.lines()
                 ],
                 user=request.user,
+                submission=data["submission"],
             )
+        except OrderAlreadyPlaced as placed:
+            messages.info(request, str(placed))
+            return redirect("orders:order_detail", pk=placed.order.pk)
         except OrderRefused as refused:
             messages.error(request, str(refused))
         except OrderError as error:

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,7 @@ from orders.enums import (
     OrderStatus,
     PriceType,
 )
-from orders.exceptions import OrderError
+from orders.exceptions import OrderAlreadyPlaced, OrderError
 from orders.models import (
     Customer,
     LineReservation,
@@ -163,8 +163,12 @@ def order_place(
     backorder: bool = False,
     note: str = "",
     user: User = None,
+    submission: uuid.UUID | None = None,
 ) -> SalesOrder:
     """Place an order; when it is paid (``paid_at``), reserve its stock.
+
+    ``submission`` is the key of the form that asked for it: sent again, it places nothing
+    and raises ``OrderAlreadyPlaced`` naming the order its first sending placed.
 
     A channel order is always accepted: lines that cannot be reserved wait as backorders and
     lines whose channel code has no matched listing wait for it. A staff order that cannot be
@@ -180,6 +184,7 @@ def order_place(
         "lines": lines,
         "source": source,
         "number": number,
+        "submission": submission,
         "customer": customer,
         "warehouse": warehouse,
         "placed_at": placed_at,
@@ -212,7 +217,10 @@ def _order_place(
     backorder: bool = False,
     note: str = "",
     user: User = None,
+    submission: uuid.UUID | None = None,
 ) -> SalesOrder:
+    if submission is not None:
+        _refuse_placed(submission)
     problems: list[str] = []
     if source not in OrderSource.values:
         problems.append(_("%(value)s is not an order source.") % {"value": source})
@@ -222,31 +230,45 @@ def _order_place(
     _raise(problems)
     relax = settings.ORDERS_PLACE_ASYNC_COMMIT and connection.vendor == "postgresql"
     relax = relax and not connection.in_atomic_block
-    with transaction.atomic():
-        if relax:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        built = _build_lines(shop=shop, customer=customer, inputs=lines)
-        order = _order_write(
-            shop=shop,
-            number=number,
-            source=source,
-            customer=customer,
-            warehouse=warehouse or shop.warehouse,
-            placed_at=placed_at,
-            paid_at=paid_at,
-            note=note,
-            user=user,
-            built=built,
-            refuse=source == OrderSource.STAFF and not backorder,
-        )
+    try:
+        with transaction.atomic():
+            if relax:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            built = _build_lines(shop=shop, customer=customer, inputs=lines)
+            order = _order_write(
+                shop=shop,
+                number=number,
+                submission=submission,
+                source=source,
+                customer=customer,
+                warehouse=warehouse or shop.warehouse,
+                placed_at=placed_at,
+                paid_at=paid_at,
+                note=note,
+                user=user,
+                built=built,
+                refuse=source == OrderSource.STAFF and not backorder,
+            )
+    except IntegrityError:
+        if submission is not None:
+            _refuse_placed(submission)  # a twin sending committed first
+        raise
     return order
+
+
+def _refuse_placed(submission: uuid.UUID) -> None:
+    """Raise ``OrderAlreadyPlaced`` when the form ``submission`` placed an order already."""
+    placed = SalesOrder.objects.filter(submission=submission).first()
+    if placed is not None:
+        raise OrderAlreadyPlaced(placed)
 
 
 def _order_write(
     *,
     shop: Shop,
     number: str,
+    submission: uuid.UUID | None = None,
     source: str,
     customer: Customer | None,
     warehouse: Warehouse,
@@ -267,6 +289,7 @@ def _order_write(
     order = SalesOrder(
         shop=shop,
         number=number or f"~{uuid.uuid4().hex}",
+        submission=submission,
         source=source,
         customer=customer,
         warehouse=warehouse,

@@ -296,3 +296,34 @@ def test_finance_cannot_cancel_and_the_warehouse_cannot_pay_through_admin_action
     as_role("finance").post(changelist, {"action": "pay", "_selected_action": [order.pk]})
     order.refresh_from_db()
     assert order.status != OrderStatus.PENDING_PAYMENT
+
+
+def test_an_order_form_sent_twice_places_one_order(shops, as_role):
+    """A double click or a resend after a lost answer carries the form's key again: the
+    second sending places nothing and leads to the order the first one placed."""
+    receive(SKUFactory(code="TEA-1"), shops.site.pick_a, 10)
+    client = as_role("support")
+    page = client.get(reverse("orders:order_new"))
+    key = page.context["form"]["submission"].value()
+    assert key and f'value="{key}"' in page.content.decode()
+    assert client.get(reverse("orders:order_new")).context["form"]["submission"].value() != key
+    data = {
+        "shop": shops.desk.pk,
+        "paid": "on",
+        "submission": str(key),
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "50",
+        "lines-0-sku": "TEA-1",
+        "lines-0-quantity": "2",
+    }
+    first = client.post(reverse("orders:order_new"), data)
+    again = client.post(reverse("orders:order_new"), data, follow=True)
+    order = SalesOrder.objects.get(submission=key)
+    assert (
+        first.url == again.redirect_chain[-1][0] == reverse("orders:order_detail", args=[order.pk])
+    )
+    assert "was placed already from this form" in text(again)
+    assert SalesOrder.objects.filter(shop=shops.desk).count() == 1
+    assert order.lines.get().quantity == 2
