@@ -38,8 +38,10 @@ from tests.purchasing.support import offer, placed_order, supplier
 from workbooks.exceptions import WorkbookInvalid
 from workbooks.xlsx import XlsxBook
 
+# Derandomized: every run draws the same examples, so a failure reproduces and never flakes.
 EXAMPLES = settings(
     max_examples=30,
+    derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -297,14 +299,16 @@ def test_the_staff_order_form_refuses_bad_values_and_places_nothing(shops, as_ro
         receive(SKUFactory(code="TEA-1", retail_price=Decimal("88.00")), shops.site.pick_a, 50)
         before, moves = SalesOrder.objects.count(), StockMove.objects.count()
         response = client.post(reverse("orders:order_new"), data)
-        assert response.status_code in (200, 302)
-        if response.status_code == 200:  # the form again, with its errors and the input kept
+        assert response.status_code in (200, 302, 400)  # 400: a NUL in a parameter
+        if response.status_code != 302:  # the form again, with its errors and the input kept
             assert SalesOrder.objects.count() == before
             assert StockMove.objects.count() == moves
             body = response.content.decode()
             assert (
-                "errorlist" in body or '<ul class="messages">' in body
-            )  # the form's or the service's
+                response.status_code == 400
+                or "errorlist" in body
+                or '<ul class="messages">' in body
+            )  # the guard's refusal, the form's errors or the service's message
         else:
             assert SalesOrder.objects.count() == before + 1
 
@@ -334,8 +338,8 @@ def test_the_receive_form_refuses_bad_quantities_and_receives_nothing(
             f"line-{line.pk}-slot": site.receiving.pk,
         }
         response = as_role("warehouse").post(reverse("purchasing:receive", args=[order.pk]), data)
-        assert response.status_code in (200, 302)
-        if response.status_code == 200:
+        assert response.status_code in (200, 302, 400)  # 400: a NUL in a parameter
+        if response.status_code != 302:
             assert (
                 not Receipt.objects.exists()
                 and not StockMove.objects.filter(sku__code="PO-SKU-1").exists()
@@ -351,7 +355,7 @@ def test_the_supplier_choice_page_answers_bad_values_with_a_form_error(as_role, 
         response = as_role("purchaser").get(
             reverse("purchasing:choice"), {"sku": form_value(sku), "quantity": form_value(quantity)}
         )
-        assert response.status_code == 200
+        assert response.status_code in (200, 400)  # 400: a NUL in a parameter
 
 
 # --- HTML in names is shown as text ---------------------------------------------------------
