@@ -43,6 +43,17 @@ class OverReceipt(PurchasingError):
         )
 
 
+class ReceiptAlreadyRecorded(PurchasingError):
+    """The receive page was sent again: ``receipt`` is the one its first sending recorded."""
+
+    def __init__(self, receipt):
+        self.receipt = receipt
+        super().__init__(
+            _("%(receipt)s was recorded already from this page; it is not recorded twice.")
+            % {"receipt": receipt}
+        )
+
+
 class SuggestionsAlreadyOrdered(PurchasingError):
     """Orders for the selected SKUs were made after the suggestions were shown (a second
     click, or a colleague): nothing was created, so nothing is ordered twice."""

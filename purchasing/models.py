@@ -261,6 +261,10 @@ class Receipt(models.Model):
     )
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
+    # The receive page's one-time key: the page sent twice records one receipt.
+    submission = models.UUIDField(
+        _("form submission"), null=True, blank=True, unique=True, editable=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("received by"),

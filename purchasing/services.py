@@ -7,6 +7,7 @@ same transaction. Rejected units never reach the ledger.
 """
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from purchasing.exceptions import (
     InvalidOrderTransition,
     InvalidPurchaseInput,
     OverReceipt,
+    ReceiptAlreadyRecorded,
     SuggestionsAlreadyOrdered,
 )
 from purchasing.models import (
@@ -226,8 +228,12 @@ def purchase_order_receive(
     user: User = None,
     received_at: dt.datetime | None = None,
     note: str = "",
+    submission: uuid.UUID | None = None,
 ) -> Receipt:
     """Record a delivery: per line the units received and rejected, accepted units into stock.
+
+    ``submission`` is the key of the page that sent it: sent again, nothing is recorded and
+    ``ReceiptAlreadyRecorded`` names the receipt of the first sending.
 
     Accepted (received − rejected) units enter ``slot`` as a new lot at the order line's unit
     cost; rejected units go back to the supplier and never become stock. Accepted units
@@ -288,6 +294,9 @@ def purchase_order_receive(
     received_at = received_at or timezone.now()
     with transaction.atomic():
         locked = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
+        recorded = submission and Receipt.objects.filter(submission=submission).first()
+        if recorded:  # the order's lock made a twin sending wait for the first to commit
+            raise ReceiptAlreadyRecorded(recorded)
         if locked.status not in OPEN_STATUSES:
             raise InvalidPurchaseInput(
                 [
@@ -322,7 +331,7 @@ def purchase_order_receive(
         if over:
             raise OverReceipt(over)
         receipt = Receipt.objects.create(
-            order=locked, received_at=received_at, note=note, user=user
+            order=locked, received_at=received_at, note=note, user=user, submission=submission
         )
         rows = [
             ReceiptLine(

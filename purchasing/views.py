@@ -5,6 +5,8 @@ Costs appear only for users holding ``catalog.view_cost``; the warehouse sees or
 receives goods without them.
 """
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -20,7 +22,7 @@ from inventory.exceptions import InventoryError
 from inventory.models import Slot
 from purchasing import reports, selectors, services
 from purchasing.enums import OPEN_STATUSES
-from purchasing.exceptions import PurchasingError
+from purchasing.exceptions import PurchasingError, ReceiptAlreadyRecorded
 from purchasing.forms import (
     CandidateFilterForm,
     ChoiceForm,
@@ -106,7 +108,11 @@ def receive(request, pk: int):
                 lines=receive_lines,
                 user=request.user,
                 note=request.POST.get("note", "").strip(),
+                submission=_submission(request.POST.get("submission")),
             )
+        except ReceiptAlreadyRecorded as recorded:
+            messages.info(request, recorded.message)
+            return redirect("purchasing:order", pk=purchase_order.pk)
         except (PurchasingError, InventoryError) as error:
             messages.error(request, error.message)
         else:
@@ -123,8 +129,22 @@ def receive(request, pk: int):
     return render(
         request,
         "purchasing/receive.html",
-        {"order": purchase_order, "forms": forms, "note": request.POST.get("note", "")},
+        {
+            "order": purchase_order,
+            "forms": forms,
+            "note": request.POST.get("note", ""),
+            # kept when the page comes back with errors; a new one for each new page
+            "submission": _submission(request.POST.get("submission")) or uuid.uuid4(),
+        },
     )
+
+
+def _submission(value: str | None) -> uuid.UUID | None:
+    """The page's one-time key, or None for a missing or malformed one (no key, no check)."""
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
 
 
 @login_required

@@ -82,8 +82,8 @@ def test_the_order_page_keeps_a_constant_query_count(site, as_role, django_asser
         assert client.get(reverse("purchasing:order", args=[big.pk])).status_code == 200
 
 
-def post_receipt(client, order, rows, note="到货"):
-    data = {"note": note}
+def post_receipt(client, order, rows, note="到货", submission=None):
+    data = {"note": note, **({"submission": submission} if submission else {})}
     for line, (received, rejected, slot) in rows.items():
         data[f"line-{line.pk}-received"] = received
         data[f"line-{line.pk}-rejected"] = rejected
@@ -104,6 +104,25 @@ def test_the_warehouse_receives_part_of_an_order_on_the_receive_page(site, as_ro
     assert StockMove.objects.get().quantity == 5
     follow = client.get(response["Location"])
     assert "5" in text(follow) and "partially received" in text(follow).lower()
+
+
+def test_a_receive_page_sent_twice_records_one_receipt(site, as_role):
+    """A double click or a resend after a lost answer carries the page's key again: the
+    second sending records nothing and leads to the order."""
+    order = make_order(site)
+    first, second = order.lines.order_by("pk")
+    client = as_role("warehouse")
+    page = client.get(reverse("purchasing:receive", args=[order.pk]))
+    key = page.context["submission"]
+    assert f'name="submission" value="{key}"' in page.content.decode()
+    rows = {first: (6, 1, site.receiving), second: ("", 0, None)}
+    assert post_receipt(client, order, rows, submission=str(key)).status_code == 302
+    again = post_receipt(client, order, rows, submission=str(key))
+    assert again.status_code == 302
+    assert "recorded already from this page" in text(client.get(again["Location"]))
+    assert Receipt.objects.count() == 1 and StockMove.objects.get().quantity == 5
+    assert post_receipt(client, order, rows, submission="not-a-key").status_code == 302
+    assert Receipt.objects.count() == 2  # a page without a valid key is simply recorded
 
 
 def test_an_over_receipt_on_the_page_is_refused_with_the_message_and_the_input_kept(site, as_role):
