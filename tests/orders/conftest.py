@@ -1,7 +1,9 @@
 import pytest
+from django.test import Client
 
 from orders.enums import ChannelKind
 from orders.models import Channel, Customer, Shop
+from staff import services as staff_services
 from tests.inventory.conftest import site  # noqa: F401  (the warehouse layout fixture)
 from tests.orders.support import Shops
 
@@ -21,3 +23,18 @@ def shops(site) -> Shops:  # noqa: F811
         ),
         customer=Customer.objects.create(code="C001", name="张三"),
     )
+
+
+@pytest.fixture
+def as_role(db, settings):
+    """A logged-in client per role, of the demo users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    staff_services.roles_sync()
+    users = {u.username: u for u in staff_services.demo_users_create(password="x-Pw-4711-jx")}
+
+    def make(role: str) -> Client:
+        client = Client()
+        client.force_login(users[role])
+        return client
+
+    return make

@@ -5,30 +5,14 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from orders import services
 from orders.enums import OrderSource, OrderStatus
 from orders.models import ChannelListing, SalesOrder
-from staff import services as staff_services
 from tests.factories import SKUFactory
 from tests.inventory.support import columns, receive
 from tests.orders.support import channel_order, line
-
-
-@pytest.fixture
-def as_role(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    staff_services.roles_sync()
-    users = {u.username: u for u in staff_services.demo_users_create(password="x-Pw-4711-jx")}
-
-    def make(role: str) -> Client:
-        client = Client()
-        client.force_login(users[role])
-        return client
-
-    return make
 
 
 def text(response) -> str:

@@ -3,6 +3,7 @@
 import pytest
 
 from staff.roles import Role
+from tests.orders.conftest import as_role  # noqa: F401  (a logged-in client per role)
 from tests.security.urls import ANONYMOUS, project_urls
 from tests.staff.conftest import _fast_passwords, client_as, login, users, world  # noqa: F401
 

@@ -28,7 +28,6 @@ from orders.imports import orders_import, read_rows
 from orders.models import SalesOrder
 from purchasing.importing import suppliers_import
 from purchasing.models import Receipt, Supplier, SupplierOffer
-from staff import services as staff_services
 from tests.catalog.test_workbook_import import HEADERS, row
 from tests.factories import ProductFactory, SKUFactory
 from tests.inventory.conftest import site  # noqa: F401
@@ -253,20 +252,6 @@ def _csv(value) -> str:
 
 
 # --- Forms ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def as_role(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    staff_services.roles_sync()
-    users = {u.username: u for u in staff_services.demo_users_create(password="x-Pw-4711-jx")}
-
-    def make(role: str) -> Client:
-        client = Client()
-        client.force_login(users[role])
-        return client
-
-    return make
 
 
 def form_value(value) -> str:
