@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "inventory",
     "purchasing",
     "orders",
+    "finance",
     "staff",
     "config.apps.LoginProtectionConfig",  # django-axes
     "config.apps.JingxiConfig",  # project-wide system checks

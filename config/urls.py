@@ -11,6 +11,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("purchasing/", include("purchasing.urls")),
     path("orders/", include("orders.urls")),
+    path("finance/", include("finance.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -43,6 +43,9 @@ class OrderSource(models.TextChoices):
 
 class OrderStatus(models.TextChoices):
     PENDING_PAYMENT = "pending_payment", _("Pending payment")
+    # A credit customer's order that would pass its credit limit: finance releases or
+    # cancels it (orders.pricing / finance credit page show the figures).
+    CREDIT_HOLD = "credit_hold", _("Credit hold")
     PAID = "paid", _("Paid")
     ALLOCATED = "allocated", _("Allocated")
     PICKING = "picking", _("Picking")
@@ -56,6 +59,7 @@ class OrderStatus(models.TextChoices):
 # Orders in these states still hold (or wait for) stock and may be cancelled.
 CANCELLABLE = (
     OrderStatus.PENDING_PAYMENT,
+    OrderStatus.CREDIT_HOLD,
     OrderStatus.PAID,
     OrderStatus.ALLOCATED,
     OrderStatus.PICKING,

@@ -194,6 +194,17 @@ class SalesOrder(models.Model):
     carrier = models.CharField(_("carrier"), max_length=50, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # Credit terms (赊销): a credit customer's order is released for fulfilment without
+    # payment (``paid_at`` is then the time it was released); finance invoices it when it
+    # ships and records what was received or credited against it in ``credit_settled``, so
+    # the customer's exposure (Σ total − settled of its open credit orders) is orders' own.
+    on_credit = models.BooleanField(_("on credit"), default=False)
+    credit_settled = models.DecimalField(
+        _("settled on credit"),
+        default=0,
+        help_text=_("Received or credited against this credit order (finance)."),
+        **MONEY,
+    )
     # The order form's one-time key: a form sent twice (a double click, a resend after a lost
     # answer) places one order.
     submission = models.UUIDField(_("form submission"), null=True, blank=True, editable=False)
@@ -263,6 +274,15 @@ class SalesOrderLine(models.Model):
     )
     unit_price = models.DecimalField(_("unit price"), **MONEY)
     discount = models.DecimalField(_("discount"), default=0, **MONEY)
+    promotion = models.ForeignKey(
+        "Promotion",
+        verbose_name=_("promotion"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+        help_text=_("The promotion whose price the line was sold at."),
+    )
     backordered = models.PositiveIntegerField(_("backordered (缺货)"), default=0)
     shipped_quantity = models.PositiveIntegerField(_("shipped quantity"), default=0)
     cost_of_goods = models.DecimalField(
@@ -440,3 +460,83 @@ class ReturnLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rma_id}: {self.quantity} × {self.order_line_id}"
+
+
+class Promotion(models.Model):
+    """A campaign (活动): promotion prices for some SKUs over a period, in one channel or shop
+    or everywhere. The price in effect (``orders.pricing``) applies it during its days."""
+
+    name = models.CharField(_("name"), max_length=100)
+    channel = models.ForeignKey(
+        Channel,
+        verbose_name=_("channel"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="promotions",
+        help_text=_("Empty: every channel."),
+    )
+    shop = models.ForeignKey(
+        Shop,
+        verbose_name=_("shop"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="promotions",
+        help_text=_("Empty: every shop of the channel."),
+    )
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("promotion")
+        verbose_name_plural = _("promotions")
+        ordering = ["-starts_on", "name"]
+        indexes = [models.Index(fields=["starts_on", "ends_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="orders_promotion_period_valid",
+                violation_error_message=_("A promotion cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.starts_on:%Y-%m-%d}–{self.ends_on:%Y-%m-%d})"
+
+
+class PromotionItem(models.Model):
+    """One SKU of a promotion: a fixed promotion price or a percentage off retail."""
+
+    promotion = models.ForeignKey(
+        Promotion, verbose_name=_("promotion"), on_delete=models.CASCADE, related_name="items"
+    )
+    sku = models.ForeignKey(
+        "catalog.SKU", verbose_name=_("SKU"), on_delete=models.PROTECT, related_name="+"
+    )
+    price = models.DecimalField(_("promotion price"), null=True, blank=True, **MONEY)
+    percent_off = models.DecimalField(
+        _("percent off"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("promotion item")
+        verbose_name_plural = _("promotion items")
+        indexes = [models.Index(fields=["sku"], name="orders_promoitem_sku")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["promotion", "sku"], name="orders_promotionitem_unique_sku"
+            ),
+            models.CheckConstraint(
+                condition=(Q(price__isnull=False) & Q(percent_off__isnull=True) & Q(price__gte=0))
+                | (Q(price__isnull=True) & Q(percent_off__gt=0) & Q(percent_off__lt=100)),
+                name="orders_promotionitem_price_or_percent",
+                violation_error_message=_(
+                    "Give either a promotion price or a percentage off between 0 and 100."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.promotion_id}: {self.sku_id}"

@@ -143,6 +143,29 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
     "orders.packingscan": {WAREHOUSE: "v", SUPPORT: "v", MANAGER: "v"},
     "orders.return": {SUPPORT: "va", WAREHOUSE: "va", FINANCE: "v", MANAGER: "va"},
     "orders.returnline": {SUPPORT: "va", WAREHOUSE: "va", FINANCE: "v", MANAGER: "va"},
+    "orders.promotion": {
+        MARKETER: "vacd",
+        MERCHANDISER: "v",
+        SUPPORT: "v",
+        FINANCE: "v",
+        MANAGER: "vacd",
+    },
+    "orders.promotionitem": {
+        MARKETER: "vacd",
+        MERCHANDISER: "v",
+        SUPPORT: "v",
+        FINANCE: "v",
+        MANAGER: "vacd",
+    },
+    # finance: receivables, payables and month ends are finance's; the manager reads them;
+    # the purchaser reads the bills of its orders (the cost side).
+    "finance.invoice": {FINANCE: "vac", MANAGER: "v"},
+    "finance.customerpayment": {FINANCE: "vac", MANAGER: "v"},
+    "finance.creditnote": {FINANCE: "vac", MANAGER: "v"},
+    "finance.supplierbill": {FINANCE: "vac", PURCHASER: "v", MANAGER: "v"},
+    "finance.supplierbillline": {FINANCE: "vacd", PURCHASER: "v", MANAGER: "v"},
+    "finance.supplierpayment": {FINANCE: "vac", MANAGER: "v"},
+    "finance.monthend": {FINANCE: "va", MANAGER: "v"},
     # staff: role membership and its audit trail.
     "auth.user": {MANAGER: "vac"},
     "auth.group": {MANAGER: "v"},
