@@ -1,0 +1,1 @@
+"""Finance pages, one module per concern (prices, receivables, payables, reports)."""
