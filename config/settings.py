@@ -349,3 +349,12 @@ ORDERS_PLACE_ASYNC_COMMIT = env.bool("ORDERS_PLACE_ASYNC_COMMIT", default=False)
 
 # The demo and reference data the project ships (data/README.md); JINGXI_DATA_DIR overrides it.
 DATA_DIR = env.path("JINGXI_DATA_DIR", default=BASE_DIR / "data")
+
+# Product-line report (finance/productline.py, 产品线优化): a product sells fast when its
+# units per day reach this quantile of the products that sold in the period (0.5: the
+# median); its margin is high when its gross margin reaches the period's overall gross
+# margin plus this many points (0: at or above the business's own margin).
+FINANCE_PRODUCTLINE_VELOCITY_QUANTILE = env.float(
+    "FINANCE_PRODUCTLINE_VELOCITY_QUANTILE", default=0.5
+)
+FINANCE_PRODUCTLINE_MARGIN_POINTS = env.float("FINANCE_PRODUCTLINE_MARGIN_POINTS", default=0.0)
