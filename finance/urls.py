@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401 - the pages are added by concern below
+from django.urls import path
+
+from finance.views import month_end
 
 app_name = "finance"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("month-ends/", month_end.month_ends, name="month_ends"),
+    path("month-ends/close/", month_end.month_end_close_view, name="month_end_close"),
+]
