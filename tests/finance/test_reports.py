@@ -19,13 +19,15 @@ from orders import services
 from orders.enums import ReturnDisposition, ReturnReason
 from orders.models import SalesOrder
 from tests.factories import CategoryFactory, ProductFactory, SKUFactory, WarehouseFactory
-from tests.inventory.conftest import site  # noqa: F401
+from tests.inventory import conftest as inventory_fixtures
 from tests.inventory.support import receive
-from tests.orders.conftest import shops  # noqa: F401
+from tests.orders import conftest as order_fixtures
 from tests.orders.support import channel_order, line, staff_order
 from tests.orders.test_lifecycle import fulfil
 
 D = Decimal
+# The shops on the inventory test site (tests/orders/conftest.py).
+site, shops = inventory_fixtures.site, order_fixtures.shops
 
 
 def give_back(order, quantity, disposition=ReturnDisposition.RESTOCK, refund="0", index=0):
