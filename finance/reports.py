@@ -379,10 +379,11 @@ def _margin(profit: pd.Series, revenue: pd.Series) -> pd.Series:
 def margin_totals(filters: SalesFilter | None = None) -> dict:
     """Return the totals of the sales of ``filters``: the sums of the months' rows."""
     frame = margin_by("month", filters)
-    return _totals(frame)
+    return frame_totals(frame)
 
 
-def _totals(frame: pd.DataFrame) -> dict:
+def frame_totals(frame: pd.DataFrame) -> dict:
+    """Return the totals of a ``margin_by`` frame: the sums of its rows, margin of the sums."""
     totals: dict = {
         "units": int(frame["units"].sum()),
         "returned_units": int(frame["returned_units"].sum()),

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401 - the pages are added by concern below
+from django.urls import path
+
+from finance.views import reports
 
 app_name = "finance"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("reports/margins/", reports.margins, name="margins"),
+    path("reports/pnl/", reports.pnl, name="pnl"),
+    path("reports/valuation/", reports.valuation, name="valuation"),
+]
