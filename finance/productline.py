@@ -139,7 +139,7 @@ def _products(filters: SalesFilter, sold: pd.Index) -> pd.DataFrame:
 def _sales(filters: SalesFilter) -> pd.DataFrame:
     """Return units, net revenue and gross profit per product sold in the period."""
     frame = margin_by("product", filters)
-    frame = frame.rename(columns={"product_id": "product_id"})
+    frame = frame.rename(columns={"id": "product_id"})
     frame = frame.set_index("product_id")[["units", "net_revenue", "gross_profit"]]
     return frame.astype({"units": "int64", "net_revenue": float, "gross_profit": float})
 

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from finance.views import month_end
+from finance.views import month_end, reports
 
 app_name = "finance"
 
 urlpatterns = [
+    path("reports/margins/", reports.margins, name="margins"),
+    path("reports/pnl/", reports.pnl, name="pnl"),
+    path("reports/valuation/", reports.valuation, name="valuation"),
     path("month-ends/", month_end.month_ends, name="month_ends"),
     path("month-ends/close/", month_end.month_end_close_view, name="month_end_close"),
 ]
