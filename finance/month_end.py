@@ -15,7 +15,6 @@ documents dated inside a closed month (a late payment, a late bill) change the l
 not the closed figures: the difference is what finance explains at the next close.
 """
 
-import calendar
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -36,16 +35,11 @@ from finance.models import (
     SupplierBill,
     SupplierPayment,
 )
-from finance.reports import SalesFilter, pnl_by_month
-from finance.valuation import valuation_total
+from finance.reports import SalesFilter, month_end, pnl_by_month
 from orders.models import SalesOrder
 
 ZERO = Decimal("0.00")
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
-
-
-def month_last_day(month: date) -> date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
 def _sum_until(model, fk: str, day_field: str, day: date) -> Subquery:
@@ -84,15 +78,12 @@ def payables_outstanding_on(day: date) -> Decimal:
 
 def month_end_figures(month: date) -> dict[str, Decimal]:
     """The closing figures of ``month`` (its first day) as they stand now."""
-    last = month_last_day(month)
-    pnl = pnl_by_month(SalesFilter(date_from=month, date_to=last))
-    row = pnl[pnl["month"] == month] if len(pnl) else pnl
-    revenue = Decimal(row["net_revenue"].iloc[0]) if len(row) else ZERO
-    cogs = Decimal(row["cogs"].iloc[0]) if len(row) else ZERO
+    last = month_end(month)
+    pnl = pnl_by_month(SalesFilter(date_from=month, date_to=last)).totals
     return {
-        "revenue": money(revenue),
-        "cogs": money(cogs),
-        "stock_value": money(valuation_total(on=last)),
+        "revenue": money(pnl["net_revenue"]),
+        "cogs": money(pnl["cogs"]),
+        "stock_value": money(pnl["stock_value"]),
         "receivables": receivables_outstanding_on(last),
         "payables": payables_outstanding_on(last),
     }
@@ -105,7 +96,7 @@ def month_end_close(month: date, *, user=None, today: date | None = None) -> Mon
     closed already."""
     month = month.replace(day=1)
     today = today or timezone.localdate()
-    if month_last_day(month) >= today:
+    if month_end(month) >= today:
         raise FinanceError(
             _("%(month)s has not ended yet: a month is closed after its last day.")
             % {"month": f"{month:%Y-%m}"}
@@ -133,23 +124,23 @@ def months_to_close(today: date | None = None) -> list[date]:
     first = timezone.localdate(first)
     closed = set(MonthEnd.objects.values_list("month", flat=True))
     months, month = [], first.replace(day=1)
-    while month_last_day(month) < today:
+    while month_end(month) < today:
         if month not in closed:
             months.append(month)
-        month = month_last_day(month) + timedelta(days=1)
+        month = month_end(month) + timedelta(days=1)
     return months
 
 
 def month_end_rows() -> list[dict]:
     """Closed months, newest first, with gross profit and margin beside the kept figures."""
     rows = []
-    for month_end in MonthEnd.objects.select_related("closed_by"):
-        gross_profit = month_end.revenue - month_end.cogs
+    for closed in MonthEnd.objects.select_related("closed_by"):
+        gross_profit = closed.revenue - closed.cogs
         rows.append(
             {
-                "month_end": month_end,
+                "month_end": closed,
                 "gross_profit": gross_profit,
-                "margin": gross_profit / month_end.revenue if month_end.revenue else None,
+                "margin": gross_profit / closed.revenue if closed.revenue else None,
             }
         )
     return rows

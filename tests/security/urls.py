@@ -99,6 +99,8 @@ def _page_rules(world) -> dict[str, object]:
         "finance:margins": ("catalog.view_cost", "catalog.view_margin"),
         "finance:pnl": ("catalog.view_cost", "catalog.view_margin"),
         "finance:valuation": "catalog.view_cost",
+        "finance:month_ends": "finance.view_monthend",
+        "finance:month_end_close": "finance.add_monthend",
         "login": None,
         "logout": None,
         "password_change": True,
