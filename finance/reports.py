@@ -455,7 +455,10 @@ def pnl_by_month(filters: SalesFilter | None = None) -> PnL:
     rows["margin"] = _margin(rows["gross_profit"], rows["net_revenue"])
     ends = [min(month_end(m), filters.date_to) if filters.date_to else month_end(m) for m in months]
     values = stock_value_by_month(
-        ends, warehouse_id=filters.warehouse_id, category_id=filters.category_id
+        ends,
+        warehouse_id=filters.warehouse_id,
+        category_id=filters.category_id,
+        role=filters.role,
     )
     rows["stock_value"] = [values[end] for end in ends]
     days = pd.Series([month_end(m).day for m in months], dtype=float)
