@@ -1,5 +1,18 @@
-from django.urls import path  # noqa: F401 - the pages are added by concern below
+from django.urls import path
+
+from finance.views import payables
 
 app_name = "finance"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # Payables (应付)
+    path("bills/", payables.bill_list, name="bill_list"),
+    path("bills/<int:pk>/", payables.bill_detail, name="bill_detail"),
+    path("bills/<int:pk>/approve/", payables.bill_approve, name="bill_approve"),
+    path("bills/<int:pk>/cancel/", payables.bill_cancel, name="bill_cancel"),
+    path("bills/<int:pk>/pay/", payables.bill_pay, name="bill_pay"),
+    path("bills/to-bill/", payables.orders_to_bill, name="orders_to_bill"),
+    path("bills/new/<int:pk>/", payables.bill_new, name="bill_new"),
+    path("payables/ageing/", payables.payables_ageing, name="payables_ageing"),
+    path("payables/ageing/download/", payables.payables_ageing_xlsx, name="payables_ageing_xlsx"),
+]
