@@ -45,3 +45,12 @@ class LineAction(models.TextChoices):
     REPLACE_TRAFFIC = "replace_traffic", _("Replace it with a stronger traffic driver")
     REVIEW_IMAGE = "review_image", _("Review the image product's price and exposure")
     DELIST = "delist", _("Delist or clear the stock")
+
+
+class DifferenceKind(models.TextChoices):
+    """What the three-way match (PO ↔ receipts ↔ bill) finds wrong with a bill line
+    (``finance.matching``)."""
+
+    QUANTITY = "quantity", _("Billed more than accepted")
+    PRICE = "price", _("Billed unit cost differs from the order")
+    MISSING_RECEIPT = "missing_receipt", _("Billed with nothing received")
