@@ -45,3 +45,12 @@ class LineAction(models.TextChoices):
     REPLACE_TRAFFIC = "replace_traffic", _("Replace it with a stronger traffic driver")
     REVIEW_IMAGE = "review_image", _("Review the image product's price and exposure")
     DELIST = "delist", _("Delist or clear the stock")
+
+
+class InvoiceState(models.TextChoices):
+    """Where a customer invoice stands: open (not yet due), overdue, or paid (nothing
+    outstanding, by payments and credit notes). Computed, never stored."""
+
+    OPEN = "open", _("Open")
+    OVERDUE = "overdue", _("Overdue")
+    PAID = "paid", _("Paid")
