@@ -177,8 +177,8 @@ NOT_EXPOSED = (OrderStatus.CANCELLED, OrderStatus.CREDIT_HOLD)
 ZERO = Decimal("0.00")
 
 
-def _line_amount():
-    return F("quantity") * F("unit_price") - F("discount")
+def _line_amount(prefix: str = ""):
+    return F(f"{prefix}quantity") * F(f"{prefix}unit_price") - F(f"{prefix}discount")
 
 
 def credit_exposures(customer_ids) -> dict[int, Decimal]:
@@ -241,7 +241,7 @@ def credit_holds(*, order_ids=None) -> list[CreditHold]:
     orders = (
         SalesOrder.objects.filter(status=OrderStatus.CREDIT_HOLD)
         .select_related("customer", "shop__channel")
-        .annotate(amount=Sum(_line_amount()))
+        .annotate(amount=Sum(_line_amount("lines__")))
         .order_by("placed_at", "pk")
     )
     if order_ids is not None:

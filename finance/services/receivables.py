@@ -123,7 +123,7 @@ def invoices_issue(*, on: dt.date | None = None) -> list[Invoice]:
             .exclude(Exists(Invoice.objects.filter(order=OuterRef("pk"))))
             .select_related("customer")
             .annotate(
-                total=Sum(F("lines__quantity") * F("lines__unit_price") - F("lines__discount"))
+                amount_due=Sum(F("lines__quantity") * F("lines__unit_price") - F("lines__discount"))
             )
             .order_by("shipped_at", "pk")
         )
@@ -138,7 +138,7 @@ def invoices_issue(*, on: dt.date | None = None) -> list[Invoice]:
                     number=numbers.next(issued_on),
                     issued_on=issued_on,
                     due_on=issued_on + dt.timedelta(days=order.customer.payment_days or 0),
-                    amount=money(order.total or ZERO),
+                    amount=money(order.amount_due or ZERO),
                     currency=order.currency,
                 )
             )
