@@ -18,6 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from catalog.money import money
 from finance.enums import AgeingBucket, InvoiceState
 from finance.models import CreditNote, CustomerPayment, Invoice
 
@@ -116,7 +117,7 @@ def receivables_ageing(*, on: dt.date | None = None) -> Ageing:
         row = rows.get(invoice.customer_id)
         if row is None:
             row = rows[invoice.customer_id] = AgeingRow(customer=invoice.customer)
-        row.amounts[ageing_bucket(invoice.due_on, on)] += invoice.outstanding
+        row.amounts[ageing_bucket(invoice.due_on, on)] += money(invoice.outstanding)
         row.invoices += 1
     ordered = sorted(rows.values(), key=lambda row: (-row.total, row.customer.code))
     return Ageing(on=on, rows=ordered)
@@ -144,7 +145,7 @@ def customers_overdue(*, on: dt.date | None = None) -> list[OverdueCustomer]:
     ):
         entry = found[invoice.customer_id]
         entry[0] = invoice.customer
-        entry[1] += invoice.outstanding
+        entry[1] += money(invoice.outstanding)
         entry[2] += 1
         entry[3] = entry[3] or invoice.due_on
     result = [
