@@ -48,9 +48,10 @@ class LineAction(models.TextChoices):
 
 
 class InvoiceState(models.TextChoices):
-    """Where a customer invoice stands: open (not yet due), overdue, or paid (nothing
-    outstanding, by payments and credit notes). Computed, never stored."""
+    """Where a customer invoice stands: unsettled (something outstanding; not yet due),
+    overdue, or settled (nothing outstanding, by payments and credit notes). Computed,
+    never stored. As a filter, "unsettled" lists every invoice with something outstanding."""
 
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Unsettled")
     OVERDUE = "overdue", _("Overdue")
-    PAID = "paid", _("Paid")
+    PAID = "paid", _("Settled")
