@@ -1,6 +1,6 @@
 from django.urls import path
 
-from finance.views import month_end, payables, productline, reports
+from finance.views import month_end, payables, productline, receivables, reports
 
 app_name = "finance"
 
@@ -23,4 +23,20 @@ urlpatterns = [
     # Month end (月结)
     path("month-ends/", month_end.month_ends, name="month_ends"),
     path("month-ends/close/", month_end.month_end_close_view, name="month_end_close"),
+    # Receivables (应收)
+    path("receivables/", receivables.ageing, name="receivables_ageing"),
+    path("receivables/invoices/", receivables.invoice_list, name="invoice_list"),
+    path("receivables/invoices/issue/", receivables.invoices_issue, name="invoices_issue"),
+    path("receivables/invoices/<int:pk>/", receivables.invoice_detail, name="invoice_detail"),
+    path(
+        "receivables/invoices/<int:pk>/credit-note/",
+        receivables.credit_note_create,
+        name="credit_note_create",
+    ),
+    path("receivables/credit-holds/", receivables.credit_holds, name="credit_holds"),
+    path(
+        "receivables/credit-holds/<int:pk>/release/",
+        receivables.credit_hold_release,
+        name="credit_hold_release",
+    ),
 ]

@@ -154,6 +154,8 @@ class SalesOrderAdmin(admin.ModelAdmin):
         "cancelled_at",
         "carrier",
         "tracking_number",
+        "on_credit",
+        "credit_settled",
         "created_by",
     ]
     fields = [*readonly_fields, "note"]

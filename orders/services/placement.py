@@ -29,6 +29,7 @@ from orders.models import (
     Shop,
 )
 from orders.services.allocation import _allocate, _components, _settle_status
+from orders.services.credit import _credit_decide
 from orders.services.listings import _resolve_codes
 from orders.services.shared import (
     RESERVATION_REFERENCE,
@@ -280,12 +281,17 @@ def _order_write(
     refuse: bool,
 ) -> SalesOrder:
     """Write a checked order and its lines and, when it is paid, allocate it."""
+    # A credit customer's unpaid order goes out on credit, or waits on credit hold.
+    credit = _credit_decide(customer=customer, lines=built, paid_at=paid_at, source=source)
+    paid_at = credit.paid_at
     # Written as allocated when it will be, so the usual order needs no second UPDATE;
     # ``_allocate`` sets it back to paid when a line has to wait.
     matched = all(line.sku_id is not None for line in built)
     status = OrderStatus.PENDING_PAYMENT
     if paid_at:
         status = OrderStatus.ALLOCATED if matched else OrderStatus.PAID
+    if credit.held:
+        status = OrderStatus.CREDIT_HOLD
     order = SalesOrder(
         shop=shop,
         number=number or f"~{uuid.uuid4().hex}",
@@ -296,6 +302,7 @@ def _order_write(
         status=status,
         placed_at=placed_at or timezone.now(),
         paid_at=paid_at,
+        on_credit=credit.on_credit,
         note=note,
         created_by=user if user is not None and user.is_authenticated else None,
     )

@@ -18,7 +18,7 @@ from import_export.admin import ExportMixin, ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.models import SKU
-from finance.models import SupplierBill
+from finance.models import Invoice, SupplierBill
 from orders.access import PICK_ORDER
 from orders.models import ChannelListing, SalesOrder
 from purchasing.models import PurchaseOrder, Supplier
@@ -112,6 +112,14 @@ def _page_rules(world) -> dict[str, object]:
         "finance:bill_new": "finance.add_supplierbill",
         "finance:payables_ageing": "finance.view_supplierbill",
         "finance:payables_ageing_xlsx": "finance.view_supplierbill",
+        # Receivables: finance records, the manager reads; credit holds need credit terms.
+        "finance:receivables_ageing": "finance.view_invoice",
+        "finance:invoice_list": "finance.view_invoice",
+        "finance:invoices_issue": "finance.add_invoice",
+        "finance:invoice_detail": "finance.view_invoice",
+        "finance:credit_note_create": "finance.add_creditnote",
+        "finance:credit_holds": "orders.view_customer_credit",
+        "finance:credit_hold_release": "orders.confirm_payment",
         "login": None,
         "logout": None,
         "password_change": True,
@@ -132,6 +140,9 @@ def _page_values(world) -> dict[str, dict[str, str]]:
         "orders:order_return": {"pk": order},
         "orders:order_action": {"pk": order, "action": "pay"},
         "orders:listing_resolve": {"pk": world.objects[ChannelListing].pk},
+        "finance:invoice_detail": {"pk": world.objects[Invoice].pk},
+        "finance:credit_note_create": {"pk": world.objects[Invoice].pk},
+        "finance:credit_hold_release": {"pk": order},
         "purchasing:order": {"pk": purchase},
         "purchasing:receive": {"pk": purchase},
         "purchasing:supplier": {"pk": world.objects[Supplier].pk},
