@@ -19,61 +19,18 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, Min, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.money import money
-from finance.enums import BillStatus
 from finance.exceptions import FinanceError
 from finance.models import (
-    CreditNote,
-    CustomerPayment,
-    Invoice,
     MonthEnd,
-    SupplierBill,
-    SupplierPayment,
 )
 from finance.reports import SalesFilter, month_end, pnl_by_month
+from finance.selectors import payables, receivables
 from orders.models import SalesOrder
-
-ZERO = Decimal("0.00")
-_MONEY = DecimalField(max_digits=14, decimal_places=2)
-
-
-def _sum_until(model, fk: str, day_field: str, day: date) -> Subquery:
-    rows = (
-        model.objects.filter(**{fk: OuterRef("pk"), f"{day_field}__lte": day})
-        .order_by()
-        .values(fk)
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return Coalesce(Subquery(rows, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
-
-
-def receivables_outstanding_on(day: date) -> Decimal:
-    """What customers owed at the end of ``day``: Σ (invoice − received − credited by then)."""
-    outstanding = (
-        Invoice.objects.filter(issued_on__lte=day)
-        .annotate(
-            paid=_sum_until(CustomerPayment, "invoice", "received_on", day),
-            credited=_sum_until(CreditNote, "invoice", "issued_on", day),
-        )
-        .aggregate(total=Sum("amount") - Sum("paid") - Sum("credited"))["total"]
-    )
-    return money(outstanding or ZERO)
-
-
-def payables_outstanding_on(day: date) -> Decimal:
-    """What was owed to suppliers at the end of ``day``: Σ (approved bill − paid by then)."""
-    outstanding = (
-        SupplierBill.objects.filter(status=BillStatus.APPROVED, billed_on__lte=day)
-        .annotate(paid=_sum_until(SupplierPayment, "bill", "paid_on", day))
-        .aggregate(total=Sum("amount") - Sum("paid"))["total"]
-    )
-    return money(outstanding or ZERO)
 
 
 def month_end_figures(month: date) -> dict[str, Decimal]:
@@ -84,8 +41,8 @@ def month_end_figures(month: date) -> dict[str, Decimal]:
         "revenue": money(pnl["net_revenue"]),
         "cogs": money(pnl["cogs"]),
         "stock_value": money(pnl["stock_value"]),
-        "receivables": receivables_outstanding_on(last),
-        "payables": payables_outstanding_on(last),
+        "receivables": receivables.receivables_outstanding(on=last),
+        "payables": money(payables.payables_outstanding(on=last)),
     }
 
 

@@ -51,6 +51,14 @@ def invoices_with_outstanding(*, on: dt.date | None = None) -> QuerySet[Invoice]
     ).annotate(outstanding=F("amount") - F("paid") - F("credited"))
 
 
+def receivables_outstanding(*, on: dt.date | None = None) -> Decimal:
+    """What customers owed at the end of ``on`` (today): invoices issued by then, less what
+    was received and credited by then."""
+    on = on or timezone.localdate()
+    total = invoices_with_outstanding(on=on).aggregate(total=Sum("outstanding"))["total"]
+    return money(total or ZERO)
+
+
 def ageing_bucket(due_on: dt.date, on: dt.date) -> AgeingBucket:
     """The bucket of an invoice due ``due_on``, ``on`` a day: by days past its due date."""
     late = (on - due_on).days

@@ -9,12 +9,9 @@ from django.utils import timezone
 
 from finance.exceptions import FinanceError
 from finance.models import CreditNote, CustomerPayment, Invoice, MonthEnd
-from finance.month_end import (
-    month_end_close,
-    months_to_close,
-    receivables_outstanding_on,
-)
+from finance.month_end import month_end_close, months_to_close
 from finance.reports import month_end
+from finance.selectors.receivables import receivables_outstanding
 from tests.factories import SKUFactory
 from tests.inventory import conftest as inventory_fixtures
 from tests.inventory.support import receive
@@ -65,8 +62,8 @@ def test_closing_keeps_the_months_pnl_stock_and_receivables(month):
         invoice=invoice, received_on=last + timedelta(days=1), amount=D("50.00")
     )
     # 240 − 100 − 40 = 100 owed on the last day; 50 on the next.
-    assert receivables_outstanding_on(last) == D("100.00")
-    assert receivables_outstanding_on(last + timedelta(days=1)) == D("50.00")
+    assert receivables_outstanding(on=last) == D("100.00")
+    assert receivables_outstanding(on=last + timedelta(days=1)) == D("50.00")
 
     closed = month_end_close(first, today=next_month(first))
     assert closed.month == first
