@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from catalog.models import SKU
 from finance.enums import AgeingBucket
 from finance.models import CreditNote, CustomerPayment, Invoice
-from finance.selectors import ageing_bucket
+from finance.selectors.receivables import ageing_bucket
 from finance.services import receivables
 from orders import services as order_services
 from orders.enums import (

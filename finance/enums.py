@@ -47,6 +47,15 @@ class LineAction(models.TextChoices):
     DELIST = "delist", _("Delist or clear the stock")
 
 
+class DifferenceKind(models.TextChoices):
+    """What the three-way match (PO ↔ receipts ↔ bill) finds wrong with a bill line
+    (``finance.matching``)."""
+
+    QUANTITY = "quantity", _("Billed more than accepted")
+    PRICE = "price", _("Billed unit cost differs from the order")
+    MISSING_RECEIPT = "missing_receipt", _("Billed with nothing received")
+
+
 class InvoiceState(models.TextChoices):
     """Where a customer invoice stands: unsettled (something outstanding; not yet due),
     overdue, or settled (nothing outstanding, by payments and credit notes). Computed,

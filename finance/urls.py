@@ -1,10 +1,28 @@
 from django.urls import path
 
-from finance.views import receivables
+from finance.views import month_end, payables, productline, receivables, reports
 
 app_name = "finance"
 
 urlpatterns = [
+    # Reports (毛利, 损益, 估值, 产品线)
+    path("reports/margins/", reports.margins, name="margins"),
+    path("reports/pnl/", reports.pnl, name="pnl"),
+    path("reports/valuation/", reports.valuation, name="valuation"),
+    path("reports/product-line/", productline.productline, name="productline"),
+    # Payables (应付)
+    path("bills/", payables.bill_list, name="bill_list"),
+    path("bills/<int:pk>/", payables.bill_detail, name="bill_detail"),
+    path("bills/<int:pk>/approve/", payables.bill_approve, name="bill_approve"),
+    path("bills/<int:pk>/cancel/", payables.bill_cancel, name="bill_cancel"),
+    path("bills/<int:pk>/pay/", payables.bill_pay, name="bill_pay"),
+    path("bills/to-bill/", payables.orders_to_bill, name="orders_to_bill"),
+    path("bills/new/<int:pk>/", payables.bill_new, name="bill_new"),
+    path("payables/ageing/", payables.payables_ageing, name="payables_ageing"),
+    path("payables/ageing/download/", payables.payables_ageing_xlsx, name="payables_ageing_xlsx"),
+    # Month end (月结)
+    path("month-ends/", month_end.month_ends, name="month_ends"),
+    path("month-ends/close/", month_end.month_end_close_view, name="month_end_close"),
     # Receivables (应收)
     path("receivables/", receivables.ageing, name="receivables_ageing"),
     path("receivables/invoices/", receivables.invoice_list, name="invoice_list"),

@@ -256,4 +256,6 @@ MANAGER_LINKS = [
     ("orders.view_channellisting", "orders:listings_unmatched", _("Unmatched listings")),
     ("orders.pick_order", "orders:waves", _("Waves and packing")),
     ("orders.view_packingcheck", "orders:logistics_errors", _("Logistics error rate")),
+    ("finance.view_supplierbill", "finance:bill_list", _("Supplier bills")),
+    ("finance.view_supplierbill", "finance:payables_ageing", _("Payables ageing (应付账龄)")),
 ]

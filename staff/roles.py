@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.access import VIEW_COST, VIEW_MARGIN, attribute_use_permission
 from catalog.enums import AttributeUse
+from finance.access import APPROVE_BILL
 from orders.access import (
     CANCEL_ORDER,
     COMPLETE_ORDER,
@@ -244,6 +245,8 @@ STEP_ACCESS: dict[str, frozenset[str]] = {
     SHIP_ORDER: frozenset({WAREHOUSE, MANAGER}),
     CANCEL_ORDER: frozenset({SUPPORT, MANAGER}),
     COMPLETE_ORDER: frozenset({SUPPORT, MANAGER}),
+    # A supplier bill is approved for payment by finance alone, after its three-way match.
+    APPROVE_BILL: frozenset({FINANCE}),
 }
 
 

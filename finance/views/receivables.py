@@ -10,11 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from finance import selectors
 from finance.enums import AgeingBucket
 from finance.exceptions import FinanceError
-from finance.forms import AgeingForm, InvoiceFilterForm, PaymentForm
+from finance.forms import AgeingForm, CustomerPaymentForm, InvoiceFilterForm
 from finance.models import CustomerPayment, Invoice
+from finance.selectors import receivables as selectors
 from finance.services import receivables
 from orders import services as order_services
 from orders.access import CONFIRM_PAYMENT, VIEW_CUSTOMER_CREDIT
@@ -116,7 +116,7 @@ def invoices_issue(request):
 @permission_required(VIEW_INVOICE, raise_exception=True)
 def invoice_detail(request, pk: int):
     """An invoice, its payments and credit notes; finance records a payment here."""
-    form = PaymentForm(request.POST or None)
+    form = CustomerPaymentForm(request.POST or None)
     if request.method == "POST":
         if not request.user.has_perm(ADD_PAYMENT):
             raise PermissionDenied

@@ -23,10 +23,10 @@ from django.urls import reverse
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
-from finance import selectors
 from finance.enums import AgeingBucket
 from finance.exceptions import FinanceError
 from finance.models import CreditNote, CustomerPayment, Invoice
+from finance.selectors import receivables as selectors
 from finance.services import receivables
 from orders import services as order_services
 from orders.enums import ReturnDisposition, ReturnReason

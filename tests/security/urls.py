@@ -18,7 +18,7 @@ from import_export.admin import ExportMixin, ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.models import SKU
-from finance.models import Invoice
+from finance.models import Invoice, SupplierBill
 from orders.access import PICK_ORDER
 from orders.models import ChannelListing, SalesOrder
 from purchasing.models import PurchaseOrder, Supplier
@@ -97,6 +97,21 @@ def _page_rules(world) -> dict[str, object]:
         "orders:listing_resolve": "orders.change_channellisting",
         "orders:waves": PICK_ORDER,
         "orders:logistics_errors": "orders.view_packingcheck",
+        "finance:margins": ("catalog.view_cost", "catalog.view_margin"),
+        "finance:pnl": ("catalog.view_cost", "catalog.view_margin"),
+        "finance:valuation": "catalog.view_cost",
+        "finance:productline": ("catalog.view_cost", "catalog.view_margin"),
+        "finance:month_ends": "finance.view_monthend",
+        "finance:month_end_close": "finance.add_monthend",
+        "finance:bill_list": "finance.view_supplierbill",
+        "finance:bill_detail": "finance.view_supplierbill",
+        "finance:bill_approve": "finance.approve_supplierbill",
+        "finance:bill_cancel": "finance.change_supplierbill",
+        "finance:bill_pay": "finance.add_supplierpayment",
+        "finance:orders_to_bill": "finance.view_supplierbill",
+        "finance:bill_new": "finance.add_supplierbill",
+        "finance:payables_ageing": "finance.view_supplierbill",
+        "finance:payables_ageing_xlsx": "finance.view_supplierbill",
         # Receivables: finance records, the manager reads; credit holds need credit terms.
         "finance:receivables_ageing": "finance.view_invoice",
         "finance:invoice_list": "finance.view_invoice",
@@ -118,6 +133,7 @@ def _page_rules(world) -> dict[str, object]:
 def _page_values(world) -> dict[str, dict[str, str]]:
     order = world.objects[SalesOrder].pk
     purchase = world.objects[PurchaseOrder].pk
+    bill = SupplierBill.objects.order_by("pk").first().pk
     return {
         "orders:order_detail": {"pk": order},
         "orders:pack": {"pk": order},
@@ -130,6 +146,11 @@ def _page_values(world) -> dict[str, dict[str, str]]:
         "purchasing:order": {"pk": purchase},
         "purchasing:receive": {"pk": purchase},
         "purchasing:supplier": {"pk": world.objects[Supplier].pk},
+        "finance:bill_detail": {"pk": bill},
+        "finance:bill_approve": {"pk": bill},
+        "finance:bill_cancel": {"pk": bill},
+        "finance:bill_pay": {"pk": bill},
+        "finance:bill_new": {"pk": purchase},
     }
 
 

@@ -23,6 +23,7 @@ from django_celery_beat.models import (
 from catalog import services as catalog_services
 from catalog.enums import AttributeUse
 from catalog.models import SKU, Product
+from finance import services as finance_services
 from finance.services import receivables
 from inventory import services as inventory_services
 from inventory.enums import SlotType
@@ -34,7 +35,7 @@ from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
 from staff import services as staff_services
 from staff.models import MailDelivery
-from staff.roles import MANAGER, PURCHASER, SENSITIVE, VIEW_COST
+from staff.roles import FINANCE, MANAGER, PURCHASER, SENSITIVE, VIEW_COST
 from tests.factories import (
     AttributeFactory,
     BrandFactory,
@@ -175,6 +176,13 @@ def build_world() -> World:
                 order_line=order.lines.get(), received=3, rejected=1, slot=slot
             )
         ],
+    )
+
+    # Payables: the receipt billed (2 accepted × 987.65), approved and paid in part.
+    bill = finance_services.bill_draft_from_receipts(purchase_order=order, user=users[FINANCE])
+    finance_services.bill_approve(bill=bill, user=users[FINANCE])
+    finance_services.supplier_payment_record(
+        bill=bill, amount=Decimal("100.00"), paid_on=bill.billed_on, user=users[FINANCE]
     )
 
     world = World(users=users, product=product, sku=sku, bundle=bundle)

@@ -33,6 +33,7 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
+from finance import services as finance_services
 from finance.services import receivables
 from inventory import services as inventory_services
 from inventory.enums import SlotType
@@ -143,7 +144,7 @@ class World:
         return order
 
 
-def _receipt(world: World, i: int) -> None:
+def _receipt(world: World, i: int):
     order = world.purchase_order(i, lines=1)
     purchasing_services.purchase_order_receive(
         order=order,
@@ -153,6 +154,23 @@ def _receipt(world: World, i: int) -> None:
             )
         ],
         user=world.user,
+    )
+    return order
+
+
+def _supplier_bill(world: World, i: int):
+    return finance_services.bill_draft_from_receipts(
+        purchase_order=_receipt(world, i), user=world.user
+    )
+
+
+def _supplier_payment(world: World, i: int) -> None:
+    approver, _new = User.objects.get_or_create(
+        username="approver", defaults={"is_superuser": True, "is_staff": True}
+    )
+    bill = finance_services.bill_approve(bill=_supplier_bill(world, i), user=approver)
+    finance_services.supplier_payment_record(
+        bill=bill, amount=Decimal("1.00"), paid_on=bill.billed_on, user=approver
     )
 
 
@@ -316,6 +334,8 @@ BUILDERS: dict[str, Callable[[World, int], object]] = {
     "finance.invoice": _receivable,
     "finance.customerpayment": _receivable,
     "finance.creditnote": _receivable,
+    "finance.supplierbill": _supplier_bill,
+    "finance.supplierpayment": _supplier_payment,
 }
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lower)

@@ -1,4 +1,4 @@
-"""Reads of finance for pages, exports, tasks and dashboards, by concern."""
+"""Receivables reads: invoices with what is outstanding, ageing, overdue customers."""
 
 import datetime as dt
 from collections import defaultdict
