@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401 - the pages are added by concern below
+from django.urls import path
+
+from finance.views import prices
 
 app_name = "finance"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("prices/", prices.price_history, name="prices"),
+]

@@ -96,6 +96,7 @@ def _page_rules(world) -> dict[str, object]:
         "orders:listing_resolve": "orders.change_channellisting",
         "orders:waves": PICK_ORDER,
         "orders:logistics_errors": "orders.view_packingcheck",
+        "finance:prices": "catalog.view_historicalsku",
         "login": None,
         "logout": None,
         "password_change": True,
