@@ -430,6 +430,7 @@ class PriceChange:
     new: Decimal | None
     changed_at: object  # datetime
     user: object  # the user who changed it, or None (a script, an import without a user)
+    reason: str = ""
 
     @property
     def field_label(self) -> str:
@@ -508,6 +509,7 @@ def price_changes(records: Iterable, fields: Sequence[str] = PRICE_FIELDS) -> li
                         new=new,
                         changed_at=record.history_date,
                         user=record.history_user,
+                        reason=record.history_change_reason or "",
                     )
                 )
     return changes

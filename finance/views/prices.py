@@ -98,6 +98,7 @@ def _xlsx(changes):
         _("Change"),
         _("Change %"),
         _("Changed by"),
+        _("Reason"),
     ]
 
     def write(book):
@@ -117,11 +118,12 @@ def _xlsx(changes):
                     else None,
                     _change_ratio(change),
                     _user_name(change.user),
+                    change.reason,
                 ]
                 for change in changes
             ),
             formats={4: "0.00", 5: "0.00", 6: "0.00", 7: "0.0%"},
-            widths={0: 17, 1: 16, 2: 36, 3: 14, 8: 14},
+            widths={0: 17, 1: 16, 2: 36, 3: 14, 8: 14, 9: 24},
         )
 
     return xlsx_response("price-changes.xlsx", write)
