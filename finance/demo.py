@@ -5,7 +5,9 @@ Each concern seeds itself (``finance/demo_*.py``); this module runs them in orde
 orders and purchasing have seeded theirs.
 """
 
-DEMO_PARTS: tuple = ()
+from finance import demo_pricing
+
+DEMO_PARTS: tuple = (demo_pricing,)
 
 
 def demo_seed(*, scale: str, seed: int, stdout=None) -> dict[str, int]:

@@ -259,7 +259,7 @@ class PromotionItemInline(admin.TabularInline):
 class PromotionStateFilter(admin.SimpleListFilter):
     """Running, upcoming or ended, on today's date."""
 
-    title = _("state")
+    title = _("promotion state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
@@ -300,7 +300,7 @@ class PromotionAdmin(admin.ModelAdmin):
     def item_count(self, promotion):
         return promotion.item_count
 
-    @admin.display(description=_("state"))
+    @admin.display(description=_("promotion state"))
     def state(self, promotion):
         today = timezone.localdate()
         if promotion.starts_on > today:
