@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.access import VIEW_COST, FieldAccessMixin, ReadOnlyAdmin
+from catalog.money import money_text
 from orders import services
 from orders.access import (
     CANCEL_ORDER,
@@ -253,7 +254,10 @@ class PromotionItemInline(admin.TabularInline):
 
     @admin.display(description=_("retail price"))
     def retail_price(self, item):
-        return item.sku.retail_price if item.sku_id else None
+        # An empty row of the inline has no SKU yet: the admin's empty mark, not "None".
+        if item.sku_id is None or item.sku.retail_price is None:
+            return self.get_empty_value_display()
+        return money_text(item.sku.retail_price)
 
 
 class PromotionStateFilter(admin.SimpleListFilter):
