@@ -1,6 +1,6 @@
 from django.urls import path
 
-from finance.views import month_end, payables, productline, receivables, reports
+from finance.views import month_end, payables, prices, productline, receivables, reports
 
 app_name = "finance"
 
@@ -20,6 +20,8 @@ urlpatterns = [
     path("bills/new/<int:pk>/", payables.bill_new, name="bill_new"),
     path("payables/ageing/", payables.payables_ageing, name="payables_ageing"),
     path("payables/ageing/download/", payables.payables_ageing_xlsx, name="payables_ageing_xlsx"),
+    # Price history (价格变动)
+    path("prices/", prices.price_history, name="prices"),
     # Month end (月结)
     path("month-ends/", month_end.month_ends, name="month_ends"),
     path("month-ends/close/", month_end.month_end_close_view, name="month_end_close"),

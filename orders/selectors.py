@@ -12,6 +12,7 @@ from catalog.enums import ProductRole
 from catalog.money import money
 from orders.enums import LOGISTICS_ERRORS, ListingStatus, OrderStatus
 from orders.models import ChannelListing, PackingCheck, ReturnLine, SalesOrder, SalesOrderLine
+from orders.pricing import prices_for
 
 CENT = Decimal("0.01")
 
@@ -263,3 +264,9 @@ def credit_hold(order: SalesOrder) -> CreditHold | None:
     """The figures of one order on credit hold; None when it is not on hold."""
     holds = credit_holds(order_ids=[order.pk])
     return holds[0] if holds else None
+
+
+def prices_in_effect(skus, *, customer=None, channel=None, shop=None, on=None) -> dict:
+    """Return today's (or ``on``'s) price in effect of each of ``skus`` by SKU id, for pages
+    and panels: ``orders.pricing.prices_for``, in one query."""
+    return prices_for(skus, customer, channel, on, shop=shop)

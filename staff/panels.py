@@ -97,6 +97,10 @@ def product_lookup(request) -> dict:
     skus = list(
         inventory_selectors.sku_stock_columns(catalog_selectors.sku_search(query))[:PANEL_ROWS]
     )
+    # What a buyer pays today on every channel (an all-channel promotion, else retail).
+    quotes = order_selectors.prices_in_effect(skus) if skus else {}
+    for sku in skus:
+        sku.price_now = quotes.get(sku.pk)
     return {"query": query, "skus": skus}
 
 

@@ -120,6 +120,7 @@ def _page_rules(world) -> dict[str, object]:
         "finance:credit_note_create": "finance.add_creditnote",
         "finance:credit_holds": "orders.view_customer_credit",
         "finance:credit_hold_release": "orders.confirm_payment",
+        "finance:prices": "catalog.view_historicalsku",
         "login": None,
         "logout": None,
         "password_change": True,

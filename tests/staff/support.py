@@ -29,7 +29,7 @@ from inventory import services as inventory_services
 from inventory.enums import SlotType
 from orders import services as order_services
 from orders.enums import ChannelKind, OrderSource, ReturnDisposition, ReturnReason
-from orders.models import Channel, Customer, SalesOrder, Shop
+from orders.models import Channel, Customer, Promotion, PromotionItem, SalesOrder, Shop
 from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
@@ -228,6 +228,14 @@ def world_orders(*, warehouse, sku, user) -> None:
         user=user,
     )
     order_services.listing_upsert(shop=shop, platform_sku_code="WORLD-UNMATCHED", title="未对应")
+    # A campaign of the channel running today (after the order: its price stays retail).
+    campaign = Promotion.objects.create(
+        name="世界大促",
+        channel=channel,
+        starts_on=timezone.localdate() - dt.timedelta(days=1),
+        ends_on=timezone.localdate() + dt.timedelta(days=1),
+    )
+    PromotionItem.objects.create(promotion=campaign, sku=sku, price=Decimal("999.00"))
 
 
 def world_receivables(*, sku, user) -> None:

@@ -39,7 +39,7 @@ from inventory import services as inventory_services
 from inventory.enums import SlotType
 from orders import services as order_services
 from orders.enums import ChannelKind, OrderSource, ReturnDisposition, ReturnReason
-from orders.models import Channel, Customer, Shop
+from orders.models import Channel, Customer, Promotion, PromotionItem, Shop
 from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
@@ -264,6 +264,14 @@ def _product(world: World, i: int) -> None:
     SKUFactory(product=product)
 
 
+def _promotion(world: World, i: int) -> None:
+    day = timezone.localdate() + dt.timedelta(days=i)
+    promotion = Promotion.objects.create(
+        name=f"活动{i}", channel=world.shop.channel, shop=world.shop, starts_on=day, ends_on=day
+    )
+    PromotionItem.objects.create(promotion=promotion, sku=SKUFactory(), percent_off=Decimal("10"))
+
+
 # app_label.model_name → make the i-th row of that model (and what it hangs on).
 BUILDERS: dict[str, Callable[[World, int], object]] = {
     "auth.group": lambda w, i: Group.objects.create(name=f"group {i}"),
@@ -336,6 +344,7 @@ BUILDERS: dict[str, Callable[[World, int], object]] = {
     "finance.creditnote": _receivable,
     "finance.supplierbill": _supplier_bill,
     "finance.supplierpayment": _supplier_payment,
+    "orders.promotion": _promotion,
 }
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lower)
