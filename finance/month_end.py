@@ -88,10 +88,10 @@ def months_to_close(today: date | None = None) -> list[date]:
     return months
 
 
-def month_end_rows() -> list[dict]:
+def month_end_rows(limit: int | None = None) -> list[dict]:
     """Closed months, newest first, with gross profit and margin beside the kept figures."""
     rows = []
-    for closed in MonthEnd.objects.select_related("closed_by"):
+    for closed in MonthEnd.objects.select_related("closed_by")[:limit]:
         gross_profit = closed.revenue - closed.cogs
         rows.append(
             {

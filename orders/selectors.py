@@ -260,6 +260,11 @@ def credit_holds(*, order_ids=None) -> list[CreditHold]:
     ]
 
 
+def credit_hold_count() -> int:
+    """How many orders wait on credit hold for finance."""
+    return SalesOrder.objects.filter(status=OrderStatus.CREDIT_HOLD).count()
+
+
 def credit_hold(order: SalesOrder) -> CreditHold | None:
     """The figures of one order on credit hold; None when it is not on hold."""
     holds = credit_holds(order_ids=[order.pk])

@@ -7,15 +7,13 @@ template under ``templates/staff/panels/``; each keeps a constant number of quer
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog import selectors as catalog_selectors
 from catalog.access import VIEW_COST, VIEW_MARGIN
 from catalog.enums import ProductRole
-from finance import reports as finance_reports
+from finance import month_end as month_end_selectors
 from finance.enums import AgeingBucket
 from finance.selectors import payables as payables_selectors
 from finance.selectors import receivables as receivables_selectors
@@ -154,37 +152,32 @@ def late_purchase_orders(request) -> dict:
 
 
 def receivables_summary(request) -> dict:
-    """应收: what customers owe by ageing bucket, the most overdue customers, credit holds."""
+    """应收: what customers owe by ageing bucket, and how many orders are on credit hold."""
     totals = receivables_selectors.receivables_ageing().totals
     return {
         "buckets": list(zip(AgeingBucket.labels, totals.columns, strict=True)),
         "total": totals.total,
         "overdue": totals.overdue,
-        "customers": receivables_selectors.customers_overdue()[:5],
-        "holds": order_selectors.credit_holds(),
+        "holds": order_selectors.credit_hold_count(),
     }
 
 
 def payables_summary(request) -> dict:
     """应付: what is owed to suppliers by ageing bucket and the bills awaiting approval."""
     totals = payables_selectors.payables_ageing().totals
-    waiting = list(payables_selectors.bills_awaiting_approval()[:5])
+    waiting = list(payables_selectors.bills_awaiting_approval())  # drafts: a handful
     return {
         "buckets": list(zip(AgeingBucket.labels, totals.amounts, strict=True)),
         "total": totals.total,
         "overdue": totals.overdue,
-        "waiting": waiting,
-        "waiting_count": payables_selectors.bills_awaiting_approval().count(),
+        "waiting": waiting[:5],
+        "waiting_count": len(waiting),
     }
 
 
-def month_pnl(request) -> dict:
-    """This month and the two before: net revenue, gross profit and margin, stock value."""
-    today = timezone.localdate()
-    start = (today.replace(day=1) - timedelta(days=62)).replace(day=1)
-    pnl = finance_reports.pnl_by_month(finance_reports.SalesFilter(date_from=start, date_to=today))
-    rows = pnl.rows.astype(object).where(pnl.rows.notna(), None).to_dict("records")
-    return {"rows": list(reversed(rows))}
+def month_ends(request) -> dict:
+    """The last three closed months (月结): net revenue, gross profit, margin, stock, AR, AP."""
+    return {"rows": month_end_selectors.month_end_rows(limit=3)}
 
 
 PANELS: list[Panel] = [
@@ -287,11 +280,11 @@ PANELS: list[Panel] = [
         standard_margins,
     ),
     Panel(
-        "month_pnl",
-        _("P&L of the last three months"),
+        "month_ends",
+        _("The last closed months (月结)"),
         frozenset({FINANCE, MANAGER}),
-        (VIEW_COST, VIEW_MARGIN),
-        month_pnl,
+        ("finance.view_monthend", VIEW_COST, VIEW_MARGIN),
+        month_ends,
     ),
     Panel(
         "receivables_summary",
