@@ -4,8 +4,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, Lag
 from django.utils.translation import gettext as _
 
 from catalog.enums import AttributeUse, CompletenessScope, ProductRole, ProductStatus
@@ -17,6 +30,7 @@ from catalog.models import (
     CategoryAttribute,
     Product,
 )
+from catalog.money import money
 
 # Which attribute uses count towards which completeness scope. A required attribute that
 # serves none of these counts towards the web listing.
@@ -395,3 +409,107 @@ def active_skus_without_cost() -> QuerySet[SKU]:
         .select_related("product")
         .order_by("code")
     )
+
+
+# --- Price history ------------------------------------------------------------------------
+
+# The prices whose changes are history (销售价 / 分销价 / 成本价), in the order shown.
+PRICE_FIELDS = ("retail_price", "distribution_price", "cost_price")
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    """One price of one SKU changed: by whom, when, from what to what."""
+
+    history_id: int
+    sku_id: int
+    code: str
+    name: str
+    field: str
+    old: Decimal | None
+    new: Decimal | None
+    changed_at: object  # datetime
+    user: object  # the user who changed it, or None (a script, an import without a user)
+    reason: str = ""
+
+    @property
+    def field_label(self) -> str:
+        return SKU._meta.get_field(self.field).verbose_name
+
+
+def sku_price_history(
+    *,
+    sku_ids: Iterable[int] | None = None,
+    query: str = "",
+    fields: Sequence[str] = PRICE_FIELDS,
+    since=None,
+    until=None,
+) -> QuerySet:
+    """Return the SKU history records that changed one of ``fields``, newest first, each
+    annotated with ``previous_<field>``: the value before the change (window LAG over the
+    SKU's records in time order).
+
+    ``sku_ids`` / ``query`` (a SKU code, barcode, product code or a part of a name, as
+    ``sku_search``) choose SKUs; ``since`` / ``until`` (datetimes, ``until`` excluded) the
+    period of the changes. A SKU's first record (its creation) changes nothing. The SKUs are
+    chosen and ``until`` applied before the window, which needs only the records up to the
+    change; ``since`` is applied after it, or the first change of the period would lose the
+    value before it.
+    """
+    history = SKU.history.model
+    if not fields:
+        return history.objects.none()
+    records = history.objects.all()
+    if sku_ids is not None:
+        records = records.filter(id__in=list(sku_ids))
+    if query:
+        records = records.filter(id__in=sku_search(query).order_by().values("pk"))
+    if until is not None:
+        records = records.filter(history_date__lt=until)
+    order = [F("history_date").asc(), F("history_id").asc()]
+    by_sku = {"partition_by": [F("id")], "order_by": order}
+    records = records.annotate(
+        previous_record=Window(Lag("history_id"), **by_sku),
+        **{f"previous_{name}": Window(Lag(name), **by_sku) for name in fields},
+    )
+    # IS DISTINCT FROM, spelled portably: prices are never negative, so -1 stands for none.
+    none = Value(Decimal(-1))
+    records = records.alias(
+        **{f"before_{name}": Coalesce(F(f"previous_{name}"), none) for name in fields}
+    )
+    changed = Q()
+    for name in fields:
+        changed |= ~Q(**{f"before_{name}": Coalesce(F(name), none)})
+    records = records.filter(changed, previous_record__isnull=False)
+    if since is not None:
+        # A window over the record alone is its own date: the filter then runs after LAG.
+        records = records.annotate(
+            changed_at=Window(Max("history_date"), partition_by=[F("history_id")])
+        ).filter(changed_at__gte=since)
+    return records.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+def price_changes(records: Iterable, fields: Sequence[str] = PRICE_FIELDS) -> list[PriceChange]:
+    """Return one ``PriceChange`` per changed field of ``records`` (``sku_price_history``)."""
+    changes = []
+    for record in records:
+        for name in fields:
+            old, new = getattr(record, f"previous_{name}"), getattr(record, name)
+            # SQLite hands LAG's value back unscaled (10, not 10.00).
+            old = money(old) if old is not None else None
+            if old != new:
+                changes.append(
+                    PriceChange(
+                        history_id=record.history_id,
+                        sku_id=record.id,
+                        code=record.code,
+                        name=record.name,
+                        field=name,
+                        old=old,
+                        new=new,
+                        changed_at=record.history_date,
+                        user=record.history_user,
+                        reason=record.history_change_reason or "",
+                    )
+                )
+    return changes

@@ -8,6 +8,7 @@ written to files under ``var/mail/``); production and tests set ``DATABASE_URL``
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -197,6 +198,11 @@ CELERY_BEAT_SCHEDULE = {
     "catalog.import_uploads_expire": {
         "task": "catalog.import_uploads_expire",
         "schedule": 3600.0,
+    },
+    # Receivables: invoice yesterday's shipped credit orders and credit their refunds.
+    "finance.invoices_issue": {
+        "task": "finance.invoices_issue",
+        "schedule": crontab(minute=10, hour=0),
     },
 }
 

@@ -5,9 +5,10 @@ Each concern seeds itself (``finance/demo_*.py``); this module runs them in orde
 orders and purchasing have seeded theirs.
 """
 
-from finance import demo_payables
+from finance import demo_month_ends, demo_payables, demo_pricing, demo_receivables
 
-DEMO_PARTS: tuple = (demo_payables,)
+# Month ends last: they close the months the others filled.
+DEMO_PARTS: tuple = (demo_pricing, demo_receivables, demo_payables, demo_month_ends)
 
 
 def demo_seed(*, scale: str, seed: int, stdout=None) -> dict[str, int]:

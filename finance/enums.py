@@ -54,3 +54,13 @@ class DifferenceKind(models.TextChoices):
     QUANTITY = "quantity", _("Billed more than accepted")
     PRICE = "price", _("Billed unit cost differs from the order")
     MISSING_RECEIPT = "missing_receipt", _("Billed with nothing received")
+
+
+class InvoiceState(models.TextChoices):
+    """Where a customer invoice stands: unsettled (something outstanding; not yet due),
+    overdue, or settled (nothing outstanding, by payments and credit notes). Computed,
+    never stored. As a filter, "unsettled" lists every invoice with something outstanding."""
+
+    OPEN = "open", _("Unsettled")
+    OVERDUE = "overdue", _("Overdue")
+    PAID = "paid", _("Settled")

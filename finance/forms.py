@@ -1,4 +1,4 @@
-"""Finance forms, one heading per concern."""
+"""Forms of the finance pages, by concern. They check input shape; the services decide."""
 
 from decimal import Decimal
 
@@ -6,8 +6,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from finance.enums import BillStatus
+from catalog.models import SKU
+from catalog.selectors import PRICE_FIELDS
+from finance.enums import BillStatus, InvoiceState
 from finance.services.payables import BillLineInput
+from orders.models import Customer
 from purchasing.models import PurchaseOrderLine, Supplier
 
 # --- Payables -------------------------------------------------------------------------------
@@ -82,7 +85,7 @@ class ApproveForm(forms.Form):
     )
 
 
-class PaymentForm(forms.Form):
+class SupplierPaymentForm(forms.Form):
     amount = forms.DecimalField(
         label=_("amount"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2
     )
@@ -92,7 +95,77 @@ class PaymentForm(forms.Form):
     reference = forms.CharField(label=_("bank reference"), max_length=100, required=False)
 
 
+# Receivables ---------------------------------------------------------------------------------
+
+
 class AgeingForm(forms.Form):
     on = forms.DateField(
-        label=_("as of"), required=False, help_text=_("Empty: today. Format YYYY-MM-DD.")
+        label=_("As of"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("What was owed at the end of this day; today when empty."),
     )
+
+    def day(self):
+        return (self.cleaned_data.get("on") if self.is_valid() else None) or timezone.localdate()
+
+
+class InvoiceFilterForm(forms.Form):
+    customer = forms.ModelChoiceField(
+        label=_("Customer"),
+        queryset=Customer.objects.filter(invoices__isnull=False).distinct().order_by("code"),
+        required=False,
+        empty_label=_("All customers"),
+    )
+    state = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("All")), *InvoiceState.choices],
+        required=False,
+    )
+    q = forms.CharField(label=_("Invoice or order number"), required=False, max_length=64)
+
+
+class CustomerPaymentForm(forms.Form):
+    # Zero, negative and overpaying amounts are refused by the service, with its reason.
+    amount = forms.DecimalField(label=_("Amount received"), max_digits=14, decimal_places=2)
+    received_on = forms.DateField(
+        label=_("Received on"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    reference = forms.CharField(label=_("Bank reference"), required=False, max_length=100)
+
+
+# Price history ------------------------------------------------------------------------------
+
+
+class PriceHistoryFilterForm(forms.Form):
+    """Filters of the price-change page; ``fields`` are the prices the user may see."""
+
+    q = forms.CharField(
+        label=_("SKU or product"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("Code, barcode or part of a name")}),
+    )
+    field = forms.ChoiceField(label=_("Price"), required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, fields=PRICE_FIELDS, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = [
+            ("", _("Every price")),
+            *((name, SKU._meta.get_field(name).verbose_name) for name in fields),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        return data

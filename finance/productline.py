@@ -25,7 +25,6 @@ pandas places them with column operations, no loop per product.
 """
 
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -139,14 +138,14 @@ def _products(filters: SalesFilter, sold: pd.Index) -> pd.DataFrame:
 def _sales(filters: SalesFilter) -> pd.DataFrame:
     """Return units, net revenue and gross profit per product sold in the period."""
     frame = margin_by("product", filters)
-    frame = frame.rename(columns={"product_id": "product_id"})
+    frame = frame.rename(columns={"id": "product_id"})
     frame = frame.set_index("product_id")[["units", "net_revenue", "gross_profit"]]
     return frame.astype({"units": "int64", "net_revenue": float, "gross_profit": float})
 
 
 def product_line(filters: SalesFilter) -> ProductLine:
     """Place every product of the filters' scope in its quadrant, with a suggestion."""
-    days = (filters.end - filters.start).days + 1
+    days = (filters.date_to - filters.date_from).days + 1
     sales = _sales(filters)
     products = _products(filters, sales.index)
     rows = products.join(sales, how="left")
@@ -196,8 +195,3 @@ def product_line(filters: SalesFilter) -> ProductLine:
         margin_split=margin_split,
         rows=rows[COLUMNS].reset_index(drop=True),
     )
-
-
-def default_period(today: date, days: int = 90) -> tuple[date, date]:
-    """Return the last ``days`` days ending with ``today``."""
-    return today - pd.Timedelta(days=days - 1).to_pytimedelta(), today

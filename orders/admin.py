@@ -3,9 +3,12 @@ only through ``orders.services`` (admin actions call them), and the admin's "add
 is the staff order form. Credit terms and COGS are sensitive (``FieldAccessMixin``)."""
 
 from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.access import VIEW_COST, FieldAccessMixin, ReadOnlyAdmin
+from catalog.money import money_text
 from orders import services
 from orders.access import (
     CANCEL_ORDER,
@@ -21,6 +24,8 @@ from orders.models import (
     Customer,
     PackingCheck,
     PackingScan,
+    Promotion,
+    PromotionItem,
     Return,
     ReturnLine,
     SalesOrder,
@@ -96,6 +101,7 @@ class SalesOrderLineInline(FieldAccessMixin, admin.TabularInline):
         "price_type",
         "unit_price",
         "discount",
+        "promotion",
         "backordered",
         "shipped_quantity",
         "cost_of_goods",
@@ -154,6 +160,8 @@ class SalesOrderAdmin(admin.ModelAdmin):
         "cancelled_at",
         "carrier",
         "tracking_number",
+        "on_credit",
+        "credit_settled",
         "created_by",
     ]
     fields = [*readonly_fields, "note"]
@@ -234,3 +242,75 @@ class ReturnAdmin(ReadOnlyAdmin):
     search_fields = ["order__number"]
     date_hierarchy = "created_at"
     inlines = [ReturnLineInline]
+
+
+class PromotionItemInline(admin.TabularInline):
+    model = PromotionItem
+    fields = ["sku", "retail_price", "price", "percent_off"]
+    readonly_fields = ["retail_price"]
+    autocomplete_fields = ["sku"]
+    extra = 3
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("sku")
+
+    @admin.display(description=_("retail price"))
+    def retail_price(self, item):
+        # An empty row of the inline has no SKU yet: the admin's empty mark, not "None".
+        if item.sku_id is None or item.sku.retail_price is None:
+            return self.get_empty_value_display()
+        return money_text(item.sku.retail_price)
+
+
+class PromotionStateFilter(admin.SimpleListFilter):
+    """Running, upcoming or ended, on today's date."""
+
+    title = _("promotion state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("running", _("Running")),
+            ("upcoming", _("Upcoming")),
+            ("ended", _("Ended")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        match self.value():
+            case "running":
+                return queryset.filter(starts_on__lte=today, ends_on__gte=today)
+            case "upcoming":
+                return queryset.filter(starts_on__gt=today)
+            case "ended":
+                return queryset.filter(ends_on__lt=today)
+        return queryset
+
+
+@admin.register(Promotion)
+class PromotionAdmin(admin.ModelAdmin):
+    """Campaigns and their prices; the price in effect (``orders.pricing``) applies them."""
+
+    list_display = ["name", "channel", "shop", "starts_on", "ends_on", "state", "item_count"]
+    list_filter = [PromotionStateFilter, "channel", "shop"]
+    list_select_related = ["channel", "shop__channel"]
+    search_fields = ["name", "note", "items__sku__code"]
+    date_hierarchy = "starts_on"
+    fields = ["name", "channel", "shop", "starts_on", "ends_on", "note"]
+    inlines = [PromotionItemInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(item_count=Count("items"))
+
+    @admin.display(description=_("SKUs"), ordering="item_count")
+    def item_count(self, promotion):
+        return promotion.item_count
+
+    @admin.display(description=_("promotion state"))
+    def state(self, promotion):
+        today = timezone.localdate()
+        if promotion.starts_on > today:
+            return _("Upcoming")
+        if promotion.ends_on < today:
+            return _("Ended")
+        return _("Running")

@@ -14,9 +14,11 @@ returned. Deterministic for a seed.
 The history is re-labelled for a Chinese shop (``catalog.demo_identities``): each olist
 customer becomes a Chinese buyer in the province of the same rank, each order keeps the
 platform order number inventory reserved it under (the number's format names the channel),
-and a line sells at the SKU's retail price, its distribution price to a distributor, or the
-campaign price when the order was placed during a promotion of ``promotion_calendar`` — never
-below what the goods cost, so no history line loses money.
+and a line sells at the price in effect on the day it was placed (``orders.pricing``): the
+campaigns of ``promotion_calendar`` and a few of the shop's own (a Douyin live-stream special,
+a new-product price) are real ``Promotion`` rows, each on the best sellers of its period in
+its channel or shop (at most ``CAMPAIGN_ITEMS`` SKUs) at a campaign price never within 8 % of
+the cost, so no history line loses money; a line sold at a campaign price names it.
 """
 
 import csv
@@ -25,7 +27,8 @@ import hashlib
 import random
 import re
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -51,7 +54,6 @@ from inventory.demo import (
     OLIST_ITEMS,
     OLIST_ORDERS,
     ORDER_REFERENCE,
-    Promotion,
     promotion_calendar,
 )
 from inventory.enums import MoveKind
@@ -74,12 +76,15 @@ from orders.models import (
     LineReservation,
     PackingCheck,
     PackingScan,
+    Promotion,
+    PromotionItem,
     Return,
     ReturnLine,
     SalesOrder,
     SalesOrderLine,
     Shop,
 )
+from orders.pricing import PriceBook
 
 OLIST_CUSTOMERS = Path("olist-sample") / "olist_customers_dataset.csv"
 # code, name, kind, shop code, shop name; the shares of the orders are CHANNEL_SHARES.
@@ -108,6 +113,67 @@ DISTRIBUTORS = (
 )  # fmt: skip
 # A campaign price still earns this much over the SKU's cost (the lots' cost is within 3 %).
 PROMOTION_FLOOR_OVER_COST = Decimal("1.08")
+# Where each campaign of the calendar runs (channel code, shop code); not named: everywhere.
+CAMPAIGN_SCOPES = {
+    "38女王节": ("TMALL", None),
+    "618大促": ("JD", None),
+    "99划算节": ("TMALL", None),
+    "双12年终盛典": ("TMALL", "TM-FLAG"),
+}
+# A campaign's items: its best sellers, at most this many SKUs.
+CAMPAIGN_ITEMS = 300
+# An upcoming campaign takes the best sellers of this many days before today.
+BEST_SELLER_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A demo promotion: its days, scope and discount off retail; ``percent``: its items
+    are a percentage off (else a fixed, charm-rounded price)."""
+
+    name: str
+    start: dt.date
+    end: dt.date
+    discount: Decimal
+    channel: str | None = None
+    shop: str | None = None
+    percent: bool = False
+    items: int = CAMPAIGN_ITEMS
+    note: str = ""
+
+
+def demo_campaigns(today: dt.date) -> list[Campaign]:
+    """Return the calendar's campaigns with their scopes, plus the shop's own: a past Douyin
+    live-stream special and a new-product price running today."""
+    campaigns = [
+        Campaign(p.name, p.start, p.end, p.discount, *CAMPAIGN_SCOPES.get(p.name, (None, None)))
+        for p in promotion_calendar(today)
+    ]
+    campaigns.append(
+        Campaign(
+            "抖音直播专场",
+            today - dt.timedelta(days=24),
+            today - dt.timedelta(days=22),
+            Decimal("0.15"),
+            channel="DOUYIN",
+            items=60,
+            note="主播专享价，直播间下单",
+        )
+    )
+    campaigns.append(
+        Campaign(
+            "新品尝鲜价",
+            today - dt.timedelta(days=10),
+            today + dt.timedelta(days=20),
+            Decimal("0.10"),
+            percent=True,
+            items=80,
+            note="新品上市九折",
+        )
+    )
+    return campaigns
+
+
 # Carriers and the shape of their waybill numbers (prefix, digits).
 CARRIERS = {
     "顺丰": ("SF", 13),
@@ -222,11 +288,7 @@ class _OrderLoader:
             channel = channel_of_order(row["order_id"])
             number = channel_order_number(row["order_id"], channel=channel, placed=day)
             self.orders[number] = row
-        self.promotions = promotion_calendar(today)
-
-    def promotion_on(self, moment: dt.datetime) -> Promotion | None:
-        day = timezone.localtime(moment).date()
-        return next((p for p in self.promotions if p.start <= day <= p.end), None)
+        self.campaigns = demo_campaigns(today)
 
     def placed_at(self, order_id: str, fallback: dt.datetime) -> dt.datetime:
         row = self.orders.get(order_id)
@@ -289,10 +351,14 @@ class _OrderLoader:
         customers: dict[str, Customer] = {}
         orders, lines_of, holds_of = [], {}, {}
         peak = self.busiest_week(shipped_at)
+        placed_of = {
+            reference: self.placed_at(reference, held[0].created_at)
+            for reference, held in by_order.items()
+        }
+        book = self.build_promotions(by_order, placed_of)
         for reference, held in by_order.items():
             shop = self.shop_for(reference)
-            reserved_at = held[0].created_at
-            placed = self.placed_at(reference, reserved_at)
+            placed = placed_of[reference]
             shipped = shipped_at.get(reference)
             status = OrderStatus.ALLOCATED
             delivered = completed = None
@@ -325,29 +391,25 @@ class _OrderLoader:
                 carrier=carrier if shipped else "",
                 tracking_number=waybill if shipped else "",
             )
-            promotion = None
-            if shop.channel.kind == ChannelKind.DISTRIBUTOR:
-                price_type = PriceType.DISTRIBUTION
-            else:
-                promotion = self.promotion_on(placed)
-                price_type = PriceType.PROMOTION if promotion else PriceType.RETAIL
-            if promotion is not None:
-                order.note = promotion.name
+            day = timezone.localtime(placed).date()
             per_sku: dict[int, list[Reservation]] = defaultdict(list)
             for reservation in held:
                 per_sku[reservation.sku_id].append(reservation)
             lines = []
             for number, (sku_id, group) in enumerate(sorted(per_sku.items()), start=1):
                 units = sum(r.quantity for r in group)
-                price = line_price(group[0].sku, price_type, promotion)
+                quote = book.quote(sku_id, on=day, customer=customer, shop=shop)
+                if quote is not None and quote.promotion is not None:
+                    order.note = quote.promotion.name
                 lines.append(
                     SalesOrderLine(
                         line_no=number,
                         sku_id=sku_id,
                         platform_code=group[0].sku.code,
                         quantity=units,
-                        price_type=price_type,
-                        unit_price=price,
+                        price_type=quote.price_type if quote else PriceType.RETAIL,
+                        unit_price=quote.unit_price if quote else ZERO,
+                        promotion=quote.promotion if quote else None,
                         shipped_quantity=units if shipped else 0,
                         cost_of_goods=cost.get((reference, sku_id)) if shipped else None,
                     )
@@ -382,6 +444,78 @@ class _OrderLoader:
         self.counts["sales orders"] += len(orders)
         self.counts["order lines"] += len(all_lines)
         self.counts["customers"] += len(customers) + len(self.distributors)
+
+    def build_promotions(
+        self, by_order: dict[str, list[Reservation]], placed_of: dict[str, dt.datetime]
+    ) -> PriceBook:
+        """Create the demo campaigns as promotions on the best sellers of their period and
+        scope; return the prices in effect of every SKU the history sold, over its days."""
+        skus = {r.sku_id: r.sku for held in by_order.values() for r in held}
+        sales: list[tuple[dt.date, Shop, int, int]] = [
+            (
+                timezone.localtime(placed_of[reference]).date(),
+                self.shop_for(reference),
+                r.sku_id,
+                r.quantity,
+            )
+            for reference, held in by_order.items()
+            for r in held
+        ]
+        today = timezone.localdate()
+        channels = {shop.channel.code: shop.channel for shop in self.shops}
+        shops = {shop.code: shop for shop in self.shops}
+        newest = sorted(
+            (s for s in skus.values() if s.retail_price and s.cost_price),
+            key=lambda s: (s.created_at, s.pk),
+            reverse=True,
+        )
+        items = []
+        for campaign in self.campaigns:
+            channel = channels.get(campaign.channel) if campaign.channel else None
+            shop = shops.get(campaign.shop) if campaign.shop else None
+            if campaign.percent:
+                # New products, where ten per cent off still clears the floor over cost.
+                chosen = [
+                    s
+                    for s in newest
+                    if s.retail_price * (1 - campaign.discount)
+                    >= s.cost_price * PROMOTION_FLOOR_OVER_COST
+                ][: campaign.items]
+            else:
+                first, last = campaign.start, campaign.end
+                if first > today:  # upcoming: what sells now
+                    first, last = today - dt.timedelta(days=BEST_SELLER_DAYS), today
+                units = Counter()
+                for day, sold_by, sku_id, quantity in sales:
+                    in_scope = (shop is None or sold_by == shop) and (
+                        channel is None or sold_by.channel_id == channel.pk
+                    )
+                    if first <= day <= last and in_scope:
+                        units[sku_id] += quantity
+                ranked = sorted(units, key=lambda sku_id: (-units[sku_id], sku_id))
+                chosen = [skus[sku_id] for sku_id in ranked][: campaign.items]
+            row = Promotion.objects.create(
+                name=campaign.name,
+                channel=channel or (shop.channel if shop else None),
+                shop=shop,
+                starts_on=campaign.start,
+                ends_on=campaign.end,
+                note=campaign.note,
+            )
+            for sku in chosen:
+                if campaign.percent:
+                    items.append(
+                        PromotionItem(promotion=row, sku=sku, percent_off=campaign.discount * 100)
+                    )
+                    continue
+                price = campaign_price(sku, campaign.discount)
+                if sku.retail_price and price < sku.retail_price:
+                    items.append(PromotionItem(promotion=row, sku=sku, price=price))
+            self.counts["promotions"] += 1
+        PromotionItem.objects.bulk_create(items, batch_size=2000)
+        self.counts["promotion items"] += len(items)
+        days = [day for day, *_rest in sales] or [today]
+        return PriceBook(skus.values(), first_day=min(days), last_day=max(days))
 
     @staticmethod
     def busiest_week(shipped_at: dict[str, dt.datetime]) -> set[dt.date]:
@@ -543,15 +677,13 @@ class _OrderLoader:
             self.counts["returns"] += 1
 
 
-def line_price(sku: SKU, price_type: str, promotion: Promotion | None) -> Decimal:
-    """Return the unit price a history line sold at: the SKU's price of that type, a campaign
-    price at the promotion's discount but never within 8 % of the cost."""
-    if price_type == PriceType.DISTRIBUTION:
-        return sku.distribution_price or sku.retail_price or ZERO
+def campaign_price(sku: SKU, discount: Decimal) -> Decimal:
+    """Return a campaign's fixed price for ``sku``: retail less ``discount``, charm-rounded as
+    shops price, but never within 8 % of the cost nor above retail."""
     retail = sku.retail_price or ZERO
-    if promotion is None or sku.cost_price is None:
+    if sku.cost_price is None:
         return retail
-    discounted = Decimal(charm_price_cents(float(retail * (1 - promotion.discount)))) / 100
+    discounted = Decimal(charm_price_cents(float(retail * (1 - discount)))) / 100
     floor = (sku.cost_price * PROMOTION_FLOOR_OVER_COST).quantize(Decimal("0.01"))
     return min(retail, max(discounted, floor))
 
@@ -601,6 +733,8 @@ ORDER_MODELS = (
     LineReservation,
     SalesOrderLine,
     SalesOrder,
+    PromotionItem,
+    Promotion,
     ChannelListing,
     Customer,
     Shop,

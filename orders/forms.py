@@ -24,7 +24,9 @@ class OrderForm(forms.Form):
         label=_("Customer code"),
         required=False,
         max_length=30,
-        help_text=_("Optional; the customer's price tier is the default price type."),
+        help_text=_(
+            "Optional; a distributor pays its distribution price unless a promotion is lower."
+        ),
     )
     warehouse = forms.ModelChoiceField(
         label=_("Ship from"),
@@ -59,7 +61,7 @@ class LineForm(forms.Form):
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=100_000)
     price_type = forms.ChoiceField(
         label=_("Price type"),
-        choices=[("", _("Customer's tier")), *PriceType.choices],
+        choices=[("", _("Price in effect")), *PriceType.choices],
         required=False,
     )
     unit_price = forms.DecimalField(

@@ -9,6 +9,7 @@ in inventory's ``WarehouseStock.backordered`` column). Orders change only throug
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -504,6 +505,16 @@ class Promotion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.starts_on:%Y-%m-%d}–{self.ends_on:%Y-%m-%d})"
+
+    def clean(self):
+        # A shop names its channel: a shop-scoped promotion gets the shop's channel, and a
+        # shop of another channel than the one chosen is a mistake.
+        if self.shop_id is None:
+            return
+        if self.channel_id is None:
+            self.channel_id = self.shop.channel_id
+        elif self.shop.channel_id != self.channel_id:
+            raise ValidationError({"shop": _("This shop belongs to another channel.")})
 
 
 class PromotionItem(models.Model):

@@ -12,6 +12,7 @@ from catalog.enums import ProductRole
 from catalog.money import money
 from orders.enums import LOGISTICS_ERRORS, ListingStatus, OrderStatus
 from orders.models import ChannelListing, PackingCheck, ReturnLine, SalesOrder, SalesOrderLine
+from orders.pricing import prices_for
 
 CENT = Decimal("0.01")
 
@@ -167,3 +168,105 @@ def gross_margin_by_role() -> list[dict]:
             }
         )
     return result
+
+
+# Credit terms ---------------------------------------------------------------------------------
+
+# Orders that count in a customer's exposure: released on credit and not cancelled; an order
+# on credit hold is not credit given yet.
+NOT_EXPOSED = (OrderStatus.CANCELLED, OrderStatus.CREDIT_HOLD)
+ZERO = Decimal("0.00")
+
+
+def _line_amount(prefix: str = ""):
+    return F(f"{prefix}quantity") * F(f"{prefix}unit_price") - F(f"{prefix}discount")
+
+
+def credit_exposures(customer_ids) -> dict[int, Decimal]:
+    """Return per customer id what it owes on credit: Σ (total − settled) of its released,
+    not cancelled credit orders. Two grouped queries whatever the number of customers.
+
+    A line's amount (quantity × unit price − discount, all in cents) needs no rounding, so
+    the SQL sum is the sum of the rounded lines.
+    """
+    ids = list(customer_ids)
+    if not ids:
+        return {}
+    exposed = {"on_credit": True, "customer_id__in": ids}
+    totals = dict(
+        SalesOrderLine.objects.filter(**{f"order__{k}": v for k, v in exposed.items()})
+        .exclude(order__status__in=NOT_EXPOSED)
+        .values("order__customer_id")
+        .annotate(total=Sum(_line_amount()))
+        .values_list("order__customer_id", "total")
+    )
+    settled = dict(
+        SalesOrder.objects.filter(**exposed)
+        .exclude(status__in=NOT_EXPOSED)
+        .values("customer_id")
+        .annotate(settled=Sum("credit_settled"))
+        .values_list("customer_id", "settled")
+    )
+    return {pk: money((totals.get(pk) or ZERO) - (settled.get(pk) or ZERO)) for pk in ids}
+
+
+def credit_exposure(customer) -> Decimal:
+    """What ``customer`` owes on credit now (see ``credit_exposures``)."""
+    return credit_exposures([customer.pk])[customer.pk]
+
+
+@dataclass(frozen=True)
+class CreditHold:
+    """An order on credit hold and the figures finance decides on: the customer's credit
+    limit, what it owes on credit now, this order's total and how far it would pass the
+    limit."""
+
+    order: SalesOrder
+    credit_limit: Decimal | None
+    exposure: Decimal
+    amount: Decimal
+
+    @property
+    def exposure_after(self) -> Decimal:
+        return self.exposure + self.amount
+
+    @property
+    def over_by(self) -> Decimal:
+        """How far releasing the order would take the customer past its limit (≤ 0: it fits
+        now, the customer has paid since)."""
+        return self.exposure_after - (self.credit_limit or ZERO)
+
+
+def credit_holds(*, order_ids=None) -> list[CreditHold]:
+    """Orders on credit hold with their figures, oldest first; three queries."""
+    orders = (
+        SalesOrder.objects.filter(status=OrderStatus.CREDIT_HOLD)
+        .select_related("customer", "shop__channel")
+        .annotate(amount=Sum(_line_amount("lines__")))
+        .order_by("placed_at", "pk")
+    )
+    if order_ids is not None:
+        orders = orders.filter(pk__in=order_ids)
+    orders = list(orders)
+    exposures = credit_exposures({order.customer_id for order in orders if order.customer_id})
+    return [
+        CreditHold(
+            order=order,
+            credit_limit=order.customer.credit_limit if order.customer else None,
+            exposure=exposures.get(order.customer_id, ZERO),
+            amount=money(order.amount or ZERO),
+        )
+        for order in orders
+    ]
+
+
+def credit_hold(order: SalesOrder) -> CreditHold | None:
+    """The figures of one order on credit hold; None when it is not on hold."""
+    holds = credit_holds(order_ids=[order.pk])
+    return holds[0] if holds else None
+
+
+def prices_in_effect(skus, *, customer=None, channel=None, shop=None, on=None) -> dict:
+    """Return today's (or ``on``'s) price in effect of each of ``skus`` by SKU id, for pages
+    and panels: ``orders.pricing.prices_for``, in one query."""
+    return prices_for(skus, customer, channel, on, shop=shop)

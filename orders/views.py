@@ -25,6 +25,7 @@ from orders.access import (
     PACK_ORDER,
     PICK_ORDER,
     SHIP_ORDER,
+    VIEW_CUSTOMER_CREDIT,
 )
 from orders.enums import CANCELLABLE, RETURNABLE, OrderSource, OrderStatus
 from orders.exceptions import OrderAlreadyPlaced, OrderError, OrderRefused
@@ -87,6 +88,12 @@ def order_detail(request, pk: int):
             "checks": list(order.checks.select_related("user")[:20]),
             "returns": list(order.returns.prefetch_related("lines__order_line__sku")),
             "show_cost": request.user.has_perm(VIEW_COST),
+            "credit": (
+                selectors.credit_hold(order)
+                if order.status == OrderStatus.CREDIT_HOLD
+                and request.user.has_perm(VIEW_CUSTOMER_CREDIT)
+                else None
+            ),
             "OrderStatus": OrderStatus,
             "can_cancel": order.status in CANCELLABLE,
             "can_return": order.status in RETURNABLE,
@@ -95,6 +102,12 @@ def order_detail(request, pk: int):
                 for action, (permission, _service, _done) in ACTIONS.items()
             }
             | {
+                # Finance refuses credit: it may cancel an order it holds.
+                "cancel": request.user.has_perm(CANCEL_ORDER)
+                or (
+                    order.status == OrderStatus.CREDIT_HOLD
+                    and request.user.has_perm(CONFIRM_PAYMENT)
+                ),
                 "pack": request.user.has_perm(PACK_ORDER),
                 "ship": request.user.has_perm(SHIP_ORDER),
             },
@@ -106,6 +119,11 @@ def order_detail(request, pk: int):
 ACTIONS = {
     "pay": (CONFIRM_PAYMENT, services.order_pay, _("Order %(number)s is paid.")),
     "cancel": (CANCEL_ORDER, services.order_cancel, _("Order %(number)s is cancelled.")),
+    "release": (
+        CONFIRM_PAYMENT,
+        services.order_credit_release,
+        _("Order %(number)s is released from credit hold."),
+    ),
     "deliver": (SHIP_ORDER, services.order_deliver, _("Order %(number)s is delivered.")),
     "complete": (COMPLETE_ORDER, services.order_complete, _("Order %(number)s is completed.")),
 }
@@ -117,7 +135,11 @@ def order_action(request, pk: int, action: str):
     if action not in ACTIONS:
         raise Http404
     permission, service, done = ACTIONS[action]
-    if not request.user.has_perm(permission):
+    allowed = request.user.has_perm(permission)
+    if not allowed and action == "cancel" and request.user.has_perm(CONFIRM_PAYMENT):
+        # Finance, which releases orders held on credit, may also refuse them.
+        allowed = SalesOrder.objects.filter(pk=pk, status=OrderStatus.CREDIT_HOLD).exists()
+    if not allowed:
         raise PermissionDenied
     order = get_object_or_404(SalesOrder, pk=pk)
     kwargs = {"order": order, "user": request.user}

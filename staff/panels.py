@@ -7,12 +7,18 @@ template under ``templates/staff/panels/``; each keeps a constant number of quer
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog import selectors as catalog_selectors
 from catalog.access import VIEW_COST, VIEW_MARGIN
 from catalog.enums import ProductRole
+from finance import reports as finance_reports
+from finance.enums import AgeingBucket
+from finance.selectors import payables as payables_selectors
+from finance.selectors import receivables as receivables_selectors
 from inventory import selectors as inventory_selectors
 from orders import selectors as order_selectors
 from purchasing import reports as purchasing_reports
@@ -91,6 +97,10 @@ def product_lookup(request) -> dict:
     skus = list(
         inventory_selectors.sku_stock_columns(catalog_selectors.sku_search(query))[:PANEL_ROWS]
     )
+    # What a buyer pays today on every channel (an all-channel promotion, else retail).
+    quotes = order_selectors.prices_in_effect(skus) if skus else {}
+    for sku in skus:
+        sku.price_now = quotes.get(sku.pk)
     return {"query": query, "skus": skus}
 
 
@@ -141,6 +151,40 @@ def late_purchase_orders(request) -> dict:
     """Open purchase orders with a line past its expected date and not fully received."""
     orders = list(purchasing_selectors.late_orders())  # few: one query, counted here
     return {"count": len(orders), "rows": orders[:PANEL_ROWS]}
+
+
+def receivables_summary(request) -> dict:
+    """应收: what customers owe by ageing bucket, the most overdue customers, credit holds."""
+    totals = receivables_selectors.receivables_ageing().totals
+    return {
+        "buckets": list(zip(AgeingBucket.labels, totals.columns, strict=True)),
+        "total": totals.total,
+        "overdue": totals.overdue,
+        "customers": receivables_selectors.customers_overdue()[:5],
+        "holds": order_selectors.credit_holds(),
+    }
+
+
+def payables_summary(request) -> dict:
+    """应付: what is owed to suppliers by ageing bucket and the bills awaiting approval."""
+    totals = payables_selectors.payables_ageing().totals
+    waiting = list(payables_selectors.bills_awaiting_approval()[:5])
+    return {
+        "buckets": list(zip(AgeingBucket.labels, totals.amounts, strict=True)),
+        "total": totals.total,
+        "overdue": totals.overdue,
+        "waiting": waiting,
+        "waiting_count": payables_selectors.bills_awaiting_approval().count(),
+    }
+
+
+def month_pnl(request) -> dict:
+    """This month and the two before: net revenue, gross profit and margin, stock value."""
+    today = timezone.localdate()
+    start = (today.replace(day=1) - timedelta(days=62)).replace(day=1)
+    pnl = finance_reports.pnl_by_month(finance_reports.SalesFilter(date_from=start, date_to=today))
+    rows = pnl.rows.astype(object).where(pnl.rows.notna(), None).to_dict("records")
+    return {"rows": list(reversed(rows))}
 
 
 PANELS: list[Panel] = [
@@ -242,6 +286,27 @@ PANELS: list[Panel] = [
         ("catalog.view_sku", "orders.view_salesorderline", VIEW_COST, VIEW_MARGIN),
         standard_margins,
     ),
+    Panel(
+        "month_pnl",
+        _("P&L of the last three months"),
+        frozenset({FINANCE, MANAGER}),
+        (VIEW_COST, VIEW_MARGIN),
+        month_pnl,
+    ),
+    Panel(
+        "receivables_summary",
+        _("Receivables (应收) and credit holds"),
+        frozenset({FINANCE, MANAGER}),
+        ("finance.view_invoice",),
+        receivables_summary,
+    ),
+    Panel(
+        "payables_summary",
+        _("Payables (应付) and bills awaiting approval"),
+        frozenset({FINANCE, MANAGER}),
+        ("finance.view_supplierbill",),
+        payables_summary,
+    ),
 ]
 
 # Links shown on the dashboard to every user holding the permission before them.
@@ -256,6 +321,13 @@ MANAGER_LINKS = [
     ("orders.view_channellisting", "orders:listings_unmatched", _("Unmatched listings")),
     ("orders.pick_order", "orders:waves", _("Waves and packing")),
     ("orders.view_packingcheck", "orders:logistics_errors", _("Logistics error rate")),
+    ("finance.view_invoice", "finance:receivables_ageing", _("Receivables ageing (应收账龄)")),
+    ("finance.view_invoice", "finance:invoice_list", _("Invoices")),
     ("finance.view_supplierbill", "finance:bill_list", _("Supplier bills")),
     ("finance.view_supplierbill", "finance:payables_ageing", _("Payables ageing (应付账龄)")),
+    (VIEW_MARGIN, "finance:margins", _("Gross margin analysis")),
+    (VIEW_MARGIN, "finance:pnl", _("Monthly P&L")),
+    (VIEW_MARGIN, "finance:productline", _("Product line optimisation")),
+    (VIEW_COST, "finance:valuation", _("Stock valuation")),
+    ("finance.view_monthend", "finance:month_ends", _("Month end")),
 ]

@@ -144,16 +144,17 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
     "orders.packingscan": {WAREHOUSE: "v", SUPPORT: "v", MANAGER: "v"},
     "orders.return": {SUPPORT: "va", WAREHOUSE: "va", FINANCE: "v", MANAGER: "va"},
     "orders.returnline": {SUPPORT: "va", WAREHOUSE: "va", FINANCE: "v", MANAGER: "va"},
+    # Campaigns (活动) and their prices: marketing and merchandising (运营) run them.
     "orders.promotion": {
         MARKETER: "vacd",
-        MERCHANDISER: "v",
+        MERCHANDISER: "vacd",
         SUPPORT: "v",
         FINANCE: "v",
         MANAGER: "vacd",
     },
     "orders.promotionitem": {
         MARKETER: "vacd",
-        MERCHANDISER: "v",
+        MERCHANDISER: "vacd",
         SUPPORT: "v",
         FINANCE: "v",
         MANAGER: "vacd",

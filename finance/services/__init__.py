@@ -1,7 +1,7 @@
 """Finance writes, one module per concern (``receivables``, ``payables``, ``month_end``);
 the public names are re-exported here."""
 
-from finance.services.payables import (  # noqa: F401
+from finance.services.payables import (
     BillLineInput,
     bill_approve,
     bill_cancel,
@@ -9,3 +9,22 @@ from finance.services.payables import (  # noqa: F401
     bill_draft_from_receipts,
     supplier_payment_record,
 )
+from finance.services.receivables import (
+    credit_note_from_return,
+    credit_notes_issue,
+    invoices_issue,
+    payment_record,
+)
+
+__all__ = [
+    "BillLineInput",
+    "bill_approve",
+    "bill_cancel",
+    "bill_create",
+    "bill_draft_from_receipts",
+    "credit_note_from_return",
+    "credit_notes_issue",
+    "invoices_issue",
+    "payment_record",
+    "supplier_payment_record",
+]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from catalog.money import money_total
-from finance import matching, selectors, services
+from finance import matching, services
 from finance.access import APPROVE_BILL
 from finance.enums import AgeingBucket, BillStatus
 from finance.exceptions import FinanceError
@@ -24,9 +24,10 @@ from finance.forms import (
     BillFilterForm,
     BillForm,
     BillLineForm,
-    PaymentForm,
+    SupplierPaymentForm,
 )
 from finance.models import SupplierBill
+from finance.selectors import payables as selectors
 from purchasing.models import PurchaseOrder
 from workbooks.http import xlsx_response
 
@@ -164,7 +165,7 @@ def bill_detail(request, pk: int):
             and bill.outstanding > 0
             and user.has_perm(ADD_PAYMENT),
             "approve_form": ApproveForm(),
-            "payment_form": PaymentForm(initial={"amount": bill.outstanding}),
+            "payment_form": SupplierPaymentForm(initial={"amount": bill.outstanding}),
         },
     )
 
@@ -210,7 +211,7 @@ def bill_pay(request, pk: int):
     if not request.user.has_perm(ADD_PAYMENT):
         raise PermissionDenied
     bill = get_object_or_404(SupplierBill, pk=pk)
-    form = PaymentForm(request.POST)
+    form = SupplierPaymentForm(request.POST)
     if not form.is_valid():
         problems = [f"{form[n].label}: {e}" for n, errors in form.errors.items() for e in errors]
         messages.error(request, " ".join(problems))

@@ -18,10 +18,12 @@ One module per concern; callers import the services from this package:
 - ``allocation``: reserving stock, backorders and their allocation runs
 - ``fulfilment``: waves, packing check, shipping, delivery, cancellation
 - ``returns``: returns (RMA)
+- ``credit``: credit terms: placing on credit, credit hold and its release, settlement
 - ``shared``: private helpers the modules above share
 """
 
 from orders.services.allocation import backorders_allocate
+from orders.services.credit import buys_on_credit, order_credit_release, order_credit_settle
 from orders.services.fulfilment import (
     expected_items,
     order_cancel,
@@ -48,12 +50,15 @@ __all__ = [
     "OrderLineInput",
     "ReturnLineInput",
     "backorders_allocate",
+    "buys_on_credit",
     "channel_orders_place",
     "expected_items",
     "listing_resolve",
     "listing_upsert",
     "order_cancel",
     "order_complete",
+    "order_credit_release",
+    "order_credit_settle",
     "order_deliver",
     "order_pay",
     "order_place",

@@ -1,5 +1,6 @@
 """Placing orders and recording their payment."""
 
+import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -28,7 +29,9 @@ from orders.models import (
     SalesOrderLine,
     Shop,
 )
+from orders.pricing import PriceBook
 from orders.services.allocation import _allocate, _components, _settle_status
+from orders.services.credit import _credit_decide
 from orders.services.listings import _resolve_codes
 from orders.services.shared import (
     RESERVATION_REFERENCE,
@@ -66,6 +69,17 @@ def _price_of(sku: SKU, price_type: str) -> Decimal | None:
     return None
 
 
+def _needs_book(given: OrderLineInput) -> bool:
+    """Whether a line takes its price or its promotion from the price in effect."""
+    return (given.unit_price is None and given.price_type is None) or (
+        given.price_type == PriceType.PROMOTION
+    )
+
+
+def _day_of(moment: datetime | None) -> dt.date:
+    return timezone.localdate(moment) if moment is not None else timezone.localdate()
+
+
 def _channel_codes(inputs: Sequence[OrderLineInput]) -> set[str]:
     return {
         line.platform_code.strip()
@@ -80,9 +94,19 @@ def _build_lines(
     customer: Customer | None,
     inputs: Sequence[OrderLineInput],
     resolved: Mapping[str, SKU | None] | None = None,
+    on: dt.date | None = None,
+    book: PriceBook | None = None,
 ) -> list[SalesOrderLine]:
     """Check the inputs and return the unsaved lines; ``resolved``: the shop's channel codes
-    resolved already (a batch resolves them once), else they are resolved here."""
+    resolved already (a batch resolves them once), else they are resolved here.
+
+    A line priced by nobody takes the price in effect on ``on`` (``orders.pricing``): its
+    unit price, price type and promotion. A chosen price type without a price takes that
+    price (a promotion: the one in effect, refused when there is none); a given price is
+    kept, and a promotion line names the promotion in effect, if any. ``book``: the prices
+    of the batch, loaded once; else the order's prices are loaded here, in one query.
+    """
+    on = on or timezone.localdate()
     problems: list[str] = []
     if not inputs:
         problems.append(_("An order needs at least one line."))
@@ -90,6 +114,14 @@ def _build_lines(
         codes = _channel_codes(inputs)
         resolved = _resolve_codes(shop, codes) if codes else {}
     tier = customer.price_tier if customer is not None else PriceType.RETAIL
+    if book is None:
+        priced = {
+            sku.pk: sku
+            for given in inputs
+            if _needs_book(given)
+            and (sku := given.sku or resolved.get((given.platform_code or "").strip()))
+        }
+        book = PriceBook(priced.values(), first_day=on) if priced else None
     lines = []
     for number, given in enumerate(inputs, start=1):
         subject = _("Line %(line)d") % {"line": number}
@@ -107,8 +139,22 @@ def _build_lines(
             )
             continue
         unit_price = _money(problems, given.unit_price, subject, _("unit price"))
+        promotion = None
+        if sku is not None and book is not None and _needs_book(given):
+            if given.price_type is None:
+                quote = book.quote(sku, on=on, customer=customer, shop=shop)
+                if quote is not None:
+                    unit_price, price_type = quote.unit_price, quote.price_type
+                    promotion = quote.promotion
+            else:
+                promoted = book.promotion_price(sku, on=on, shop=shop)
+                if promoted is not None:
+                    promotion = promoted[1]
+                    if given.unit_price is None:
+                        unit_price = promoted[0]
         if unit_price is None and given.unit_price is None:
-            unit_price = _price_of(sku, price_type) if sku is not None else None
+            if price_type != PriceType.PROMOTION:
+                unit_price = _price_of(sku, price_type) if sku is not None else None
             if unit_price is None:
                 problems.append(
                     _("%(subject)s: give the unit price (%(sku)s has no %(type)s price).")
@@ -141,6 +187,7 @@ def _build_lines(
                 price_type=price_type,
                 unit_price=unit_price or ZERO,
                 discount=discount or ZERO,
+                promotion=promotion,
             )
         )
     _raise(problems)
@@ -235,7 +282,7 @@ def _order_place(
             if relax:
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            built = _build_lines(shop=shop, customer=customer, inputs=lines)
+            built = _build_lines(shop=shop, customer=customer, inputs=lines, on=_day_of(placed_at))
             order = _order_write(
                 shop=shop,
                 number=number,
@@ -280,12 +327,17 @@ def _order_write(
     refuse: bool,
 ) -> SalesOrder:
     """Write a checked order and its lines and, when it is paid, allocate it."""
+    # A credit customer's unpaid order goes out on credit, or waits on credit hold.
+    credit = _credit_decide(customer=customer, lines=built, paid_at=paid_at, source=source)
+    paid_at = credit.paid_at
     # Written as allocated when it will be, so the usual order needs no second UPDATE;
     # ``_allocate`` sets it back to paid when a line has to wait.
     matched = all(line.sku_id is not None for line in built)
     status = OrderStatus.PENDING_PAYMENT
     if paid_at:
         status = OrderStatus.ALLOCATED if matched else OrderStatus.PAID
+    if credit.held:
+        status = OrderStatus.CREDIT_HOLD
     order = SalesOrder(
         shop=shop,
         number=number or f"~{uuid.uuid4().hex}",
@@ -296,6 +348,7 @@ def _order_write(
         status=status,
         placed_at=placed_at or timezone.now(),
         paid_at=paid_at,
+        on_credit=credit.on_credit,
         note=note,
         created_by=user if user is not None and user.is_authenticated else None,
     )
@@ -398,6 +451,7 @@ def channel_orders_place(
                 *(_channel_codes(given.lines) for given in orders if given.shop.pk == shop_id)
             )
             resolved[shop_id] = _resolve_codes(shops[shop_id], codes) if codes else {}
+        book = _batch_price_book(orders, resolved)
         built: dict[int, list[SalesOrderLine]] = {}
         for index, given in enumerate(orders):
             try:
@@ -408,6 +462,8 @@ def channel_orders_place(
                     customer=given.customer,
                     inputs=given.lines,
                     resolved=resolved[given.shop.pk],
+                    on=_day_of(given.placed_at),
+                    book=book,
                 )
             except OrderError as error:
                 outcomes[index].error = error
@@ -441,6 +497,26 @@ def channel_orders_place(
         )
         _batch_allocate(placed, components, user=user)
     return outcomes
+
+
+def _batch_price_book(
+    orders: Sequence[ChannelOrderInput], resolved: Mapping[int, Mapping[str, SKU | None]]
+) -> PriceBook | None:
+    """Return the prices in effect of every line of the batch that needs one, over the days
+    its orders were placed: one query for the whole batch; ``None`` when no line needs one."""
+    skus: dict[int, SKU] = {}
+    days: set[dt.date] = set()
+    for given in orders:
+        for line in given.lines:
+            if not _needs_book(line):
+                continue
+            sku = line.sku or resolved[given.shop.pk].get((line.platform_code or "").strip())
+            if sku is not None:
+                skus[sku.pk] = sku
+                days.add(_day_of(given.placed_at))
+    if not skus:
+        return None
+    return PriceBook(skus.values(), first_day=min(days), last_day=max(days))
 
 
 def _orders_write(

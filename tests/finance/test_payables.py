@@ -6,11 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from finance import selectors, services
+from finance import services
 from finance.enums import AgeingBucket, BillStatus, DifferenceKind
 from finance.exceptions import ApprovalRefused, BillRefused, InvalidFinanceInput
 from finance.matching import match_lines, orders_to_bill, three_way_match
 from finance.models import SupplierBill, SupplierPayment
+from finance.selectors import payables as selectors
 from tests.finance import payables_support
 from tests.finance.payables_support import order_line, received_order, supplier
 from tests.purchasing import conftest as purchasing_fixtures

@@ -6,8 +6,8 @@ from io import StringIO
 
 import pytest
 from django.db import transaction
-from django.db.models import F, Sum
-from django.utils import translation
+from django.db.models import Count, F, Sum
+from django.utils import timezone, translation
 
 from catalog.demo import seed_catalog
 from inventory import selectors
@@ -15,8 +15,16 @@ from inventory.demo import ORDER_REFERENCE, seed_stock
 from inventory.enums import MoveKind
 from inventory.models import Reservation, StockMove, WarehouseStock
 from orders.demo import seed_orders
-from orders.enums import ListingStatus, OrderStatus
-from orders.models import ChannelListing, LineReservation, Return, SalesOrder, SalesOrderLine
+from orders.enums import ListingStatus, OrderStatus, PriceType
+from orders.models import (
+    ChannelListing,
+    LineReservation,
+    Promotion,
+    Return,
+    SalesOrder,
+    SalesOrderLine,
+)
+from orders.pricing import price_for
 
 
 @pytest.fixture(scope="class")
@@ -99,3 +107,20 @@ class TestDemoOrders:
         )
         assert waiting == column and waiting
         assert selectors.stock_integrity_mismatches() == []
+
+    def test_history_lines_sold_in_a_campaign_carry_it_at_the_price_in_effect(self, demo):
+        today = timezone.localdate()
+        campaigns = Promotion.objects.annotate(n=Count("items"))
+        assert campaigns.filter(starts_on__lte=today, ends_on__gte=today, n__gt=0).exists()
+        assert campaigns.filter(ends_on__lt=today, n__gt=0).exists()
+        assert max(campaign.n for campaign in campaigns) <= 300
+        promoted = SalesOrderLine.objects.filter(promotion__isnull=False).select_related(
+            "promotion", "order__shop", "order__customer", "sku"
+        )
+        assert promoted.exists()
+        for line in promoted.order_by("pk")[:40]:
+            day = timezone.localtime(line.order.placed_at).date()
+            assert line.promotion.starts_on <= day <= line.promotion.ends_on
+            quote = price_for(line.sku, line.order.customer, shop=line.order.shop, on=day)
+            assert (quote.unit_price, quote.promotion) == (line.unit_price, line.promotion)
+            assert line.price_type == PriceType.PROMOTION

@@ -18,7 +18,7 @@ from import_export.admin import ExportMixin, ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.models import SKU
-from finance.models import SupplierBill
+from finance.models import Invoice, SupplierBill
 from orders.access import PICK_ORDER
 from orders.models import ChannelListing, SalesOrder
 from purchasing.models import PurchaseOrder, Supplier
@@ -97,6 +97,12 @@ def _page_rules(world) -> dict[str, object]:
         "orders:listing_resolve": "orders.change_channellisting",
         "orders:waves": PICK_ORDER,
         "orders:logistics_errors": "orders.view_packingcheck",
+        "finance:margins": ("catalog.view_cost", "catalog.view_margin"),
+        "finance:pnl": ("catalog.view_cost", "catalog.view_margin"),
+        "finance:valuation": "catalog.view_cost",
+        "finance:productline": ("catalog.view_cost", "catalog.view_margin"),
+        "finance:month_ends": "finance.view_monthend",
+        "finance:month_end_close": "finance.add_monthend",
         "finance:bill_list": "finance.view_supplierbill",
         "finance:bill_detail": "finance.view_supplierbill",
         "finance:bill_approve": "finance.approve_supplierbill",
@@ -106,6 +112,15 @@ def _page_rules(world) -> dict[str, object]:
         "finance:bill_new": "finance.add_supplierbill",
         "finance:payables_ageing": "finance.view_supplierbill",
         "finance:payables_ageing_xlsx": "finance.view_supplierbill",
+        # Receivables: finance records, the manager reads; credit holds need credit terms.
+        "finance:receivables_ageing": "finance.view_invoice",
+        "finance:invoice_list": "finance.view_invoice",
+        "finance:invoices_issue": "finance.add_invoice",
+        "finance:invoice_detail": "finance.view_invoice",
+        "finance:credit_note_create": "finance.add_creditnote",
+        "finance:credit_holds": "orders.view_customer_credit",
+        "finance:credit_hold_release": "orders.confirm_payment",
+        "finance:prices": "catalog.view_historicalsku",
         "login": None,
         "logout": None,
         "password_change": True,
@@ -126,6 +141,9 @@ def _page_values(world) -> dict[str, dict[str, str]]:
         "orders:order_return": {"pk": order},
         "orders:order_action": {"pk": order, "action": "pay"},
         "orders:listing_resolve": {"pk": world.objects[ChannelListing].pk},
+        "finance:invoice_detail": {"pk": world.objects[Invoice].pk},
+        "finance:credit_note_create": {"pk": world.objects[Invoice].pk},
+        "finance:credit_hold_release": {"pk": order},
         "purchasing:order": {"pk": purchase},
         "purchasing:receive": {"pk": purchase},
         "purchasing:supplier": {"pk": world.objects[Supplier].pk},

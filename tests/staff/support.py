@@ -24,11 +24,12 @@ from catalog import services as catalog_services
 from catalog.enums import AttributeUse
 from catalog.models import SKU, Product
 from finance import services as finance_services
+from finance.services import receivables
 from inventory import services as inventory_services
 from inventory.enums import SlotType
 from orders import services as order_services
 from orders.enums import ChannelKind, OrderSource, ReturnDisposition, ReturnReason
-from orders.models import Channel, Customer, Shop
+from orders.models import Channel, Customer, Promotion, PromotionItem, SalesOrder, Shop
 from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
@@ -130,6 +131,7 @@ def build_world() -> World:
     inventory_services.stock_reserve(warehouse=warehouse, lines=[line])
     inventory_services.stock_lock(warehouse=warehouse, lines=[line], reason="大促")
     world_orders(warehouse=warehouse, sku=sku, user=users[MANAGER])
+    world_receivables(sku=sku, user=users[MANAGER])
 
     interval = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.MINUTES)
     CrontabSchedule.objects.create(minute="0", hour="3")
@@ -226,6 +228,38 @@ def world_orders(*, warehouse, sku, user) -> None:
         user=user,
     )
     order_services.listing_upsert(shop=shop, platform_sku_code="WORLD-UNMATCHED", title="未对应")
+    # A campaign of the channel running today (after the order: its price stays retail).
+    campaign = Promotion.objects.create(
+        name="世界大促",
+        channel=channel,
+        starts_on=timezone.localdate() - dt.timedelta(days=1),
+        ends_on=timezone.localdate() + dt.timedelta(days=1),
+    )
+    PromotionItem.objects.create(promotion=campaign, sku=sku, price=Decimal("999.00"))
+
+
+def world_receivables(*, sku, user) -> None:
+    """Receivables of the world's credit customer: the returned order invoiced and its refund
+    credited; a second order, on credit, shipped, invoiced and partly paid."""
+    order = SalesOrder.objects.get(number="TB-WORLD-1")
+    SalesOrder.objects.filter(pk=order.pk).update(on_credit=True)
+    second = order_services.order_place(
+        shop=order.shop,
+        customer=order.customer,
+        lines=[order_services.OrderLineInput(quantity=1, sku=sku)],
+        user=user,
+    )
+    order_services.wave_pick(warehouse=second.warehouse, orders=[second])
+    order_services.packing_check(order=second, barcodes=[sku.barcode])
+    order_services.order_ship(order=second, carrier="顺丰", tracking_number="SF-WORLD-2")
+    receivables.invoices_issue()
+    receivables.credit_note_from_return(rma=order.returns.get(), user=user)
+    receivables.payment_record(
+        invoice=second.invoice,
+        amount=Decimal("100.00"),
+        received_on=timezone.localdate(),
+        user=user,
+    )
 
 
 def admin_form_data(response) -> dict:

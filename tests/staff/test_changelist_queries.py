@@ -34,11 +34,12 @@ from django_celery_beat.models import (
 )
 
 from finance import services as finance_services
+from finance.services import receivables
 from inventory import services as inventory_services
 from inventory.enums import SlotType
 from orders import services as order_services
 from orders.enums import ChannelKind, OrderSource, ReturnDisposition, ReturnReason
-from orders.models import Channel, Customer, Shop
+from orders.models import Channel, Customer, Promotion, PromotionItem, Shop
 from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
@@ -190,6 +191,38 @@ def _return(world: World, i: int) -> None:
     )
 
 
+def _receivable(world: World, i: int) -> None:
+    """An invoice of a shipped credit order, partly paid, with a credit note for a return."""
+    sku = world.stocked_sku()
+    assert world.slots["packing"] and world.slots["returns"]
+    order = order_services.order_place(
+        shop=world.shop,
+        customer=Customer.objects.create(code=f"D{i}", name=f"分销{i}", payment_days=30),
+        lines=[order_services.OrderLineInput(quantity=1, sku=sku)],
+        user=world.user,
+    )
+    order_services.wave_pick(warehouse=world.warehouse, orders=[order])
+    order_services.packing_check(order=order, barcodes=[sku.barcode], user=world.user)
+    order_services.order_ship(order=order, carrier="顺丰", tracking_number=f"SF-AR{i}")
+    rma = order_services.return_create(
+        order=order,
+        lines=[
+            order_services.ReturnLineInput(
+                order_line=order.lines.get(),
+                quantity=1,
+                reason=ReturnReason.DAMAGED,
+                disposition=ReturnDisposition.SCRAP,
+                refund_amount=Decimal("1.00"),
+            )
+        ],
+    )
+    (invoice,) = receivables.invoices_issue()
+    receivables.credit_note_from_return(rma=rma)
+    receivables.payment_record(
+        invoice=invoice, amount=Decimal("1.00"), received_on=timezone.localdate(), user=world.user
+    )
+
+
 def _reservation(world: World, i: int) -> None:
     line = inventory_services.StockLine(sku=world.stocked_sku(), quantity=1, reference_type="so")
     inventory_services.stock_reserve(warehouse=world.warehouse, lines=[line], user=world.user)
@@ -229,6 +262,14 @@ def _access(i: int) -> dict:
 def _product(world: World, i: int) -> None:
     product = ProductFactory(brand=BrandFactory())
     SKUFactory(product=product)
+
+
+def _promotion(world: World, i: int) -> None:
+    day = timezone.localdate() + dt.timedelta(days=i)
+    promotion = Promotion.objects.create(
+        name=f"活动{i}", channel=world.shop.channel, shop=world.shop, starts_on=day, ends_on=day
+    )
+    PromotionItem.objects.create(promotion=promotion, sku=SKUFactory(), percent_off=Decimal("10"))
 
 
 # app_label.model_name → make the i-th row of that model (and what it hangs on).
@@ -298,8 +339,12 @@ BUILDERS: dict[str, Callable[[World, int], object]] = {
     "orders.salesorder": lambda w, i: w.sales_order(i),
     "orders.packingcheck": lambda w, i: w.sales_order(i, packed=True),
     "orders.return": _return,
+    "finance.invoice": _receivable,
+    "finance.customerpayment": _receivable,
+    "finance.creditnote": _receivable,
     "finance.supplierbill": _supplier_bill,
     "finance.supplierpayment": _supplier_payment,
+    "orders.promotion": _promotion,
 }
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lower)

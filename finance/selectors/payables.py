@@ -1,4 +1,4 @@
-"""Finance reads for pages, dashboards and other apps, one heading per concern."""
+"""Payables reads: bills with their paid and outstanding figures, the approval queue, ageing."""
 
 import datetime as dt
 from dataclasses import dataclass, field
