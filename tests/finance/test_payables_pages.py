@@ -231,3 +231,32 @@ def test_payables_pages_cost_the_same_queries_for_more_bills_and_lines(as_role, 
     urls[3] = reverse("finance:bill_detail", args=[large.pk])  # 3 lines rather than 2
     many = [_queries(client, url) for url in urls]
     assert many == few
+
+
+def test_the_admin_approves_clean_bills_for_finance_and_offers_the_action_to_no_one_else(
+    as_role, order, mismatch
+):
+    clean = services.bill_create(
+        purchase_order=order,
+        number="INV-CLEAN",
+        billed_on=dt.date(2026, 1, 1),
+        lines=[services.BillLineInput(order_line(order, "B"), 4, D("3.3333"))],
+    )
+    url = reverse("admin:finance_supplierbill_changelist")
+    purchaser_page = as_role("purchaser").get(url)
+    assert purchaser_page.status_code == 200
+    assert 'value="approve"' not in purchaser_page.content.decode()
+
+    finance = as_role("finance")
+    assert 'value="approve"' in finance.get(url).content.decode()
+    response = finance.post(
+        url,
+        {"action": "approve", "_selected_action": [clean.pk, mismatch.pk]},
+        follow=True,
+    )
+    body = text(response)
+    assert "1 bill approved." in body
+    assert "Approve it with a note explaining the differences" in body  # the mismatch stays
+    clean.refresh_from_db()
+    mismatch.refresh_from_db()
+    assert (clean.status, mismatch.status) == (BillStatus.APPROVED, BillStatus.DRAFT)
