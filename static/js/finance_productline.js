@@ -51,7 +51,19 @@
       animation: false,
       maintainAspectRatio: false,
       scales: {
-        x: { type: "logarithmic", title: { display: true, text: data.x_label } },
+        x: {
+          type: "logarithmic",
+          title: { display: true, text: data.x_label },
+          ticks: {
+            maxRotation: 0,
+            // Only 1, 2 and 5 × 10ⁿ: a log axis labels every step otherwise, and they overlap.
+            callback: function (value) {
+              var lead = value / Math.pow(10, Math.floor(Math.log10(value)));
+              var shown = [1, 2, 5].some(function (d) { return Math.abs(lead - d) < 1e-6; });
+              return shown ? String(Number(value.toPrecision(2))) : "";
+            }
+          }
+        },
         y: {
           title: { display: true, text: data.y_label },
           ticks: { callback: function (value) { return value + "%"; } }
