@@ -5,12 +5,13 @@
 - In the admin, what Django passes to the database unchecked: the selected ids of an action
   (a non-numeric ``_selected_action``) and the date-hierarchy drill-down
   (``?placed_at__year=99999999999999999999``). The action is refused with a message; a date
-  part beyond the calendar is treated as any other wrong filter (``?e=1``).
+  part beyond the calendar is treated as any other wrong filter (``?e=1``). An empty
+  ``_to_field`` is dropped (the change and delete views would look up a field named "").
 """
 
 from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db import connection
@@ -61,6 +62,17 @@ def is_calendar_part(key: str, value: str) -> bool:
     return low_high[0] <= number <= low_high[1]
 
 
+def _drop_empty_to_field(request) -> None:
+    """Treat an empty ``_to_field`` as none: the admin's change and delete views take it for a
+    field name and fail with a 500 (``Promotion has no field named ''``)."""
+    for name in ("GET", "POST"):
+        params = getattr(request, name)
+        if params.get(TO_FIELD_VAR) == "":
+            params = params.copy()
+            del params[TO_FIELD_VAR]
+            setattr(request, name, params)
+
+
 class RequestGuardMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -72,6 +84,8 @@ class RequestGuardMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         model_admin = getattr(view_func, "model_admin", None)
+        if model_admin is not None:
+            _drop_empty_to_field(request)
         match = request.resolver_match
         if model_admin is None or not match or not (match.url_name or "").endswith("_changelist"):
             return None
