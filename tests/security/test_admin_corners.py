@@ -199,3 +199,12 @@ def test_a_cut_short_return_form_is_a_message_and_receives_nothing(world, login)
     assert order.returns.count() == returns
     response = client.post(url, {"note": "x"})
     assert response.status_code == 200 and order.returns.count() == returns
+
+
+@pytest.mark.parametrize("page", ["change", "delete"])
+def test_an_empty_to_field_is_a_bad_request_not_a_500(world, root, page):
+    sku = world.objects[SKU]
+    url = reverse(f"admin:catalog_sku_{page}", args=[sku.pk])
+    assert root.get(url, {"_to_field": ""}).status_code == 400
+    assert root.post(url, {"_to_field": ""}).status_code == 400
+    assert SKU.objects.filter(pk=sku.pk).exists()
