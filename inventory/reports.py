@@ -408,6 +408,36 @@ def _abc(df: pd.DataFrame) -> pd.Series:
     return abc
 
 
+STOCK_AGE_HEADERS = {
+    "bucket": _("stock age (days)"),
+    "units": _("units"),
+    "value": _("value at FIFO cost"),
+    "value_active": _("value, active SKUs"),
+    "value_slow": _("value, slow SKUs"),
+    "value_dead": _("value, dead SKUs"),
+}
+
+
+def stock_age_buckets(skus: pd.DataFrame) -> pd.DataFrame:
+    """Roll the per-SKU report up to the stock-age buckets (库龄分布): one row per bucket of
+    ``AGE_BUCKETS`` with its units, its value at FIFO cost and that value per class (active,
+    slow, dead). Each value is the sum of the SKUs' rounded bucket values (Decimal)."""
+    classes = (SlowClass.ACTIVE, SlowClass.SLOW, SlowClass.DEAD)
+    units = [f"age_{key}_units" for key, *_r in AGE_BUCKETS]
+    values = [f"age_{key}_value" for key, *_r in AGE_BUCKETS]
+    zero = Decimal("0.00")
+    by_class = skus[values].astype(object).fillna(zero).groupby(skus["classification"]).sum()
+    by_class = by_class.reindex(classes).astype(object).where(lambda f: f.notna(), zero)
+    return pd.DataFrame(
+        {
+            "bucket": [label for _key, label, *_r in AGE_BUCKETS],
+            "units": [int(v) for v in skus[units].sum()],
+            "value": [sum(by_class[c], zero) for c in values],
+            **{f"value_{cls}": list(by_class.loc[cls]) for cls in classes},
+        }
+    )
+
+
 def slow_movers_by_category(
     skus: pd.DataFrame, *, levels: tuple[int, ...] = (0, 1)
 ) -> pd.DataFrame:

@@ -6,7 +6,8 @@ a 50,000-SKU catalogue; this writes each row as one string, straight into the de
 part, in a fraction of that (bench/RESULTS.md). It writes only what exports and reports
 need: text, numbers (int, float, Decimal and numpy's), yes/no, dates and times, blanks; a
 bold header row, frozen; per column a width, a number format (``0.00``, ``0.0%``) or
-wrapped text. Anything richer is openpyxl's job.
+wrapped text; and native Excel charts (column, bar, line, pie) over a sheet's own cells
+(``Chart``), written as DrawingML parts once the sheet is. Anything richer is openpyxl's job.
 
 What a cell shows is what the value is, never more:
 - Text is a shared string, never a formula: ``=SUM(A1)``, ``+86…``, ``-5``, ``@x`` stay
@@ -26,13 +27,14 @@ import numbers
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
 import numpy as np
 from django.utils import timezone
 
-__all__ = ["XlsxBook"]
+__all__ = ["Chart", "XlsxBook"]
 
 _EPOCH = dt.datetime(1899, 12, 30)
 # Style ids in styles.xml below.
@@ -58,6 +60,14 @@ _CONTENT_TYPES = (
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
     "{sheets}</Types>"
 )
+_CHART_TYPES = (
+    '<Override PartName="/xl/drawings/drawing{n}.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.drawing+xml"/>'
+)
+_CHART_TYPE = (
+    '<Override PartName="/xl/charts/chart{n}.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.drawingml.chart+xml"/>'
+)
 _SHEET_TYPE = (
     '<Override PartName="/xl/worksheets/sheet{n}.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
@@ -77,20 +87,25 @@ _STYLES = (
     '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm:ss"/>{formats}</numFmts>'
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-    '<fill><patternFill patternType="gray125"/></fill></fills>'
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<fills count="3"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill>'
+    '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/>'
+    "</patternFill></fill></fills>"
+    '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
+    '<border><left/><right/><top/><bottom style="thin"><color rgb="FF8EA9C1"/></bottom>'
+    "<diagonal/></border></borders>"
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
     '<cellXfs count="{xf_count}">{xfs}</cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
 
-# The cell styles by id: _PLAIN, _BOLD, _WRAP, _DATE, _DATETIME; a book appends its number
-# formats and the quote-prefixed variants.
+# The cell styles by id: _PLAIN, _BOLD (the header: bold on a light fill, a thin rule below),
+# _WRAP, _DATE, _DATETIME; a book appends its number formats and the quote-prefixed variants.
 _BASE_XFS = (
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>',
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>',
+    '<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" '
+    'applyFill="1" applyBorder="1"/>',
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
     '<alignment wrapText="1" vertical="top"/></xf>',
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>',
@@ -103,7 +118,8 @@ FORMULA_START = frozenset("=+-@\t\r")
 
 _SHEET_HEAD = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
     '<sheetViews><sheetView workbookViewId="0">'
     '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
     "</sheetView></sheetViews>"
@@ -189,6 +205,164 @@ def _plain(value):
     return str(value)
 
 
+_NS_C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_NS_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_RELS_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+)
+_ANCHOR = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+_EMU_PER_CM = 360_000
+_CHART_KINDS = ("column", "bar", "line", "pie")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native Excel chart over cells of the sheet it is put on (``add_sheet(charts=…)``).
+
+    ``kind``: "column", "bar" (horizontal), "line" or "pie". ``categories``: (first row,
+    last row, column) of the category labels; ``values``: one (series name, first row, last
+    row, column) per series (a pie shows the first). Rows are the numbers Excel shows (the
+    header is row 1, the first data row 2), columns positions from 0 as in ``formats``.
+    ``anchor``: the cell of the chart's top-left corner; ``width`` and ``height`` in cm.
+    """
+
+    kind: str
+    title: str
+    categories: tuple[int, int, int]
+    values: Sequence[tuple[str, int, int, int]]
+    anchor: str = "H2"
+    width: float = 16.0
+    height: float = 8.0
+
+    def __post_init__(self):
+        if self.kind not in _CHART_KINDS:
+            raise ValueError(f"chart kind {self.kind!r} is not one of {_CHART_KINDS}")
+        if not _ANCHOR.fullmatch(self.anchor):
+            raise ValueError(f"chart anchor {self.anchor!r} is not a cell such as H2")
+        if not self.values:
+            raise ValueError("a chart needs at least one series")
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _range(sheet: str, first: int, last: int, column: int) -> str:
+    """Return the absolute reference ``'Sheet'!$B$2:$B$6`` (XML-escaped)."""
+    letter = column_letters(column + 1)[-1]
+    quoted = sheet.replace("'", "''")
+    return escape(f"'{quoted}'!${letter}${first}:${letter}${last}")
+
+
+def _rich(text: str) -> str:
+    return (
+        f"<c:tx><c:rich><a:bodyPr/><a:p><a:r><a:t>{escape(text)}</a:t></a:r></a:p></c:rich></c:tx>"
+    )
+
+
+def _chart_xml(chart: Chart, sheet: str) -> str:
+    """Return the chart part (DrawingML chartSpace) of ``chart`` over ``sheet``'s cells."""
+    categories = _range(sheet, *chart.categories)
+    series = chart.values[:1] if chart.kind == "pie" else chart.values
+    parts = []
+    for n, (name, first, last, column) in enumerate(series):
+        labels = ""
+        if chart.kind == "pie":
+            labels = (
+                '<c:dLbls><c:showLegendKey val="0"/><c:showVal val="0"/>'
+                '<c:showCatName val="0"/><c:showSerName val="0"/><c:showPercent val="1"/>'
+                '<c:showBubbleSize val="0"/><c:showLeaderLines val="1"/></c:dLbls>'
+            )
+        marker = '<c:marker><c:symbol val="none"/></c:marker>' if chart.kind == "line" else ""
+        invert = '<c:invertIfNegative val="0"/>' if chart.kind in ("column", "bar") else ""
+        smooth = '<c:smooth val="0"/>' if chart.kind == "line" else ""
+        parts.append(
+            f'<c:ser><c:idx val="{n}"/><c:order val="{n}"/>'
+            f"<c:tx><c:v>{escape(str(name))}</c:v></c:tx>{invert}{marker}{labels}"
+            f"<c:cat><c:strRef><c:f>{categories}</c:f></c:strRef></c:cat>"
+            f"<c:val><c:numRef><c:f>{_range(sheet, first, last, column)}</c:f></c:numRef>"
+            f"</c:val>{smooth}</c:ser>"
+        )
+    series_xml = "".join(parts)
+    axes_ids = '<c:axId val="500000001"/><c:axId val="500000002"/>'
+    if chart.kind == "pie":
+        plot = (
+            f'<c:pieChart><c:varyColors val="1"/>{series_xml}<c:firstSliceAng val="0"/>'
+            "</c:pieChart>"
+        )
+    else:
+        if chart.kind == "line":
+            plot = (
+                f'<c:lineChart><c:grouping val="standard"/><c:varyColors val="0"/>{series_xml}'
+                f'<c:marker val="1"/>{axes_ids}</c:lineChart>'
+            )
+        else:
+            direction = "col" if chart.kind == "column" else "bar"
+            plot = (
+                f'<c:barChart><c:barDir val="{direction}"/><c:grouping val="clustered"/>'
+                f'<c:varyColors val="0"/>{series_xml}<c:gapWidth val="80"/>{axes_ids}'
+                "</c:barChart>"
+            )
+        category_side, value_side = ("l", "b") if chart.kind == "bar" else ("b", "l")
+        plot += (
+            '<c:catAx><c:axId val="500000001"/><c:scaling><c:orientation val="minMax"/>'
+            f'</c:scaling><c:delete val="0"/><c:axPos val="{category_side}"/>'
+            '<c:numFmt formatCode="General" sourceLinked="1"/><c:tickLblPos val="nextTo"/>'
+            '<c:crossAx val="500000002"/><c:crosses val="autoZero"/><c:auto val="1"/>'
+            '<c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
+            '<c:valAx><c:axId val="500000002"/><c:scaling><c:orientation val="minMax"/>'
+            f'</c:scaling><c:delete val="0"/><c:axPos val="{value_side}"/><c:majorGridlines/>'
+            '<c:numFmt formatCode="General" sourceLinked="1"/><c:tickLblPos val="nextTo"/>'
+            '<c:crossAx val="500000001"/><c:crosses val="autoZero"/>'
+            '<c:crossBetween val="between"/></c:valAx>'
+        )
+    legend = "r" if chart.kind == "pie" or len(series) > 1 else None
+    legend_xml = (
+        f'<c:legend><c:legendPos val="{legend}"/><c:overlay val="0"/></c:legend>' if legend else ""
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<c:chartSpace xmlns:c="{_NS_C}" xmlns:a="{_NS_A}" xmlns:r="{_NS_R}">'
+        '<c:roundedCorners val="0"/><c:chart>'
+        f'<c:title>{_rich(chart.title)}<c:overlay val="0"/></c:title>'
+        f'<c:autoTitleDeleted val="0"/><c:plotArea><c:layout/>{plot}</c:plotArea>'
+        f'{legend_xml}<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart>'
+        "</c:chartSpace>"
+    )
+
+
+def _drawing_xml(charts: Sequence[Chart]) -> str:
+    """Return the drawing part placing ``charts`` (its relationship n+1 is chart n)."""
+    anchors = []
+    for n, chart in enumerate(charts):
+        letters, row = _ANCHOR.fullmatch(chart.anchor).groups()
+        anchors.append(
+            "<xdr:oneCellAnchor>"
+            f"<xdr:from><xdr:col>{_column_index(letters)}</xdr:col><xdr:colOff>0</xdr:colOff>"
+            f"<xdr:row>{int(row) - 1}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
+            f'<xdr:ext cx="{round(chart.width * _EMU_PER_CM)}" '
+            f'cy="{round(chart.height * _EMU_PER_CM)}"/>'
+            '<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr>'
+            f'<xdr:cNvPr id="{n + 2}" name="Chart {n + 1}"/><xdr:cNvGraphicFramePr/>'
+            '</xdr:nvGraphicFramePr><xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/>'
+            f'</xdr:xfrm><a:graphic><a:graphicData uri="{_NS_C}">'
+            f'<c:chart xmlns:c="{_NS_C}" xmlns:r="{_NS_R}" r:id="rId{n + 1}"/>'
+            "</a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/>"
+            "</xdr:oneCellAnchor>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
+        f'xmlns:a="{_NS_A}">{"".join(anchors)}</xdr:wsDr>'
+    )
+
+
 class XlsxBook:
     """Sheets written one after the other into ``target`` (a path or a binary file)."""
 
@@ -201,6 +375,8 @@ class XlsxBook:
         # Shared strings rather than inline ones: Excel, openpyxl and calamine all read the
         # _xHHHH_ escape there (openpyxl and calamine do not in inline strings).
         self.strings: dict[str, int] = {}
+        self.drawings = 0  # drawing parts written (one per sheet holding charts)
+        self.charts = 0  # chart parts written
 
     def _share(self, text: str) -> int:
         index = self.strings.get(text)
@@ -233,11 +409,13 @@ class XlsxBook:
         wrap: Iterable[int] = (),
         formats: Mapping[int, str] | None = None,
         widths: Mapping[int, float] | None = None,
+        charts: Sequence[Chart] = (),
     ) -> None:
         """Write a sheet: ``header`` in bold and frozen, then ``rows`` (values by column).
 
         By column position: the ``wrap`` columns wrap their text, ``formats`` gives a
         column's number format (``"0.00"``, ``"0.0%"``), ``widths`` its width in characters.
+        ``charts`` are native Excel charts over this sheet's cells (``Chart``).
         """
         self.names.append(name)
         width = max(len(header), 1)
@@ -276,8 +454,36 @@ class XlsxBook:
                 if len(out) >= 2_000:
                     part.write("".join(out).encode())
                     out.clear()
-            out.append("</sheetData></worksheet>")
+            out.append("</sheetData>")
+            if charts:
+                out.append('<drawing r:id="rId1"/>')
+            out.append("</worksheet>")
             part.write("".join(out).encode())
+        if charts:
+            self._write_charts(len(self.names), name, charts)
+
+    def _write_charts(self, sheet: int, name: str, charts: Sequence[Chart]) -> None:
+        """Write the drawing of sheet number ``sheet`` and its charts, with their relations."""
+        self.drawings += 1
+        drawing = self.drawings
+        self.zip.writestr(
+            f"xl/worksheets/_rels/sheet{sheet}.xml.rels",
+            f'{_RELS_HEAD}<Relationship Id="rId1" Type="{_REL}/drawing" '
+            f'Target="../drawings/drawing{drawing}.xml"/></Relationships>',
+        )
+        self.zip.writestr(f"xl/drawings/drawing{drawing}.xml", _drawing_xml(charts))
+        relations = []
+        for n, chart in enumerate(charts, start=1):
+            self.charts += 1
+            self.zip.writestr(f"xl/charts/chart{self.charts}.xml", _chart_xml(chart, name))
+            relations.append(
+                f'<Relationship Id="rId{n}" Type="{_REL}/chart" '
+                f'Target="../charts/chart{self.charts}.xml"/>'
+            )
+        self.zip.writestr(
+            f"xl/drawings/_rels/drawing{drawing}.xml.rels",
+            f"{_RELS_HEAD}{''.join(relations)}</Relationships>",
+        )
 
     def close(self) -> None:
         sheets = "".join(
@@ -294,6 +500,8 @@ class XlsxBook:
         parts = {
             "[Content_Types].xml": _CONTENT_TYPES.format(
                 sheets="".join(_SHEET_TYPE.format(n=n) for n in range(1, len(self.names) + 1))
+                + "".join(_CHART_TYPES.format(n=n) for n in range(1, self.drawings + 1))
+                + "".join(_CHART_TYPE.format(n=n) for n in range(1, self.charts + 1))
             ),
             "_rels/.rels": _ROOT_RELS,
             "xl/workbook.xml": (

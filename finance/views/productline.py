@@ -17,6 +17,7 @@ from finance.productline import ProductLine, product_line
 from finance.report_forms import SalesFilterForm
 from finance.views.reports import _query_without_page, _require, _sheet
 from workbooks.http import xlsx_response
+from workbooks.xlsx import Chart
 
 PAGE_SIZE = 50
 # The chart shows the products that sold, the largest by net revenue first, up to this many:
@@ -102,15 +103,50 @@ def _xlsx(line: ProductLine):
     period = f"{line.filters.date_from:%Y%m%d}-{line.filters.date_to:%Y%m%d}"
     values = frame[[key for key, _label in columns]].astype(object)
     values = values.where(values.notna(), None)
-    return xlsx_response(
-        f"productline-{period}.xlsx",
-        lambda book: _sheet(
+
+    def write(book):
+        _sheet(
             book,
             str(_("Product line")),
             [label for _key, label in columns],
             values.itertuples(index=False, name=None),
             {6: "0.00", 7: "0.00", 8: "0.00", 9: "0.0%"},
-        ),
+        )
+        _quadrant_sheet(book, line)
+
+    return xlsx_response(f"productline-{period}.xlsx", write)
+
+
+def _quadrant_sheet(book, line: ProductLine) -> None:
+    """The quadrant × role counts and the gross profit at stake (the page's summary table),
+    with a column chart of the profit at stake and a pie of the products per quadrant."""
+    summary = _summary(line)
+    roles = [str(label) for _value, label in ProductRole.choices]
+    total, stake = 1 + len(roles), 2 + len(roles)  # column positions from 0
+    last = 1 + len(summary)
+    book.add_sheet(
+        str(_("Quadrants")),
+        [str(_("Quadrant")), *roles, str(_("Products")), str(_("Gross profit at stake"))],
+        ([str(q["label"]), *q["counts"], q["total"], round(q["at_stake"], 2)] for q in summary),
+        formats={stake: "#,##0.00"},
+        widths={0: 40, **{i: 16 for i in range(1, stake + 1)}},
+        charts=[
+            Chart(
+                kind="column",
+                title=str(_("Gross profit at stake")),
+                categories=(2, last, 0),
+                values=[(str(_("Gross profit at stake")), 2, last, stake)],
+                anchor="A8",
+            ),
+            Chart(
+                kind="pie",
+                title=str(_("Products per quadrant")),
+                categories=(2, last, 0),
+                values=[(str(_("Products")), 2, last, total)],
+                anchor="F8",
+                width=12,
+            ),
+        ],
     )
 
 

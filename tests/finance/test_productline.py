@@ -127,6 +127,31 @@ def test_the_page_shows_counts_chart_and_suggestions_and_exports_xlsx(sold, as_r
     assert by_code["B"][str(header[8])] == pytest.approx(500.0)
 
 
+def test_the_xlsx_has_a_quadrant_sheet_with_native_charts(sold, as_role):
+    from io import BytesIO
+
+    client = as_role("finance")
+    download = client.get(
+        "/finance/reports/product-line/", {"format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    book = load_workbook(BytesIO(download.content))
+    assert book.sheetnames[1] == "象限"
+    sheet = book["象限"]
+    rows = list(sheet.iter_rows(values_only=True))
+    # Quadrant, traffic, regular, image, products, profit at stake (as on the page).
+    assert [row[1:] for row in rows[1:]] == [
+        (2, 0, 0, 2, pytest.approx(-10.0)),  # A 10, F −20
+        (0, 1, 0, 1, pytest.approx(500.0)),  # B
+        (0, 1, 1, 2, pytest.approx(70.0)),  # C 70, E unsold
+        (0, 1, 0, 1, pytest.approx(1.0)),  # D
+    ]
+    column, pie = sheet._charts
+    assert column.type == "col"
+    assert column.series[0].val.numRef.f == "'象限'!$F$2:$F$5"
+    assert column.series[0].cat.strRef.f == "'象限'!$A$2:$A$5"
+    assert pie.series[0].val.numRef.f == "'象限'!$E$2:$E$5"
+
+
 @pytest.mark.parametrize("role", ["warehouse", "merchandiser", "support", "marketer"])
 def test_roles_without_cost_and_margin_are_refused(sold, as_role, role):
     assert as_role(role).get("/finance/reports/product-line/").status_code == 403

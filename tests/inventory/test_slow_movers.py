@@ -170,6 +170,56 @@ def test_report_matches_the_hand_computed_case(shop):
     assert f["days_of_cover"] == 0
 
 
+def test_stock_age_buckets_sum_the_skus_per_bucket_and_class(shop):
+    buckets = reports.stock_age_buckets(reports.slow_movers(as_of=AS_OF))
+    got = {row["bucket"]: row for row in buckets.to_dict("records")}
+    assert list(got) == ["0-30", "31-60", "61-90", "91-180", "181-365", ">365"]
+    zero = Decimal("0.00")
+    # A (slow): lot A2 50 × 12.00 in 0-30, lot A1 40 × 10.00 in 91-180; B (active) 5 × 5.00
+    # and D (slow) 10 × 1.00 in 31-60; E (slow) 3 × 2.00 in 61-90; C (dead) 8 × 100.00 >365.
+    expected = {
+        "0-30": (50, "600.00", zero, "600.00", zero),
+        "31-60": (15, "35.00", "25.00", "10.00", zero),
+        "61-90": (3, "6.00", zero, "6.00", zero),
+        "91-180": (40, "400.00", zero, "400.00", zero),
+        "181-365": (0, zero, zero, zero, zero),
+        ">365": (8, "800.00", zero, zero, "800.00"),
+    }
+    for bucket, (units, *values) in expected.items():
+        row = got[bucket]
+        assert row["units"] == units
+        assert [row[k] for k in ("value", "value_active", "value_slow", "value_dead")] == [
+            Decimal(v) for v in values
+        ]
+    # The buckets add up to the stock value of the report: 1000 + 25 + 800 + 10 + 6.
+    assert sum(buckets["value"]) == Decimal("1841.00")
+
+
+def test_the_workbook_has_the_stock_age_sheet_with_a_column_chart(shop, tmp_path):
+    out = tmp_path / "slow.xlsx"
+    with translation.override("zh-hans"):
+        call_command("slow_movers", "--as-of", "2026-06-30", "--out", str(out))
+    sheet = openpyxl.load_workbook(out)["库龄分布"]
+    assert [c.value for c in sheet[1]][:3] == ["库龄（天）", "数量", "库存金额（先进先出成本）"]
+    assert [c.value for c in sheet["A"]][1:] == [
+        "0-30",
+        "31-60",
+        "61-90",
+        "91-180",
+        "181-365",
+        ">365",
+    ]
+    assert sheet["C7"].value == 800 and sheet["C7"].number_format == "0.00"
+    (chart,) = sheet._charts
+    assert chart.type == "col"
+    assert [s.val.numRef.f for s in chart.series] == [
+        "'库龄分布'!$D$2:$D$7",
+        "'库龄分布'!$E$2:$E$7",
+        "'库龄分布'!$F$2:$F$7",
+    ]
+    assert chart.series[0].cat.strRef.f == "'库龄分布'!$A$2:$A$7"
+
+
 def test_report_for_a_past_date_ignores_later_moves(shop):
     earlier = rows(reports.slow_movers(as_of=date(2026, 6, 15)))
     a = earlier["A"]
@@ -242,7 +292,7 @@ def test_command_writes_a_workbook_with_chinese_headers(shop, tmp_path):
     with translation.override("zh-hans"):
         call_command("slow_movers", "--as-of", "2026-06-30", "--out", str(out))
     book = openpyxl.load_workbook(out, read_only=True)
-    assert book.sheetnames == ["SKU", "类目"]
+    assert book.sheetnames == ["SKU", "类目", "库龄分布"]
     sku_sheet = pd.read_excel(out, sheet_name="SKU", engine="openpyxl")
     assert "实际库存" in sku_sheet.columns
     assert "售罄率（30天）" in sku_sheet.columns
