@@ -220,7 +220,7 @@ def report_run(kind: str, as_of: dt.date, parameters: dict | None = None, user=N
     """Build report ``kind`` as of ``as_of`` once and return its run; a done run is returned
     as it is. A failed build is marked failed with its error, then the error is raised."""
     if kind not in BUILDERS:
-        raise ValueError(f"unknown report kind {kind!r}")
+        raise ValueError(f"unknown report kind {kind!r}")  # a programming error, not retried
     parameters = parameters or {}
     failure: Exception | None = None
     with transaction.atomic():

@@ -29,6 +29,7 @@ def send_mail(self, key: str) -> str:
 @shared_task(
     name="staff.report_run",
     autoretry_for=(Exception,),
+    dont_autoretry_for=(ValueError,),  # an unknown kind or a bad date: a retry cannot help
     max_retries=settings.STAFF_REPORT_MAX_RETRIES,
     retry_backoff=settings.STAFF_REPORT_RETRY_BACKOFF,
     retry_jitter=False,

@@ -211,3 +211,9 @@ def test_the_workbook_downloads_only_with_its_permissions(low, client_as):
     low_url = reverse("staff:report_run_file", args=[low_stock.pk])
     assert client_as("warehouse").get(low_url).status_code == 200
     assert client_as("support").get(low_url).status_code == 403
+
+
+def test_an_unknown_kind_is_refused_and_records_nothing(db):
+    with pytest.raises(ValueError, match="unknown report kind"):
+        staff_reports.report_run("sales_forecast", TODAY)
+    assert not ReportRun.objects.exists()
