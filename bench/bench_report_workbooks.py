@@ -129,9 +129,9 @@ def _openpyxl(path: Path, sheets, formats: dict) -> None:
 
 
 def _xlsxbook(path: Path, sheets, formats: dict, widths: dict) -> None:
-    """Write as the commands do: ``slow_movers._write_sheet`` per sheet, and the restock
+    """Write as the commands do: ``inventory.reports.write_sheet`` per sheet, and the restock
     sheet from ``purchasing.reports.workbook_rows`` (labels, no NaN)."""
-    from inventory.management.commands.slow_movers import _write_sheet
+    from inventory.reports import write_sheet as _write_sheet
     from purchasing.reports import HEADERS, workbook_rows
     from workbooks.xlsx import XlsxBook
 

@@ -158,6 +158,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 STAFF_MAIL_MAX_RETRIES = env.int("STAFF_MAIL_MAX_RETRIES", default=6)
 STAFF_MAIL_RETRY_BACKOFF = env.int("STAFF_MAIL_RETRY_BACKOFF", default=60)
 STAFF_MAIL_RETRY_BACKOFF_MAX = env.int("STAFF_MAIL_RETRY_BACKOFF_MAX", default=3600)
+# Stored report runs (staff.reports): a failed build is retried a few times, minutes apart.
+STAFF_REPORT_MAX_RETRIES = env.int("STAFF_REPORT_MAX_RETRIES", default=3)
+STAFF_REPORT_RETRY_BACKOFF = env.int("STAFF_REPORT_RETRY_BACKOFF", default=300)
 
 # Celery: with no broker configured, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

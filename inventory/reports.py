@@ -55,6 +55,7 @@ from catalog.enums import ProductRole, ProductStatus
 from catalog.money import money
 from inventory.enums import MoveKind
 from inventory.models import Warehouse
+from workbooks.xlsx import Chart, XlsxBook
 
 # Column key, label, first and last day of age (库龄) of each bucket.
 AGE_BUCKETS = (
@@ -488,3 +489,90 @@ def slow_movers_by_category(
         / out["skus_in_stock_or_listed"].where(out["skus_in_stock_or_listed"] > 0)
     ).round(4)
     return out[columns].reset_index(drop=True)
+
+
+CLASS_LABELS = {
+    "active": _("Active (动销)"),
+    "slow": _("Slow (滞销)"),
+    "dead": _("Dead (死库存)"),
+}
+# Number formats and widths (characters) of the columns that are not plain counts or text.
+WORKBOOK_FORMATS = {
+    "stock_value": "0.00",
+    "avg_daily_demand": "0.0000",
+    "days_of_cover": "0.0",
+    "sell_through": "0.0%",
+    "avg_age_days": "0.0",
+    "consumption_value_90": "0.00",
+    "active_rate": "0.0%",
+    **{f"age_{key}_value": "0.00" for key, *_rest in AGE_BUCKETS},
+    "value": "0.00",
+    "value_active": "0.00",
+    "value_slow": "0.00",
+    "value_dead": "0.00",
+}
+WORKBOOK_WIDTHS = {
+    "sku": 16,
+    "name": 28,
+    "category": 28,
+    "category_code": 14,
+    "action": 30,
+    "bucket": 14,
+    "value": 16,
+    "value_active": 16,
+    "value_slow": 16,
+    "value_dead": 16,
+}
+
+
+def stock_age_chart(buckets: pd.DataFrame) -> Chart:
+    """A column chart of the stock value in each age bucket, one series per class."""
+    last = len(buckets) + 1
+    columns = list(STOCK_AGE_HEADERS)
+    return Chart(
+        kind="column",
+        title=gettext("Stock value by age (days)"),
+        categories=(2, last, 0),
+        values=[
+            (str(CLASS_LABELS[key]), 2, last, columns.index(f"value_{key}"))
+            for key in ("active", "slow", "dead")
+        ],
+        anchor="H2",
+    )
+
+
+def write_sheet(book: XlsxBook, title: str, df: pd.DataFrame, headers: dict, charts=()) -> None:
+    """Write ``df``'s columns named in ``headers`` as a sheet, streamed row by row (pandas'
+    ``to_excel`` builds every cell object first: 1.4 GB and 80 s for 100k SKUs)."""
+    columns = list(headers)
+    frame = df[columns]
+    book.add_sheet(
+        title,
+        [str(label) for label in headers.values()],
+        frame.itertuples(index=False, name=None),
+        formats={i: WORKBOOK_FORMATS[c] for i, c in enumerate(columns) if c in WORKBOOK_FORMATS},
+        widths={i: WORKBOOK_WIDTHS[c] for i, c in enumerate(columns) if c in WORKBOOK_WIDTHS},
+        charts=charts,
+    )
+
+
+def sku_sheet(skus: pd.DataFrame) -> pd.DataFrame:
+    """The per-SKU report as its sheet shows it: classification and action by their labels."""
+    return skus.assign(
+        classification=skus["classification"].map({k: str(v) for k, v in CLASS_LABELS.items()}),
+        action=skus["action"].map({k: str(v) for k, v in ACTION_LABELS.items()}),
+    )
+
+
+def write_workbook(target, skus: pd.DataFrame, categories: pd.DataFrame) -> None:
+    """Write the slow-mover report (a SKU sheet, a category sheet, the stock-age buckets with
+    their chart) as an xlsx workbook to ``target`` (a path or a binary file). The
+    ``slow_movers`` command and the stored report runs (``staff.reports``) share it."""
+    book = XlsxBook(target)
+    write_sheet(book, gettext("SKU"), sku_sheet(skus), SKU_HEADERS)
+    write_sheet(book, gettext("category"), categories, CATEGORY_HEADERS)
+    buckets = stock_age_buckets(skus)
+    write_sheet(
+        book, gettext("stock age"), buckets, STOCK_AGE_HEADERS, charts=[stock_age_chart(buckets)]
+    )
+    book.close()

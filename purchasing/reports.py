@@ -52,6 +52,7 @@ from inventory.models import Warehouse
 from purchasing import selectors
 from purchasing.enums import PurchaseOrderStatus
 from purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+from workbooks.xlsx import XlsxBook
 
 # Column → header of the workbook and the page (translatable).
 HEADERS = {
@@ -602,6 +603,37 @@ def workbook_rows(df: pd.DataFrame):
     frame = frame.astype(object).where(frame.notna(), None)
     for row in frame.itertuples(index=False, name=None):
         yield [None if value == "" else value for value in row]
+
+
+# Number formats of the workbook's columns that are not plain counts: the page shows the same.
+WORKBOOK_FORMATS = {
+    "service_level": "0.0%",
+    "avg_daily_demand": "0.0000",
+    "demand_std": "0.0000",
+    "safety_stock": "0.00",
+    "reorder_point": "0.00",
+    "target": "0.00",
+    "unit_cost": "0.00##",  # a unit cost keeps its four decimals (catalog.money)
+    "order_value": "0.00",
+    "cover_days": "0",
+}
+WORKBOOK_WIDTHS = {"sku": 16, "name": 28, "warehouse": 12, "supplier": 24, "reason": 60}
+
+
+def write_workbook(target, df: pd.DataFrame) -> None:
+    """Write the restock report ``df`` as an xlsx workbook to ``target`` (a path or a binary
+    file), streamed: each row is one string into the zip part, memory stays flat. The
+    ``restock_report`` command and the stored report runs (``staff.reports``) share it."""
+    columns = list(HEADERS)
+    book = XlsxBook(target)
+    book.add_sheet(
+        gettext("restock"),
+        [str(label) for label in HEADERS.values()],
+        workbook_rows(df),
+        formats={i: WORKBOOK_FORMATS[c] for i, c in enumerate(columns) if c in WORKBOOK_FORMATS},
+        widths={i: WORKBOOK_WIDTHS[c] for i, c in enumerate(columns) if c in WORKBOOK_WIDTHS},
+    )
+    book.close()
 
 
 def suggestions(*, as_of: date | None = None, warehouse: Warehouse | None = None) -> pd.DataFrame:

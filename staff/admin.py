@@ -9,12 +9,15 @@ manager could lift any account, their own included, above the role matrix.
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import CrontabScheduleAdmin
 from django_celery_beat.models import CrontabSchedule
 
 from catalog.access import ReadOnlyAdmin
-from staff.models import MailDelivery, RoleChange
+from staff.models import MailDelivery, ReportRun, RoleChange, RunStatus
+from staff.reports import may_download
 from staff.roles import Role
 from staff.selectors import permission_choice_label, role_label
 
@@ -143,3 +146,37 @@ class MailDeliveryAdmin(ReadOnlyAdmin):
     @admin.display(description=_("recipients"))
     def recipient_list(self, delivery):
         return ", ".join(delivery.recipients)
+
+
+@admin.register(ReportRun)
+class ReportRunAdmin(ReadOnlyAdmin):
+    """The stored report runs: read-only, written by the report task. The workbook link shows
+    only to a user who may open it (costs and margins stay with those who may see them)."""
+
+    list_display = ["kind", "as_of", "status", "rows", "started_at", "finished_at"]
+    list_filter = ["kind", "status"]
+    date_hierarchy = "as_of"
+    readonly_fields = [
+        "kind",
+        "as_of",
+        "parameters",
+        "status",
+        "rows",
+        "started_at",
+        "finished_at",
+        "error",
+        "created_by",
+        "created_at",
+    ]
+    fields = readonly_fields
+    list_select_related = ["created_by"]
+
+    def get_list_display(self, request):
+        @admin.display(description=_("workbook"))
+        def workbook(run):
+            if run.status != RunStatus.DONE or not run.file or not may_download(request.user, run):
+                return "—"
+            url = reverse("staff:report_run_file", args=[run.pk])
+            return format_html('<a href="{}">{}</a>', url, _("download xlsx"))
+
+        return [*self.list_display, workbook]

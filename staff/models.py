@@ -79,3 +79,68 @@ class MailDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.recipients)}"
+
+
+class ReportKind(models.TextChoices):
+    RESTOCK = "restock", _("restock")
+    SLOW_MOVERS = "slow_movers", _("slow movers")
+    LOW_STOCK = "low_stock", _("low stock")
+    FINANCE_SUMMARY = "finance_summary", _("finance summary")
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class ReportRun(models.Model):
+    """One report built for a day and its parameters, stored as an xlsx workbook under
+    ``MEDIA_ROOT/reports/``; built once: asking again for a done run builds nothing."""
+
+    kind = models.CharField(_("report"), max_length=20, choices=ReportKind.choices)
+    as_of = models.DateField(_("as of"))
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    # The parameters as canonical JSON (sorted keys): the unique key of the run.
+    parameters_key = models.CharField(_("parameters key"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED
+    )
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    file = models.FileField(_("file"), upload_to="reports/", blank=True)
+    # A small summary a page shows without opening the workbook: count and the top rows.
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report run")
+        verbose_name_plural = _("report runs")
+        ordering = ["-as_of", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "as_of", "parameters_key"], name="staff_reportrun_unique_run"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ReportKind.values), name="staff_reportrun_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=RunStatus.values),
+                name="staff_reportrun_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "status", "-as_of"], name="staff_run_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.as_of}"

@@ -19,8 +19,10 @@ from finance.selectors import payables as payables_selectors
 from finance.selectors import receivables as receivables_selectors
 from inventory import selectors as inventory_selectors
 from orders import selectors as order_selectors
-from purchasing import reports as purchasing_reports
 from purchasing import selectors as purchasing_selectors
+from staff import selectors as staff_selectors
+from staff.models import ReportKind
+from staff.reports import may_download
 from staff.roles import (
     FINANCE,
     MANAGER,
@@ -138,11 +140,17 @@ def standard_margins(request) -> dict:
 
 
 def restock_suggestions(request) -> dict:
-    """What to order now: the restock report's suggestions, largest order value first."""
-    df = purchasing_reports.suggestions()
-    if len(df):
-        df = df.sort_values(["order_value", "sku"], ascending=[False, True], na_position="last")
-    return {"count": len(df), "rows": df.head(PANEL_ROWS).to_dict("records") if len(df) else []}
+    """What to order now, from the latest stored restock run (its summary: the count and the
+    largest order values first), not a live report: one query, the workbook to download."""
+    run = staff_selectors.latest_run(ReportKind.RESTOCK)
+    if run is None:
+        return {"run": None}
+    return {
+        "run": run,
+        "count": run.summary.get("count", 0),
+        "rows": run.summary.get("rows", [])[:PANEL_ROWS],
+        "download": bool(run.file) and may_download(request.user, run),
+    }
 
 
 def late_purchase_orders(request) -> dict:

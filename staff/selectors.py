@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from catalog.access import attribute_use_permission
 from catalog.enums import AttributeUse
+from staff.models import ReportRun, RunStatus
 from staff.roles import (
     ATTRIBUTE_USE_ACCESS,
     MODEL_ACCESS,
@@ -113,3 +114,12 @@ def role_matrix() -> list[MatrixRow]:
             )
         )
     return rows
+
+
+def latest_run(kind: str) -> ReportRun | None:
+    """The done report run of ``kind`` with the latest as-of day (the last built on a tie)."""
+    return (
+        ReportRun.objects.filter(kind=kind, status=RunStatus.DONE)
+        .order_by("-as_of", "-finished_at", "-pk")
+        .first()
+    )

@@ -2,10 +2,13 @@
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
 
 from staff import selectors
+from staff.models import ReportRun, RunStatus
 from staff.panels import MANAGER_LINKS, PANELS
+from staff.reports import VIEW_RUN, may_download
 from staff.roles import VIEW_ROLE_MATRIX, Role
 
 
@@ -40,3 +43,20 @@ def role_matrix(request):
         "staff/role_matrix.html",
         {"roles": Role.choices, "sections": sections},
     )
+
+
+@login_required
+@permission_required(VIEW_RUN, raise_exception=True)
+def report_run_file(request, pk):
+    """Download the workbook of a done report run; a workbook with costs or margins only to
+    those who may see them."""
+    run = get_object_or_404(ReportRun, pk=pk, status=RunStatus.DONE)
+    if not may_download(request.user, run):
+        raise PermissionDenied
+    if not run.file:
+        raise Http404
+    try:
+        handle = run.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=f"{run.kind}-{run.as_of}.xlsx")

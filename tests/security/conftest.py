@@ -6,6 +6,7 @@ from staff.roles import Role
 from tests.orders.conftest import as_role  # noqa: F401  (a logged-in client per role)
 from tests.security.urls import ANONYMOUS, project_urls
 from tests.staff.conftest import _fast_passwords, client_as, login, users, world  # noqa: F401
+from tests.staff.support import write_world_report_file
 
 
 @pytest.fixture(scope="module")
@@ -15,3 +16,9 @@ def urls(world, django_db_blocker):  # noqa: F811  (the shared world)
         found, unfilled = project_urls(world, [*Role.values, ANONYMOUS])
     assert not unfilled, "URL patterns the walk cannot fill:\n" + "\n".join(unfilled)
     return found
+
+
+@pytest.fixture
+def world_report_file(world, settings):  # noqa: F811  (the shared world)
+    """The world's stored report workbook, in this test's media folder."""
+    write_world_report_file(settings.MEDIA_ROOT)

@@ -73,7 +73,9 @@ def test_the_walk_covers_every_url_pattern_the_resolver_knows(urls):
 
 
 @pytest.mark.parametrize("role", [ANONYMOUS, *ROLES])
-def test_every_url_answers_every_role_as_the_matrix_says_and_never_fails(world, db, urls, role):
+def test_every_url_answers_every_role_as_the_matrix_says_and_never_fails(
+    world, db, urls, role, world_report_file
+):
     client = Client(raise_request_exception=False)
 
     def log_in():

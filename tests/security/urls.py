@@ -22,6 +22,7 @@ from finance.models import Invoice, SupplierBill
 from orders.access import PICK_ORDER
 from orders.models import ChannelListing, SalesOrder
 from purchasing.models import PurchaseOrder, Supplier
+from staff.models import ReportRun
 from staff.roles import MODEL_ACCESS, role_permissions
 
 ANONYMOUS = "anonymous"
@@ -74,6 +75,8 @@ def _page_rules(world) -> dict[str, object]:
     return {
         "staff:dashboard": True,
         "staff:role_matrix": "staff.view_role_matrix",
+        # The world's run is a restock run: its workbook holds unit costs.
+        "staff:report_run_file": ("staff.view_reportrun", "catalog.view_cost"),
         "inventory:stock_overview": "inventory.view_warehousestock",
         "inventory:low_stock": "inventory.view_warehousestock",
         "inventory:pick_list": "inventory.view_reservation",
@@ -136,6 +139,7 @@ def _page_values(world) -> dict[str, dict[str, str]]:
     purchase = world.objects[PurchaseOrder].pk
     bill = SupplierBill.objects.order_by("pk").first().pk
     return {
+        "staff:report_run_file": {"pk": world.objects[ReportRun].pk},
         "orders:order_detail": {"pk": order},
         "orders:pack": {"pk": order},
         "orders:order_return": {"pk": order},

@@ -4,6 +4,7 @@ distinctive sensitive values to look for in what each role is served."""
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
@@ -34,7 +35,7 @@ from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
 from staff import services as staff_services
-from staff.models import MailDelivery
+from staff.models import MailDelivery, ReportKind, ReportRun, RunStatus
 from staff.roles import FINANCE, MANAGER, PURCHASER, SENSITIVE, VIEW_COST
 from tests.factories import (
     AttributeFactory,
@@ -77,6 +78,20 @@ class World:
     sku: SKU  # cost price 987.65, a lot and stock moves at 987.65
     bundle: SKU  # two of ``sku``: bundle cost 1975.30
     objects: dict[type[Model], Model] = field(default_factory=dict)
+
+
+WORLD_REPORT_FILE = "reports/world-restock.xlsx"
+
+
+def write_world_report_file(media_root) -> None:
+    """Write the world's restock run's workbook (an empty sheet) under ``media_root``."""
+    from workbooks.xlsx import XlsxBook
+
+    path = Path(media_root) / WORLD_REPORT_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = XlsxBook(path)
+    book.add_sheet("restock", ["SKU"], [])
+    book.close()
 
 
 def build_world() -> World:
@@ -146,6 +161,16 @@ def build_world() -> World:
     AccessFailureLog.objects.create(**access)
     MailDelivery.objects.create(
         key="world", recipients=["manager@jingxi.local"], subject="世界报表"
+    )
+    # A done restock run; its workbook is written by ``world_report_file`` per test (each
+    # test has a media folder of its own).
+    ReportRun.objects.create(
+        kind=ReportKind.RESTOCK,
+        as_of=dt.date(2026, 3, 10),
+        status=RunStatus.DONE,
+        rows=0,
+        summary={"count": 0, "rows": []},
+        file=WORLD_REPORT_FILE,
     )
 
     # Purchasing: an offer and an order line at the world's cost, received with a rejection.

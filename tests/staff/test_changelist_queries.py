@@ -43,7 +43,7 @@ from orders.models import Channel, Customer, Promotion, PromotionItem, Shop
 from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
-from staff.models import MailDelivery, RoleChange
+from staff.models import MailDelivery, ReportKind, ReportRun, RoleChange, RunStatus
 from staff.roles import MODEL_ACCESS, Role
 from tests.factories import (
     AttributeFactory,
@@ -284,6 +284,13 @@ BUILDERS: dict[str, Callable[[World, int], object]] = {
     ),
     "staff.maildelivery": lambda w, i: MailDelivery.objects.create(
         key=f"report-{i}", recipients=[f"m{i}@jingxi.local"], subject=f"报表 {i}"
+    ),
+    "staff.reportrun": lambda w, i: ReportRun.objects.create(
+        kind=ReportKind.LOW_STOCK,
+        as_of=dt.date(2026, 1, 1) + dt.timedelta(days=i),
+        status=RunStatus.DONE,
+        rows=i,
+        file=f"reports/low_stock-{i}.xlsx",
     ),
     "django_celery_beat.periodictask": _periodic_task,
     "django_celery_beat.intervalschedule": lambda w, i: IntervalSchedule.objects.create(

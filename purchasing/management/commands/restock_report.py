@@ -5,22 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from purchasing.reports import HEADERS, restock, workbook_rows
-from workbooks.xlsx import XlsxBook
-
-# Number formats of the columns that are not plain counts: the page shows the same figures.
-FORMATS = {
-    "service_level": "0.0%",
-    "avg_daily_demand": "0.0000",
-    "demand_std": "0.0000",
-    "safety_stock": "0.00",
-    "reorder_point": "0.00",
-    "target": "0.00",
-    "unit_cost": "0.00##",  # a unit cost keeps its four decimals (catalog.money)
-    "order_value": "0.00",
-    "cover_days": "0",
-}
-WIDTHS = {"sku": 16, "name": 28, "warehouse": 12, "supplier": 24, "reason": 60}
+from purchasing.reports import restock, write_workbook
 
 
 class Command(BaseCommand):
@@ -40,18 +25,8 @@ class Command(BaseCommand):
         if not out.parent.is_dir():
             raise CommandError(_("%(path)s: the folder does not exist.") % {"path": out})
         df = restock(as_of=as_of)
-        columns = list(HEADERS)
         try:
-            # Streamed: each row is one string into the zip part, memory stays flat.
-            book = XlsxBook(out)
-            book.add_sheet(
-                str(_("restock")),
-                [str(label) for label in HEADERS.values()],
-                workbook_rows(df),
-                formats={i: FORMATS[c] for i, c in enumerate(columns) if c in FORMATS},
-                widths={i: WIDTHS[c] for i, c in enumerate(columns) if c in WIDTHS},
-            )
-            book.close()
+            write_workbook(out, df)
         except OSError as error:
             raise CommandError(
                 _("%(path)s: cannot write the workbook (%(reason)s).")

@@ -1,0 +1,253 @@
+"""Stored report runs: a report built for a day (and its parameters) once, kept as an xlsx
+workbook under ``MEDIA_ROOT/reports/`` with a small summary (count and top rows) that pages
+show without opening the workbook.
+
+Each kind builds its workbook with its app's report code, the same functions the management
+commands write with: restock (``purchasing.reports``), slow movers (``inventory.reports``),
+low stock (``inventory.selectors.low_stock``, the stock as it is when the run is built) and
+the finance summary (the as-of month's P&L, 应收/应付 ageing totals on the as-of day).
+
+Once per run: the run row is locked (``select_for_update``; the unique kind × day ×
+parameters key makes two concurrent first calls one row) for the whole build, so a second
+call waits and finds it done. A failed build is recorded (status, error) and re-raised for
+the task's retry; asking again builds again.
+"""
+
+import datetime as dt
+import io
+import json
+from collections.abc import Callable
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from catalog.access import VIEW_COST, VIEW_MARGIN
+from finance.enums import AgeingBucket
+from finance.reports import PNL_COLUMNS, SalesFilter, month_end, pnl_by_month
+from finance.selectors.payables import payables_ageing
+from finance.selectors.receivables import receivables_ageing
+from inventory import reports as inventory_reports
+from inventory import selectors as inventory_selectors
+from inventory.models import Warehouse
+from purchasing import reports as purchasing_reports
+from staff.models import ReportKind, ReportRun, RunStatus
+from workbooks.xlsx import XlsxBook
+
+SUMMARY_ROWS = 20
+VIEW_RUN = "staff.view_reportrun"
+# What a user needs, beyond seeing runs, to open a run's workbook: costs and margins stay with
+# those who may see them (the restock and slow-mover workbooks hold unit costs and stock value).
+KIND_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    ReportKind.RESTOCK: (VIEW_COST,),
+    ReportKind.SLOW_MOVERS: (VIEW_COST,),
+    ReportKind.LOW_STOCK: (),
+    ReportKind.FINANCE_SUMMARY: (VIEW_COST, VIEW_MARGIN),
+}
+
+
+def may_download(user, run: ReportRun) -> bool:
+    """May ``user`` open the workbook of ``run``?"""
+    return user.has_perms((VIEW_RUN, *KIND_PERMISSIONS[run.kind]))
+
+
+def parameters_key(parameters: dict | None) -> str:
+    """The parameters as canonical JSON (sorted keys), empty for none: the run's key."""
+    return json.dumps(parameters, sort_keys=True, separators=(",", ":")) if parameters else ""
+
+
+def _plain(value):
+    """A value JSON can hold: numpy scalars as Python ones, Decimal as text, NaN as None."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, Decimal):
+        return None if value.is_nan() else str(value)
+    if isinstance(value, float) and value != value:
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _records(df: pd.DataFrame, columns: list[str]) -> list[dict]:
+    frame = df.reindex(columns=columns).head(SUMMARY_ROWS)
+    return [
+        {column: _plain(value) for column, value in zip(columns, row, strict=True)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
+
+
+def _warehouse(parameters: dict) -> Warehouse | None:
+    pk = parameters.get("warehouse")
+    return Warehouse.objects.get(pk=pk) if pk else None
+
+
+# A builder writes the workbook to ``out`` and returns (rows, summary).
+Builder = Callable[[io.BytesIO, dt.date, dict], tuple[int, dict]]
+
+RESTOCK_SUMMARY = [
+    "sku",
+    "name",
+    "warehouse",
+    "projected",
+    "suggested_quantity",
+    "supplier",
+    "order_value",
+]
+
+
+def build_restock(out, as_of: dt.date, parameters: dict) -> tuple[int, dict]:
+    df = purchasing_reports.restock(as_of=as_of, warehouse=_warehouse(parameters))
+    purchasing_reports.write_workbook(out, df)
+    wanted = df[df["suggested_quantity"] > 0] if len(df) else df
+    if len(wanted):
+        wanted = wanted.sort_values(
+            ["order_value", "sku"], ascending=[False, True], na_position="last"
+        )
+    return len(df), {"count": len(wanted), "rows": _records(wanted, RESTOCK_SUMMARY)}
+
+
+def build_slow_movers(out, as_of: dt.date, parameters: dict) -> tuple[int, dict]:
+    skus = inventory_reports.slow_movers(as_of=as_of, warehouse=_warehouse(parameters))
+    categories = inventory_reports.slow_movers_by_category(skus)
+    inventory_reports.write_workbook(out, skus, categories)
+    flagged = skus[skus["classification"] != "active"] if len(skus) else skus
+    if len(flagged):
+        flagged = flagged.sort_values(["stock_value", "sku"], ascending=[False, True])
+    columns = ["sku", "name", "classification", "stock_value", "days_of_cover"]
+    return len(skus), {"count": len(flagged), "rows": _records(flagged, columns)}
+
+
+LOW_STOCK_HEADERS = {
+    "sku": _("SKU"),
+    "name": _("name"),
+    "warehouse": _("warehouse"),
+    "on_hand": _("on hand"),
+    "available": _("available"),
+    "warning_level": _("warning level"),
+}
+# The P&L sheet's headers, in ``finance.reports.PNL_COLUMNS`` order.
+PNL_HEADERS = {
+    "month": _("month"),
+    "revenue": _("revenue"),
+    "returns": _("returns"),
+    "net_revenue": _("net revenue"),
+    "cogs": _("cost of goods sold"),
+    "gross_profit": _("gross profit"),
+    "margin": _("gross margin"),
+    "stock_value": _("stock value"),
+    "days_of_inventory": _("days of inventory"),
+}
+PNL_FORMATS = {1: "0.00", 2: "0.00", 3: "0.00", 4: "0.00", 5: "0.00", 6: "0.0%", 7: "0.00"}
+
+
+def build_low_stock(out, as_of: dt.date, parameters: dict) -> tuple[int, dict]:
+    rows = [
+        {
+            "sku": stock.sku.code,
+            "name": stock.sku.name,
+            "warehouse": stock.warehouse.code,
+            "on_hand": stock.on_hand,
+            "available": stock.available,
+            "warning_level": stock.sku.warning_level,
+        }
+        for stock in inventory_selectors.low_stock(warehouse=_warehouse(parameters))
+    ]
+    book = XlsxBook(out)
+    book.add_sheet(
+        gettext("low stock"),
+        [str(label) for label in LOW_STOCK_HEADERS.values()],
+        ([row[column] for column in LOW_STOCK_HEADERS] for row in rows),
+        widths={0: 16, 1: 28, 2: 12},
+    )
+    book.close()
+    return len(rows), {"count": len(rows), "rows": rows[:SUMMARY_ROWS]}
+
+
+def build_finance_summary(out, as_of: dt.date, parameters: dict) -> tuple[int, dict]:
+    """The as-of month's P&L (month to the as-of day) and the ageing totals on the day."""
+    pnl = pnl_by_month(SalesFilter(date_from=as_of.replace(day=1), date_to=as_of))
+    receivable = receivables_ageing(on=as_of).totals.amounts
+    payable = payables_ageing(on=as_of).totals.buckets
+    buckets = list(AgeingBucket)
+    ageing = [
+        [gettext("receivables (应收)"), *[receivable[b] for b in buckets]],
+        [gettext("payables (应付)"), *[payable[b] for b in buckets]],
+    ]
+    for row in ageing:
+        row.append(sum(row[1:], Decimal(0)))
+    book = XlsxBook(out)
+    book.add_sheet(
+        gettext("P&L"),
+        [str(PNL_HEADERS[column]) for column in PNL_COLUMNS],
+        pnl.rows.astype(object).where(pnl.rows.notna(), None).itertuples(index=False, name=None),
+        formats=PNL_FORMATS,
+    )
+    book.add_sheet(
+        gettext("ageing (账龄)"),
+        ["", *[str(b.label) for b in buckets], gettext("total")],
+        ageing,
+        formats=dict.fromkeys(range(1, len(buckets) + 2), "0.00"),
+        widths={0: 20},
+    )
+    book.close()
+    summary = {
+        "count": len(pnl.rows),
+        "rows": _records(pnl.rows, PNL_COLUMNS),
+        "receivables": str(ageing[0][-1]),
+        "payables": str(ageing[1][-1]),
+        "month_end": month_end(as_of).isoformat(),
+    }
+    return len(pnl.rows) + len(ageing), summary
+
+
+BUILDERS: dict[str, Builder] = {
+    ReportKind.RESTOCK: build_restock,
+    ReportKind.SLOW_MOVERS: build_slow_movers,
+    ReportKind.LOW_STOCK: build_low_stock,
+    ReportKind.FINANCE_SUMMARY: build_finance_summary,
+}
+
+
+def report_run(kind: str, as_of: dt.date, parameters: dict | None = None, user=None) -> ReportRun:
+    """Build report ``kind`` as of ``as_of`` once and return its run; a done run is returned
+    as it is. A failed build is marked failed with its error, then the error is raised."""
+    if kind not in BUILDERS:
+        raise ValueError(f"unknown report kind {kind!r}")  # a programming error, not retried
+    parameters = parameters or {}
+    failure: Exception | None = None
+    with transaction.atomic():
+        run, _created = ReportRun.objects.select_for_update().get_or_create(
+            kind=kind,
+            as_of=as_of,
+            parameters_key=parameters_key(parameters),
+            defaults={"parameters": parameters, "created_by": user},
+        )
+        if run.status == RunStatus.DONE:
+            return run
+        run.status, run.started_at, run.error = RunStatus.RUNNING, timezone.now(), ""
+        run.save(update_fields=["status", "started_at", "error"])
+        try:
+            with transaction.atomic():
+                out = io.BytesIO()
+                rows, summary = BUILDERS[kind](out, as_of, parameters)
+                name = f"{kind}-{as_of.isoformat()}.xlsx"
+                run.file.save(name, ContentFile(out.getvalue()), save=False)
+                run.rows, run.summary, run.status = rows, summary, RunStatus.DONE
+                run.finished_at = timezone.now()
+                run.save()
+        except Exception as error:
+            failure = error
+            run.status, run.finished_at = RunStatus.FAILED, timezone.now()
+            run.error = f"{type(error).__name__}: {error}"[:2000]
+            run.save(update_fields=["status", "finished_at", "error"])
+    if failure is not None:
+        raise failure
+    return run
