@@ -23,7 +23,7 @@ VIEWPORT = {"width": 1366, "height": 768}
 
 # Links that change state or leave the session; the walk only reads.
 SKIPPED = re.compile(
-    r"/logout/|/i18n/|/password/|/delete/|/run/|/export|/download|\.xlsx$|\.csv$|/media/"
+    r"/logout/|/i18n/|/password/|/delete/|/run/|/export|/download|\.xlsx$|\.csv$|/media/|/file/$"
     r"|/admin/r/|/import|/jsi18n/|/autocomplete/"
 )
 # Words a page must not show where a value belongs.
