@@ -23,7 +23,6 @@ by hand and fetched with bare psycopg2. It prints a markdown section and appends
 import argparse
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -35,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.benchdb import database_url, git_state, recreate_database  # noqa: E402
+from bench.benchdb import database_url, git_state, machine, recreate_database  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/jingxi"
@@ -246,23 +245,6 @@ def _child(runs: int) -> None:
     )
 
 
-def _machine() -> str:
-    import psycopg2
-
-    connection = _connect()
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
-    connection.close()
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (
-        f"{os.cpu_count()} CPUs, {mem:.1f} GiB RAM, PostgreSQL {version}, Python "
-        f"{platform.python_version()}, psycopg2 {psycopg2.__version__.split()[0]}; "
-        f"load average {load}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skus", type=int, default=100_000)
@@ -311,7 +293,7 @@ def main() -> None:
 
 `{command}`
 
-commit {git_state("finance")}; {_machine()}
+commit {git_state("finance")}; {machine(_connect())}
 
 - Data: {data_line}; period {START} – {AS_OF} (12 months).
 - Report = `finance.reports.margin_by("category", SalesFilter(…), level=1, per_month=True)`

@@ -22,7 +22,6 @@ RSS < 1 GB::
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -33,6 +32,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.benchdb import machine  # noqa: E402
+
 RESULTS = ROOT / "bench" / "RESULTS.md"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/jingxi"
 DATABASE = "jingxi_bench_inv"
@@ -258,23 +261,6 @@ def _child(runs: int) -> None:
     )
 
 
-def _machine() -> str:
-    import psycopg2
-
-    connection = _connect(DATABASE)
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
-    connection.close()
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (
-        f"{os.cpu_count()} CPUs, {mem:.1f} GiB RAM, PostgreSQL {version}, Python "
-        f"{platform.python_version()}, psycopg2 {psycopg2.__version__.split()[0]}; "
-        f"load average {load}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skus", type=int, default=100_000)
@@ -324,7 +310,7 @@ def main() -> None:
 
 `{command.strip()}`
 
-commit {commit}; {_machine()}
+commit {commit}; {machine(_connect(DATABASE))}
 
 - Data: {data_line}
 - Report = `inventory.reports.slow_movers(as_of=…)` + `slow_movers_by_category` (DataFrames

@@ -1,5 +1,7 @@
 """What the benchmarks share: their own PostgreSQL database and the commit they measured."""
 
+import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +45,21 @@ def git_state(*paths: str) -> str:
 
     dirty = " (with uncommitted changes)" if git("status", "--porcelain", *paths) else ""
     return git("rev-parse", "--short", "HEAD") + dirty
+
+
+def machine(connection) -> str:
+    """One line on where a benchmark ran: CPUs, memory, PostgreSQL (asked through the open
+    psycopg2 ``connection``, closed here), Python, psycopg2 and the load average."""
+    import psycopg2
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+    connection.close()
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} CPUs, {mem:.1f} GiB RAM, PostgreSQL {version}, Python "
+        f"{platform.python_version()}, psycopg2 {psycopg2.__version__.split()[0]}; "
+        f"load average {load}"
+    )
