@@ -417,6 +417,17 @@ STOCK_AGE_HEADERS = {
     "value_slow": _("value, slow SKUs"),
     "value_dead": _("value, dead SKUs"),
 }
+# Every column valued at cost: left out for a reader who may not see costs.
+VALUE_COLUMNS = frozenset(
+    {
+        "stock_value",
+        "value",
+        "value_active",
+        "value_slow",
+        "value_dead",
+        *(f"age_{key}_value" for key, *_r in AGE_BUCKETS),
+    }
+)
 
 
 def stock_age_buckets(skus: pd.DataFrame) -> pd.DataFrame:
@@ -541,6 +552,18 @@ def stock_age_chart(buckets: pd.DataFrame) -> Chart:
     )
 
 
+def stock_age_units_chart(buckets: pd.DataFrame) -> Chart:
+    """A column chart of the units in each age bucket (for readers who may not see costs)."""
+    last = len(buckets) + 1
+    return Chart(
+        kind="column",
+        title=gettext("Units by stock age (days)"),
+        categories=(2, last, 0),
+        values=[(gettext("units"), 2, last, 1)],
+        anchor="H2",
+    )
+
+
 def write_sheet(book: XlsxBook, title: str, df: pd.DataFrame, headers: dict, charts=()) -> None:
     """Write ``df``'s columns named in ``headers`` as a sheet, streamed row by row (pandas'
     ``to_excel`` builds every cell object first: 1.4 GB and 80 s for 100k SKUs)."""
@@ -564,15 +587,29 @@ def sku_sheet(skus: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def write_workbook(target, skus: pd.DataFrame, categories: pd.DataFrame) -> None:
+def write_workbook(
+    target, skus: pd.DataFrame, categories: pd.DataFrame, *, with_value: bool = True
+) -> None:
     """Write the slow-mover report (a SKU sheet, a category sheet, the stock-age buckets with
     their chart) as an xlsx workbook to ``target`` (a path or a binary file). The
-    ``slow_movers`` command and the stored report runs (``staff.reports``) share it."""
+    ``slow_movers`` command and the stored report runs (``staff.reports``) share it.
+    Without ``with_value`` (a reader who may not see costs) every value at cost is left out
+    and the stock-age chart counts units."""
+
+    def kept(headers: dict) -> dict:
+        if with_value:
+            return headers
+        return {c: label for c, label in headers.items() if c not in VALUE_COLUMNS}
+
     book = XlsxBook(target)
-    write_sheet(book, gettext("SKU"), sku_sheet(skus), SKU_HEADERS)
-    write_sheet(book, gettext("category"), categories, CATEGORY_HEADERS)
+    write_sheet(book, gettext("SKU"), sku_sheet(skus), kept(SKU_HEADERS))
+    write_sheet(book, gettext("category"), categories, kept(CATEGORY_HEADERS))
     buckets = stock_age_buckets(skus)
     write_sheet(
-        book, gettext("stock age"), buckets, STOCK_AGE_HEADERS, charts=[stock_age_chart(buckets)]
+        book,
+        gettext("stock age"),
+        buckets,
+        kept(STOCK_AGE_HEADERS),
+        charts=[stock_age_chart(buckets) if with_value else stock_age_units_chart(buckets)],
     )
     book.close()

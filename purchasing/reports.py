@@ -33,6 +33,7 @@ Definitions (N = ``PURCHASING_DEMAND_DAYS``, the window ends with the as-of day)
   more than a year of demand (or that has no demand at all) is flagged ``over_a_year``.
 """
 
+from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from statistics import NormalDist
@@ -592,10 +593,11 @@ def _reasons(df: pd.DataFrame, facts, scores, as_of: date) -> list[str]:
     return out
 
 
-def workbook_rows(df: pd.DataFrame):
-    """Yield the report's rows as the workbook shows them, in ``HEADERS`` order: product
-    roles by their label, the over-a-year flag as yes or blank, no NaN (an empty cell)."""
-    frame = df.reindex(columns=list(HEADERS))
+def workbook_rows(df: pd.DataFrame, columns: list[str] | None = None):
+    """Yield the report's rows as the workbook shows them, in ``HEADERS`` order (or that of
+    ``columns``): product roles by their label, the over-a-year flag as yes or blank, no NaN
+    (an empty cell)."""
+    frame = df.reindex(columns=columns or list(HEADERS))
     roles = {role: str(label) for role, label in ProductRole.choices}
     frame["role"] = frame["role"].map(lambda role: roles.get(role, role))
     yes = gettext("yes")
@@ -620,16 +622,18 @@ WORKBOOK_FORMATS = {
 WORKBOOK_WIDTHS = {"sku": 16, "name": 28, "warehouse": 12, "supplier": 24, "reason": 60}
 
 
-def write_workbook(target, df: pd.DataFrame) -> None:
+def write_workbook(target, df: pd.DataFrame, *, without: Collection[str] = ()) -> None:
     """Write the restock report ``df`` as an xlsx workbook to ``target`` (a path or a binary
     file), streamed: each row is one string into the zip part, memory stays flat. The
-    ``restock_report`` command and the stored report runs (``staff.reports``) share it."""
-    columns = list(HEADERS)
+    ``restock_report`` command and the stored report runs (``staff.reports``) share it.
+    Columns named in ``without`` are left out (``COST_COLUMNS`` for who may not see costs)."""
+    headers = {column: label for column, label in HEADERS.items() if column not in without}
+    columns = list(headers)
     book = XlsxBook(target)
     book.add_sheet(
         gettext("restock"),
-        [str(label) for label in HEADERS.values()],
-        workbook_rows(df),
+        [str(label) for label in headers.values()],
+        workbook_rows(df, columns),
         formats={i: WORKBOOK_FORMATS[c] for i, c in enumerate(columns) if c in WORKBOOK_FORMATS},
         widths={i: WORKBOOK_WIDTHS[c] for i, c in enumerate(columns) if c in WORKBOOK_WIDTHS},
     )

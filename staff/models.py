@@ -61,6 +61,24 @@ class MailDelivery(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # A report e-mail: the run whose workbook is attached (or linked, see ``attach``).
+    run = models.ForeignKey(
+        "staff.ReportRun",
+        verbose_name=_("report run"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    attach = models.BooleanField(_("workbook attached"), default=False)
+    subscription = models.ForeignKey(
+        "staff.ReportSubscription",
+        verbose_name=_("subscription"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
 
     class Meta:
         verbose_name = _("e-mail delivery")
@@ -111,6 +129,9 @@ class ReportRun(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
     file = models.FileField(_("file"), upload_to="reports/", blank=True)
+    # The report's rows as a table the report page filters, sorts and pages without
+    # building the report again.
+    data = models.FileField(_("data"), upload_to="reports/data/", blank=True)
     # A small summary a page shows without opening the workbook: count and the top rows.
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
@@ -144,3 +165,64 @@ class ReportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.as_of}"
+
+
+class ReportFormat(models.TextChoices):
+    XLSX = "xlsx", _("Excel workbook attached")
+    LINK = "link", _("link to the workbook")
+
+
+class ReportSubscription(models.Model):
+    """A report e-mailed on a schedule: its kind, who receives it (the users of some roles
+    and/or plain addresses), when (a django-celery-beat crontab, in ``TIME_ZONE``) and how.
+    Each recipient receives what its role may see: no cost column for a warehouse clerk."""
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("report"), max_length=20, choices=ReportKind.choices)
+    roles = models.ManyToManyField(
+        "auth.Group", verbose_name=_("roles"), blank=True, related_name="report_subscriptions"
+    )
+    addresses = models.TextField(
+        _("other addresses"),
+        blank=True,
+        help_text=_("One e-mail address per line; they receive what no role guards (no costs)."),
+    )
+    crontab = models.ForeignKey(
+        "django_celery_beat.CrontabSchedule",
+        verbose_name=_("schedule"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    format = models.CharField(
+        _("format"), max_length=8, choices=ReportFormat.choices, default=ReportFormat.XLSX
+    )
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    # The beat entry that fires it, kept in step by ``staff.subscriptions``.
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask",
+        verbose_name=_("beat entry"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("report subscription")
+        verbose_name_plural = _("report subscriptions")
+        ordering = ["kind", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ReportKind.values),
+                name="staff_reportsubscription_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(format__in=ReportFormat.values),
+                name="staff_reportsubscription_format_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,6 +6,13 @@ Each kind builds its workbook with its app's report code, the same functions the
 commands write with: restock (``purchasing.reports``), slow movers (``inventory.reports``),
 low stock (``inventory.selectors.low_stock``, the stock as it is when the run is built) and
 the finance summary (the as-of month's P&L, 应收/应付 ageing totals on the as-of day).
+A run with the ``without_cost`` parameter leaves out every cost and value at cost: what a
+reader without ``catalog.view_cost`` receives (a warehouse clerk's restock mail, say); the
+finance summary has no such version.
+
+Besides the workbook a run keeps its rows as a table (``staff.report_data``) for the report
+page, and reports its progress through the cache while it builds (its row is locked and its
+status not committed until it is done).
 
 Once per run: the run row is locked (``select_for_update``; the unique kind × day ×
 parameters key makes two concurrent first calls one row) for the whole build, so a second
@@ -21,6 +28,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -36,6 +44,7 @@ from inventory import reports as inventory_reports
 from inventory import selectors as inventory_selectors
 from inventory.models import Warehouse
 from purchasing import reports as purchasing_reports
+from staff import report_data
 from staff.models import ReportKind, ReportRun, RunStatus
 from workbooks.xlsx import XlsxBook
 
@@ -49,11 +58,50 @@ KIND_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ReportKind.LOW_STOCK: (),
     ReportKind.FINANCE_SUMMARY: (VIEW_COST, VIEW_MARGIN),
 }
+# The kinds that have a version without costs (``without_cost``) for other readers.
+REDACTABLE = frozenset({ReportKind.RESTOCK, ReportKind.SLOW_MOVERS, ReportKind.LOW_STOCK})
+WITHOUT_COST = "without_cost"
+
+
+def run_permissions(kind: str, parameters: dict) -> tuple[str, ...]:
+    """The permissions a reader needs for the run of ``kind`` with ``parameters``."""
+    if parameters.get(WITHOUT_COST):
+        return (VIEW_RUN,)
+    return (VIEW_RUN, *KIND_PERMISSIONS[kind])
 
 
 def may_download(user, run: ReportRun) -> bool:
     """May ``user`` open the workbook of ``run``?"""
-    return user.has_perms((VIEW_RUN, *KIND_PERMISSIONS[run.kind]))
+    return user.has_perms(run_permissions(run.kind, run.parameters))
+
+
+def parameters_for(user, kind: str, parameters: dict | None = None) -> dict | None:
+    """The parameters of the version of ``kind`` that ``user`` (None: a plain address) may
+    read: the full report, the one without costs, or None when there is none for them."""
+    parameters = {k: v for k, v in (parameters or {}).items() if k != WITHOUT_COST}
+    if user is not None and user.is_active and user.has_perms(run_permissions(kind, parameters)):
+        return parameters
+    if kind in REDACTABLE:
+        return {**parameters, WITHOUT_COST: True}
+    return None
+
+
+PROGRESS_TTL = 3600
+
+
+def _progress_key(run_id: int) -> str:
+    return f"staff:report-run:{run_id}:progress"
+
+
+def progress_set(run_id: int, percent: int) -> None:
+    cache.set(_progress_key(run_id), percent, PROGRESS_TTL)
+
+
+def progress_get(run: ReportRun) -> int:
+    """How far ``run`` is, 0–100: done is 100, else what its build last reported."""
+    if run.status == RunStatus.DONE:
+        return 100
+    return cache.get(_progress_key(run.pk), 0)
 
 
 def parameters_key(parameters: dict | None) -> str:
@@ -89,8 +137,8 @@ def _warehouse(parameters: dict) -> Warehouse | None:
     return Warehouse.objects.get(pk=pk) if pk else None
 
 
-# A builder writes the workbook to ``out`` and returns (rows, summary).
-Builder = Callable[[io.BytesIO, dt.date, dict], tuple[int, dict]]
+# A builder writes the workbook to ``out`` and returns (rows, summary, the rows as a table).
+Builder = Callable[[io.BytesIO, dt.date, dict], tuple[int, dict, pd.DataFrame]]
 
 RESTOCK_SUMMARY = [
     "sku",
@@ -103,26 +151,42 @@ RESTOCK_SUMMARY = [
 ]
 
 
-def build_restock(out, as_of: dt.date, parameters: dict) -> tuple[int, dict]:
+def build_restock(out, as_of: dt.date, parameters: dict):
     df = purchasing_reports.restock(as_of=as_of, warehouse=_warehouse(parameters))
-    purchasing_reports.write_workbook(out, df)
+    without = purchasing_reports.COST_COLUMNS if parameters.get(WITHOUT_COST) else ()
+    if without:
+        df = df.drop(columns=list(without))
+    purchasing_reports.write_workbook(out, df, without=without)
     wanted = df[df["suggested_quantity"] > 0] if len(df) else df
     if len(wanted):
-        wanted = wanted.sort_values(
-            ["order_value", "sku"], ascending=[False, True], na_position="last"
-        )
-    return len(df), {"count": len(wanted), "rows": _records(wanted, RESTOCK_SUMMARY)}
+        order = ["suggested_quantity", "sku"] if without else ["order_value", "sku"]
+        wanted = wanted.sort_values(order, ascending=[False, True], na_position="last")
+    columns = [c for c in RESTOCK_SUMMARY if c not in without]
+    summary = {"count": len(wanted), "rows": _records(wanted, columns)}
+    if not without and len(wanted):
+        summary["order_value"] = _plain(wanted["order_value"].dropna().sum())
+    return len(df), summary, df
 
 
-def build_slow_movers(out, as_of: dt.date, parameters: dict) -> tuple[int, dict]:
+def build_slow_movers(out, as_of: dt.date, parameters: dict):
     skus = inventory_reports.slow_movers(as_of=as_of, warehouse=_warehouse(parameters))
     categories = inventory_reports.slow_movers_by_category(skus)
-    inventory_reports.write_workbook(out, skus, categories)
+    with_value = not parameters.get(WITHOUT_COST)
+    if not with_value:
+        skus = skus.drop(columns=[c for c in skus if c in inventory_reports.VALUE_COLUMNS])
+        categories = categories.drop(
+            columns=[c for c in categories if c in inventory_reports.VALUE_COLUMNS]
+        )
+    inventory_reports.write_workbook(out, skus, categories, with_value=with_value)
     flagged = skus[skus["classification"] != "active"] if len(skus) else skus
+    order = ["stock_value", "sku"] if with_value else ["on_hand", "sku"]
     if len(flagged):
-        flagged = flagged.sort_values(["stock_value", "sku"], ascending=[False, True])
-    columns = ["sku", "name", "classification", "stock_value", "days_of_cover"]
-    return len(skus), {"count": len(flagged), "rows": _records(flagged, columns)}
+        flagged = flagged.sort_values(order, ascending=[False, True])
+    columns = ["sku", "name", "classification", order[0], "days_of_cover"]
+    summary = {"count": len(flagged), "rows": _records(flagged, columns)}
+    if with_value and len(flagged):
+        summary["stock_value"] = _plain(flagged["stock_value"].sum())
+    return len(skus), summary, skus
 
 
 LOW_STOCK_HEADERS = {
@@ -148,7 +212,7 @@ PNL_HEADERS = {
 PNL_FORMATS = {1: "0.00", 2: "0.00", 3: "0.00", 4: "0.00", 5: "0.00", 6: "0.0%", 7: "0.00"}
 
 
-def build_low_stock(out, as_of: dt.date, parameters: dict) -> tuple[int, dict]:
+def build_low_stock(out, as_of: dt.date, parameters: dict):
     rows = [
         {
             "sku": stock.sku.code,
@@ -168,10 +232,11 @@ def build_low_stock(out, as_of: dt.date, parameters: dict) -> tuple[int, dict]:
         widths={0: 16, 1: 28, 2: 12},
     )
     book.close()
-    return len(rows), {"count": len(rows), "rows": rows[:SUMMARY_ROWS]}
+    frame = pd.DataFrame(rows, columns=list(LOW_STOCK_HEADERS))
+    return len(rows), {"count": len(rows), "rows": rows[:SUMMARY_ROWS]}, frame
 
 
-def build_finance_summary(out, as_of: dt.date, parameters: dict) -> tuple[int, dict]:
+def build_finance_summary(out, as_of: dt.date, parameters: dict):
     """The as-of month's P&L (month to the as-of day) and the ageing totals on the day."""
     pnl = pnl_by_month(SalesFilter(date_from=as_of.replace(day=1), date_to=as_of))
     receivable = receivables_ageing(on=as_of).totals.amounts
@@ -205,7 +270,7 @@ def build_finance_summary(out, as_of: dt.date, parameters: dict) -> tuple[int, d
         "payables": str(ageing[1][-1]),
         "month_end": month_end(as_of).isoformat(),
     }
-    return len(pnl.rows) + len(ageing), summary
+    return len(pnl.rows) + len(ageing), summary, pnl.rows
 
 
 BUILDERS: dict[str, Builder] = {
@@ -222,6 +287,8 @@ def report_run(kind: str, as_of: dt.date, parameters: dict | None = None, user=N
     if kind not in BUILDERS:
         raise ValueError(f"unknown report kind {kind!r}")  # a programming error, not retried
     parameters = parameters or {}
+    if parameters.get(WITHOUT_COST) and kind not in REDACTABLE:
+        raise ValueError(f"report {kind!r} has no version without costs")
     failure: Exception | None = None
     with transaction.atomic():
         run, _created = ReportRun.objects.select_for_update().get_or_create(
@@ -234,12 +301,15 @@ def report_run(kind: str, as_of: dt.date, parameters: dict | None = None, user=N
             return run
         run.status, run.started_at, run.error = RunStatus.RUNNING, timezone.now(), ""
         run.save(update_fields=["status", "started_at", "error"])
+        progress_set(run.pk, 10)
         try:
             with transaction.atomic():
                 out = io.BytesIO()
-                rows, summary = BUILDERS[kind](out, as_of, parameters)
-                name = f"{kind}-{as_of.isoformat()}.xlsx"
-                run.file.save(name, ContentFile(out.getvalue()), save=False)
+                rows, summary, frame = BUILDERS[kind](out, as_of, parameters)
+                progress_set(run.pk, 80)
+                stem = f"{kind}-{as_of.isoformat()}"
+                run.file.save(f"{stem}.xlsx", ContentFile(out.getvalue()), save=False)
+                report_data.frame_store(run, frame, f"{stem}.csv.gz")
                 run.rows, run.summary, run.status = rows, summary, RunStatus.DONE
                 run.finished_at = timezone.now()
                 run.save()
@@ -248,6 +318,55 @@ def report_run(kind: str, as_of: dt.date, parameters: dict | None = None, user=N
             run.status, run.finished_at = RunStatus.FAILED, timezone.now()
             run.error = f"{type(error).__name__}: {error}"[:2000]
             run.save(update_fields=["status", "finished_at", "error"])
+    progress_set(run.pk, 100 if failure is None else 0)
     if failure is not None:
         raise failure
     return run
+
+
+def report_run_start(
+    kind: str, as_of: dt.date, parameters: dict | None = None, user=None
+) -> ReportRun:
+    """Ask for a fresh build of report ``kind`` as of ``as_of`` ("run now" on its page) and
+    return its run, committed as queued so that the page can poll it. A run already queued or
+    building is returned as it is; a done or failed one is built again. The build runs in a
+    worker, or, without a broker (``make run``), in a thread of this process: the page never
+    waits for it."""
+    if kind not in BUILDERS:
+        raise ValueError(f"unknown report kind {kind!r}")
+    parameters = parameters or {}
+    with transaction.atomic():
+        run, created = ReportRun.objects.select_for_update().get_or_create(
+            kind=kind,
+            as_of=as_of,
+            parameters_key=parameters_key(parameters),
+            defaults={"parameters": parameters, "created_by": user},
+        )
+        if not created and run.status in (RunStatus.DONE, RunStatus.FAILED):
+            run.status, run.created_by = RunStatus.QUEUED, user
+            run.save(update_fields=["status", "created_by"])
+        elif not created:
+            return run
+        progress_set(run.pk, 0)
+        transaction.on_commit(lambda: _build_in_background(kind, as_of, parameters), robust=True)
+    return run
+
+
+def _build_in_background(kind: str, as_of: dt.date, parameters: dict) -> None:
+    from staff.tasks import report_run as task
+
+    args = (kind, as_of.isoformat(), parameters)
+    if not task.app.conf.task_always_eager:
+        task.delay(*args)
+        return
+    import threading
+
+    from django.db import connection
+
+    def build() -> None:
+        try:
+            task.apply(args=args)
+        finally:
+            connection.close()
+
+    threading.Thread(target=build, name=f"report-{kind}", daemon=True).start()
