@@ -161,10 +161,16 @@ STAFF_MAIL_RETRY_BACKOFF_MAX = env.int("STAFF_MAIL_RETRY_BACKOFF_MAX", default=3
 # Stored report runs (staff.reports): a failed build is retried a few times, minutes apart.
 STAFF_REPORT_MAX_RETRIES = env.int("STAFF_REPORT_MAX_RETRIES", default=3)
 STAFF_REPORT_RETRY_BACKOFF = env.int("STAFF_REPORT_RETRY_BACKOFF", default=300)
+# Report e-mails (staff.subscriptions): a workbook larger than this is linked, not attached;
+# the link starts with SITE_URL, the address staff open the back office at.
+STAFF_REPORT_ATTACH_MAX_BYTES = env.int("STAFF_REPORT_ATTACH_MAX_BYTES", default=5 * 1024 * 1024)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Celery: with no broker configured, tasks run eagerly in the calling process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# The queue tasks go to and workers read unless told otherwise (one per site sharing a broker).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 CELERY_ACCEPT_CONTENT = ["json"]

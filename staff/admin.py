@@ -6,17 +6,21 @@ superuser, grant permissions outside the roles, or touch a superuser's account. 
 manager could lift any account, their own included, above the role matrix.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import CrontabScheduleAdmin
 from django_celery_beat.models import CrontabSchedule
 
 from catalog.access import ReadOnlyAdmin
-from staff.models import MailDelivery, ReportRun, RoleChange, RunStatus
+from staff import subscriptions
+from staff.models import MailDelivery, ReportRun, ReportSubscription, RoleChange, RunStatus
 from staff.reports import may_download
 from staff.roles import Role
 from staff.selectors import permission_choice_label, role_label
@@ -167,9 +171,32 @@ class ReportRunAdmin(ReadOnlyAdmin):
         "error",
         "created_by",
         "created_at",
+        "delivery_list",
     ]
     fields = readonly_fields
     list_select_related = ["created_by"]
+
+    @admin.display(description=_("e-mails"))
+    def delivery_list(self, run):
+        """The e-mails that carried this run: sent, or why not yet (attempts, last error)."""
+        deliveries = list(run.deliveries.order_by("id"))
+        if not deliveries:
+            return "—"
+        items = format_html_join(
+            "",
+            "<li>{} · {} · {} {} {}</li>",
+            (
+                (
+                    ", ".join(d.recipients),
+                    d.get_status_display(),
+                    _("attempts"),
+                    d.attempts,
+                    d.last_error,
+                )
+                for d in deliveries
+            ),
+        )
+        return format_html("<ul>{}</ul>", items)
 
     def get_list_display(self, request):
         @admin.display(description=_("workbook"))
@@ -180,3 +207,63 @@ class ReportRunAdmin(ReadOnlyAdmin):
             return format_html('<a href="{}">{}</a>', url, _("download xlsx"))
 
         return [*self.list_display, workbook]
+
+
+class ReportSubscriptionForm(forms.ModelForm):
+    class Meta:
+        model = ReportSubscription
+        fields = ["name", "kind", "roles", "addresses", "crontab", "format", "is_active"]
+
+    def clean_addresses(self):
+        text = self.cleaned_data["addresses"]
+        try:
+            subscriptions.addresses_parse(text)
+        except ValidationError as error:
+            raise ValidationError(
+                _("Give one valid e-mail address per line."), code="invalid"
+            ) from error
+        return text
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("roles") and not (data.get("addresses") or "").strip():
+            raise ValidationError(_("Choose at least one role or give an address."))
+        return data
+
+
+@admin.register(ReportSubscription)
+class ReportSubscriptionAdmin(TranslatedPermissionsMixin, admin.ModelAdmin):
+    """Who receives which report, when (a crontab in TIME_ZONE) and how. Saving keeps the
+    subscription's beat entry in step; deleting removes it."""
+
+    form = ReportSubscriptionForm
+    list_display = ["name", "kind", "role_list", "crontab", "format", "is_active"]
+    list_filter = ["kind", "is_active"]
+    list_select_related = ["crontab"]
+    filter_horizontal = ["roles"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("roles")
+
+    @admin.display(description=_("roles"))
+    def role_list(self, subscription):
+        return ", ".join(role_label(group.name) for group in subscription.roles.all())
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "roles":
+            field.queryset = Group.objects.filter(name__in=Role.values).order_by("name")
+            field.label_from_instance = lambda group: role_label(group.name)
+        return field
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        subscriptions.subscription_schedule(form.instance)
+
+    def delete_model(self, request, obj):
+        subscriptions.subscription_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for subscription in queryset:
+                subscriptions.subscription_delete(subscription)

@@ -5,10 +5,17 @@ that could not leave is shown, with its attempts and last error, in the admin.
 Exactly once per key: a delivery row is locked while its message is handed to the server and
 marked sent in the same transaction, so a second request, a retry or a redelivered task
 finds it sent and sends nothing. One case is left at least once: the server accepted the
-message and the database was lost before the commit; the next attempt sends it again.
+message and the database was lost before the commit (the worker killed between the two);
+the next attempt sends it again with the same ``Message-ID`` (made from the key), which mail
+clients and archives use to show it once.
+
+A report e-mail carries its run's workbook as an attachment when ``attach`` is set (the
+caller decides by size, see ``staff.subscriptions``); the file is read when the message is
+sent, so a retry attaches the same bytes.
 """
 
 import contextlib
+import hashlib
 import smtplib
 from collections.abc import Sequence
 
@@ -17,7 +24,9 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
-from staff.models import MailDelivery, MailStatus
+from staff.models import MailDelivery, MailStatus, ReportRun, ReportSubscription
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # What a mail server that is down, unreachable or refusing for now raises: worth a retry.
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
@@ -32,9 +41,17 @@ class MailNotSent(Exception):
 
 
 def mail_queue(
-    *, key: str, recipients: Sequence[str], subject: str, body: str = ""
+    *,
+    key: str,
+    recipients: Sequence[str],
+    subject: str,
+    body: str = "",
+    run: ReportRun | None = None,
+    attach: bool = False,
+    subscription: ReportSubscription | None = None,
 ) -> MailDelivery:
-    """Record the message ``key`` and send it in the background once the caller commits.
+    """Record the message ``key`` and send it in the background once the caller commits;
+    with ``attach``, the workbook of ``run`` goes with it.
 
     A key already sent is left alone (nothing is sent twice); a failed one is queued again
     for a new attempt with its message as first given.
@@ -42,7 +59,14 @@ def mail_queue(
     with transaction.atomic():
         delivery, _created = MailDelivery.objects.select_for_update().get_or_create(
             key=key,
-            defaults={"recipients": list(recipients), "subject": subject, "body": body},
+            defaults={
+                "recipients": list(recipients),
+                "subject": subject,
+                "body": body,
+                "run": run,
+                "attach": attach and run is not None,
+                "subscription": subscription,
+            },
         )
         if delivery.status == MailStatus.SENT:
             return delivery
@@ -74,15 +98,8 @@ def mail_deliver(*, key: str, last_attempt: bool = True) -> MailDelivery:
         if delivery.status == MailStatus.SENT:
             return delivery
         delivery.attempts += 1
-        message = EmailMessage(
-            subject=delivery.subject,
-            body=delivery.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=delivery.recipients,
-            connection=get_connection(fail_silently=False),
-        )
         try:
-            message.send()
+            _message(delivery).send()
         except MAIL_ERRORS as error:
             delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
             delivery.status = MailStatus.FAILED if last_attempt else MailStatus.QUEUED
@@ -98,3 +115,27 @@ def mail_deliver(*, key: str, last_attempt: bool = True) -> MailDelivery:
     if failed:
         raise MailNotSent(delivery)
     return delivery
+
+
+def message_id(key: str) -> str:
+    """The ``Message-ID`` of delivery ``key``: the same on every attempt."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "jingxi.localhost"
+    return f"<{digest}@{domain}>"
+
+
+def _message(delivery: MailDelivery) -> EmailMessage:
+    message = EmailMessage(
+        subject=delivery.subject,
+        body=delivery.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=delivery.recipients,
+        headers={"Message-ID": message_id(delivery.key)},
+        connection=get_connection(fail_silently=False),
+    )
+    if delivery.attach and delivery.run_id and delivery.run.file:
+        run = delivery.run
+        with run.file.open("rb") as file:
+            content = file.read()
+        message.attach(f"{run.get_kind_display()}-{run.as_of.isoformat()}.xlsx", content, XLSX)
+    return message

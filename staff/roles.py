@@ -176,7 +176,9 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
     "staff.maildelivery": {MANAGER: "v"},
     # Stored report runs (restock, slow movers, low stock, finance summary): read-only; a
     # workbook with costs or margins downloads only with those permissions as well.
-    "staff.reportrun": {PURCHASER: "v", WAREHOUSE: "v", FINANCE: "v", MANAGER: "v"},
+    "staff.reportrun": _everyone(support=""),
+    # Who receives which report when: the manager keeps them; finance reads them.
+    "staff.reportsubscription": {MANAGER: "vacd", FINANCE: "v"},
     # Login throttling (django-axes): the manager unlocks a locked account by deleting its
     # access attempts, and reads the login logs.
     "axes.accessattempt": {MANAGER: "vd"},

@@ -4,6 +4,7 @@ import datetime as dt
 
 from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 
 from staff import mail
 
@@ -40,3 +41,28 @@ def report_run(kind: str, as_of_iso: str, parameters: dict | None = None) -> str
     from staff.reports import report_run as build
 
     return build(kind, dt.date.fromisoformat(as_of_iso), parameters or {}).status
+
+
+@shared_task(
+    bind=True,
+    name="staff.subscription_deliver",
+    max_retries=settings.STAFF_REPORT_MAX_RETRIES,
+)
+def subscription_deliver(self, subscription_id: int, as_of_iso: str | None = None) -> int:
+    """E-mail the report of subscription ``subscription_id`` as of ``as_of_iso`` (beat gives
+    none: today in ``TIME_ZONE``), once per recipient and day. A failure is retried for the
+    same day, minutes apart. Return the number of deliveries queued or found sent."""
+    from django.utils import timezone
+
+    from staff.subscriptions import subscription_deliver as deliver
+
+    as_of = dt.date.fromisoformat(as_of_iso) if as_of_iso else timezone.localdate()
+    try:
+        return len(deliver(subscription_id, as_of))
+    except ObjectDoesNotExist:
+        return 0  # the subscription was deleted after beat sent this
+    except Exception as error:
+        countdown = settings.STAFF_REPORT_RETRY_BACKOFF * 2**self.request.retries
+        raise self.retry(
+            exc=error, args=(subscription_id, as_of.isoformat()), countdown=countdown
+        ) from error
