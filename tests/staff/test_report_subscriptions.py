@@ -19,8 +19,8 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from purchasing import reports as purchasing_reports
 from staff import subscriptions
 from staff.models import MailDelivery, MailStatus, ReportKind, ReportRun, ReportSubscription
-from tests.staff.test_report_runs import low  # noqa: F401  (the fixture)
 from tests.purchasing.conftest import site  # noqa: F401  (the fixture)
+from tests.staff.test_report_runs import low  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -78,9 +78,9 @@ def test_the_migration_subscribes_the_default_reports_with_their_beat_entries():
 
 
 def test_each_recipient_gets_one_mail_with_what_its_role_may_see_once_a_day(
-    low,
+    low,  # noqa: F811
     users,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     made = subscription(addresses="boss@example.com\nPurchaser@jingxi.local")
     as_of = timezone.localdate()
@@ -119,10 +119,10 @@ def test_the_finance_summary_reaches_no_reader_without_costs(
 
 
 def test_a_workbook_above_the_threshold_is_linked_not_attached(
-    low,
+    low,  # noqa: F811
     users,
     settings,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     settings.STAFF_REPORT_ATTACH_MAX_BYTES = 100
     settings.SITE_URL = "https://erp.example.com"
@@ -177,9 +177,9 @@ def test_a_role_other_than_the_manager_cannot_change_subscriptions(client_as):
 
 
 def test_the_command_sends_the_subscriptions_of_the_day_once(
-    low,
+    low,  # noqa: F811
     users,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     ReportSubscription.objects.exclude(kind="restock").update(is_active=False)
     with django_capture_on_commit_callbacks(execute=True):
