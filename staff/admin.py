@@ -237,7 +237,7 @@ class ReportSubscriptionAdmin(TranslatedPermissionsMixin, admin.ModelAdmin):
     subscription's beat entry in step; deleting removes it."""
 
     form = ReportSubscriptionForm
-    list_display = ["name", "kind", "role_list", "crontab", "format", "is_active"]
+    list_display = ["name", "kind", "role_list", "schedule", "format", "is_active"]
     list_filter = ["kind", "is_active"]
     list_select_related = ["crontab"]
     filter_horizontal = ["roles"]
@@ -248,6 +248,16 @@ class ReportSubscriptionAdmin(TranslatedPermissionsMixin, admin.ModelAdmin):
     @admin.display(description=_("roles"))
     def role_list(self, subscription):
         return ", ".join(role_label(group.name) for group in subscription.roles.all())
+
+    @admin.display(description=_("schedule"), ordering="crontab__hour")
+    def schedule(self, subscription):
+        return subscriptions.crontab_label(subscription.crontab)
+
+    def formfield_for_foreignkey(self, db_field, request=None, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "crontab":
+            field.label_from_instance = subscriptions.crontab_label
+        return field
 
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -1,12 +1,14 @@
-"""Demo data of the staff layer: one user per role and today's stored restock run, which the
-purchaser's dashboard shows (``seed_demo`` runs these hooks; staff comes after every app)."""
+"""Demo data of the staff layer: one user per role, today's stored restock run, which the
+purchaser's dashboard shows, and this morning's e-mails of the daily subscriptions (restock
+to the purchaser, low stock to the warehouse and the purchaser): under ``make run`` they are
+files under ``var/mail/`` (``seed_demo`` runs these hooks; staff comes after every app)."""
 
 from django.conf import settings
 from django.utils import timezone
 
 from catalog.demo import DemoLogin
-from staff import services
-from staff.models import ReportKind, ReportRun
+from staff import services, subscriptions
+from staff.models import MailDelivery, ReportKind, ReportRun, ReportSubscription
 from staff.reports import report_run
 from staff.roles import Role
 
@@ -14,14 +16,26 @@ from staff.roles import Role
 def demo_seed(*, scale: str, seed: int, stdout=None) -> dict[str, int]:
     services.roles_sync()
     users = services.demo_users_create(password=settings.DEMO_PASSWORD)
-    report_run(ReportKind.RESTOCK, timezone.localdate())
-    return {"role users": len(users), "report runs": 1}
+    today = timezone.localdate()
+    report_run(ReportKind.RESTOCK, today)
+    daily = ReportSubscription.objects.filter(
+        is_active=True, kind__in=[ReportKind.RESTOCK, ReportKind.LOW_STOCK]
+    )
+    mails = sum(len(subscriptions.subscription_deliver(s.pk, today)) for s in daily)
+    return {
+        "role users": len(users),
+        "report runs": ReportRun.objects.count(),
+        "report e-mails": mails,
+    }
 
 
 def demo_reset() -> None:
-    """Forget the stored report runs (and their workbooks): they describe the old data."""
+    """Forget the stored report runs (their workbooks and e-mails): they describe the old
+    data."""
+    MailDelivery.objects.filter(run__isnull=False).delete()
     for run in ReportRun.objects.exclude(file=""):
         run.file.delete(save=False)
+        run.data.delete(save=False)
     ReportRun.objects.all().delete()
 
 

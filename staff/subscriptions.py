@@ -25,6 +25,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, translation
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.models import PeriodicTask
@@ -49,6 +50,26 @@ TOP_LINES = 10
 class Recipient:
     address: str
     user: object | None  # None: a plain address, reading what no role guards
+
+
+def crontab_label(crontab) -> str:
+    """A crontab as staff read it: every day 07:00, every Monday 08:00, on the 1st 08:00;
+    anything else as its five fields."""
+    fields = (crontab.minute, crontab.hour, crontab.day_of_month, crontab.month_of_year)
+    if not all(f.isdigit() for f in fields[:2]) or fields[3] != "*":
+        expression = " ".join((*fields, crontab.day_of_week))
+        return gettext("crontab %(expression)s") % {"expression": expression}
+    time = f"{int(crontab.hour):02d}:{int(crontab.minute):02d}"
+    weekday, day = crontab.day_of_week, crontab.day_of_month
+    if weekday == "*" and day == "*":
+        return gettext("every day %(time)s") % {"time": time}
+    if day == "*" and weekday.isdigit() and int(weekday) <= 7:
+        name = WEEKDAYS[(int(weekday) + 6) % 7]  # cron: 0 and 7 are Sunday
+        return gettext("every %(weekday)s %(time)s") % {"weekday": name, "time": time}
+    if weekday == "*" and day.isdigit():
+        return gettext("on day %(day)s of every month %(time)s") % {"day": day, "time": time}
+    expression = " ".join((*fields, weekday))
+    return gettext("crontab %(expression)s") % {"expression": expression}
 
 
 def addresses_parse(text: str) -> list[str]:
@@ -175,7 +196,7 @@ def report_body(subscription: ReportSubscription, run: ReportRun, *, attach: boo
     ]
     for key, label in TOTALS:
         if summary.get(key) is not None:
-            lines.append(f"{label}: {_number(summary[key])}")
+            lines.append(f"{label}：{_number(summary[key])}")
     rows = summary.get("rows", [])[:TOP_LINES]
     if rows:
         headers = _headers(run.kind)

@@ -316,3 +316,20 @@ def admin_form_data(response) -> dict:
         for form in inline.formset.forms:
             add(form)
     return data
+
+
+def default_subscriptions() -> None:
+    """Make the default report subscriptions as the migration does, unless they exist (a
+    transactional test before this one may have emptied the tables)."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from staff.models import ReportSubscription
+
+    if ReportSubscription.objects.exists():
+        return
+    migration = importlib.import_module("staff.migrations.0006_default_subscriptions")
+    migration.create(apps, SimpleNamespace(connection=connection))

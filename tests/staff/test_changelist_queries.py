@@ -43,7 +43,14 @@ from orders.models import Channel, Customer, Promotion, PromotionItem, Shop
 from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
-from staff.models import MailDelivery, ReportKind, ReportRun, RoleChange, RunStatus
+from staff.models import (
+    MailDelivery,
+    ReportKind,
+    ReportRun,
+    ReportSubscription,
+    RoleChange,
+    RunStatus,
+)
 from staff.roles import MODEL_ACCESS, Role
 from tests.factories import (
     AttributeFactory,
@@ -233,6 +240,18 @@ def _stock_lock(world: World, i: int) -> None:
     inventory_services.stock_lock(warehouse=world.warehouse, lines=[line], reason="大促")
 
 
+def _report_subscription(w, i):
+    from django.contrib.auth.models import Group
+
+    made = ReportSubscription.objects.create(
+        name=f"订阅 {i}",
+        kind=ReportKind.LOW_STOCK,
+        crontab=CrontabSchedule.objects.create(minute=str(i % 60), hour="6"),
+    )
+    made.roles.set(Group.objects.filter(name__in=["warehouse", "purchaser"]))
+    return made
+
+
 def _periodic_task(world: World, i: int) -> None:
     # Every kind of schedule: the list names the one a task runs on.
     schedule = [
@@ -292,6 +311,7 @@ BUILDERS: dict[str, Callable[[World, int], object]] = {
         rows=i,
         file=f"reports/low_stock-{i}.xlsx",
     ),
+    "staff.reportsubscription": _report_subscription,
     "django_celery_beat.periodictask": _periodic_task,
     "django_celery_beat.intervalschedule": lambda w, i: IntervalSchedule.objects.create(
         every=i + 1, period=IntervalSchedule.SECONDS

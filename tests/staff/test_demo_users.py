@@ -5,15 +5,18 @@ from django.contrib.auth.models import User
 
 from staff import demo
 from staff.roles import Role
+from tests.staff.support import default_subscriptions
 
 pytestmark = pytest.mark.django_db
 
 
 def test_one_staff_user_per_role_with_the_demo_password(settings):
     settings.DEMO_PASSWORD = "from-the-Environment-42"
+    default_subscriptions()
     assert demo.demo_seed(scale="small", seed=42) == {
         "role users": len(Role.values),
-        "report runs": 1,
+        "report runs": 2,  # restock and low stock
+        "report e-mails": 3,  # restock to the purchaser, low stock to warehouse and purchaser
     }
     for role in Role.values:
         user = User.objects.get(username=role)

@@ -20,6 +20,7 @@ from purchasing import reports as purchasing_reports
 from staff import subscriptions
 from staff.models import MailDelivery, MailStatus, ReportKind, ReportRun, ReportSubscription
 from tests.purchasing.conftest import site  # noqa: F401  (the fixture)
+from tests.staff.support import default_subscriptions
 from tests.staff.test_report_runs import low  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +56,7 @@ def workbook_header(content: bytes) -> list:
 
 
 def test_the_migration_subscribes_the_default_reports_with_their_beat_entries():
+    default_subscriptions()
     found = {
         s.kind: (
             sorted(g.name for g in s.roles.all()),
@@ -80,8 +82,10 @@ def test_the_migration_subscribes_the_default_reports_with_their_beat_entries():
 def test_each_recipient_gets_one_mail_with_what_its_role_may_see_once_a_day(
     low,  # noqa: F811
     users,
+    settings,
     django_capture_on_commit_callbacks,
 ):
+    settings.LANGUAGE_CODE = "zh-hans"  # as in production: the e-mails are in Chinese
     made = subscription(addresses="boss@example.com\nPurchaser@jingxi.local")
     as_of = timezone.localdate()
     with django_capture_on_commit_callbacks(execute=True):
@@ -97,7 +101,7 @@ def test_each_recipient_gets_one_mail_with_what_its_role_may_see_once_a_day(
         assert cost not in headers[reader] and value not in headers[reader]
         assert "120" not in sent[reader].body  # the order value stays out of the text too
     body = sent["purchaser@jingxi.local"].body
-    assert "LOW1" in body and "120.00" in body and "补货" in body
+    assert "LOW1" in body and "120.00" in body and "完整报表见附件" in body
     assert sent["purchaser@jingxi.local"].subject.startswith("[精细]")
     assert sent["purchaser@jingxi.local"].extra_headers["Message-ID"]
     # One run per version: the full one and the one without costs.
@@ -169,6 +173,7 @@ def test_saving_in_the_admin_keeps_the_beat_entry_in_step_and_refuses_bad_addres
 
 
 def test_a_role_other_than_the_manager_cannot_change_subscriptions(client_as):
+    default_subscriptions()
     made = ReportSubscription.objects.first()
     url = reverse("admin:staff_reportsubscription_change", args=[made.pk])
     assert client_as("finance").get(url).status_code == 200  # reads
@@ -181,6 +186,7 @@ def test_the_command_sends_the_subscriptions_of_the_day_once(
     users,
     django_capture_on_commit_callbacks,
 ):
+    default_subscriptions()
     ReportSubscription.objects.exclude(kind="restock").update(is_active=False)
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_report_subscriptions", "--as-of", "2026-03-10")
