@@ -176,7 +176,9 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
     "staff.maildelivery": {MANAGER: "v"},
     # Stored report runs (restock, slow movers, low stock, finance summary): read-only; a
     # workbook with costs or margins downloads only with those permissions as well.
-    "staff.reportrun": _everyone(support=""),
+    "staff.reportrun": {
+        role: "v" for role in (PURCHASER, WAREHOUSE, MERCHANDISER, MARKETER, FINANCE, MANAGER)
+    },
     # Who receives which report when: the manager keeps them; finance reads them.
     "staff.reportsubscription": {MANAGER: "vacd", FINANCE: "v"},
     # Login throttling (django-axes): the manager unlocks a locked account by deleting its

@@ -9,7 +9,7 @@ from pathlib import Path
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.db.models import Model
 from django.test import override_settings
 from django.utils import timezone
@@ -35,7 +35,7 @@ from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
 from staff import services as staff_services
-from staff.models import MailDelivery, ReportKind, ReportRun, RunStatus
+from staff.models import MailDelivery, ReportKind, ReportRun, ReportSubscription, RunStatus
 from staff.roles import FINANCE, MANAGER, PURCHASER, SENSITIVE, VIEW_COST
 from tests.factories import (
     AttributeFactory,
@@ -172,6 +172,12 @@ def build_world() -> World:
         summary={"count": 0, "rows": []},
         file=WORLD_REPORT_FILE,
     )
+    world_subscription = ReportSubscription.objects.create(
+        name="世界补货订阅",
+        kind=ReportKind.RESTOCK,
+        crontab=CrontabSchedule.objects.create(minute="0", hour="7"),
+    )
+    world_subscription.roles.set(Group.objects.filter(name="purchaser"))
 
     # Purchasing: an offer and an order line at the world's cost, received with a rejection.
     supplier = Supplier.objects.create(
