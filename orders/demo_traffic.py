@@ -3,7 +3,8 @@
 Each platform shop gets a daily visitor count that its own orders could have come from: the
 day's orders over a conversion rate typical of its channel (1–2.5 %, a little noise, a
 little higher at weekends), smoothed towards the shop's usual day so that a day without an
-order still has visitors. The distributors' desk has no storefront and so no visitors: the
+order still has visitors. The visitors follow the demo's order volume (a few hundred a day
+across the shops at the small scale), so that the conversion stays believable. The distributors' desk has no storefront and so no visitors: the
 KPI page shows its GMV from orders. Deterministic for a seed.
 """
 
@@ -56,7 +57,7 @@ def seed_traffic(*, seed: int = 42, today: dt.date | None = None) -> dict[str, i
             conversion = base * weekend * rng.uniform(0.85, 1.15)
             expected = 0.6 * orders.get((shop.pk, day), 0) + 0.4 * usual
             rows.append(
-                ShopTraffic(shop=shop, day=day, visitors=max(120, round(expected / conversion)))
+                ShopTraffic(shop=shop, day=day, visitors=max(20, round(expected / conversion)))
             )
     with transaction.atomic():
         ShopTraffic.objects.bulk_create(rows, batch_size=2000)
