@@ -214,9 +214,9 @@ def _sales(since: datetime, until: datetime, scope: KpiScope, tz) -> dict[str, d
     )
     covered = Exists(ShopTraffic.objects.filter(shop=OuterRef("order__shop"), day=OuterRef("day")))
     lines = _scoped(
-        SalesOrderLine.objects.filter(
-            order__paid_at__gte=since, order__paid_at__lt=until
-        ).exclude(order__status=OrderStatus.CANCELLED),
+        SalesOrderLine.objects.filter(order__paid_at__gte=since, order__paid_at__lt=until).exclude(
+            order__status=OrderStatus.CANCELLED
+        ),
         scope,
         "order__shop",
     )
