@@ -1,11 +1,12 @@
-"""Demo visitors (访客数) per shop and day, over the last 13 months of the demo's orders.
+"""Demo visitors (访客数) per shop and day, over the demo's orders of the last 400 days.
 
 Each platform shop gets a daily visitor count that its own orders could have come from: the
 day's orders over a conversion rate typical of its channel (1–2.5 %, a little noise, a
 little higher at weekends), smoothed towards the shop's usual day so that a day without an
 order still has visitors. The visitors follow the demo's order volume (a few hundred a day
-across the shops at the small scale), so that the conversion stays believable. The distributors' desk has no storefront and so no visitors: the
-KPI page shows its GMV from orders. Deterministic for a seed.
+across the shops at the small scale), so that the conversion stays believable. The
+distributors' desk has no storefront and so no visitors: the KPI page shows its GMV from
+orders. Deterministic for a seed.
 """
 
 import datetime as dt
@@ -46,12 +47,17 @@ def seed_traffic(*, seed: int = 42, today: dt.date | None = None) -> dict[str, i
         .values_list("shop_id", "day", "n")
     ):
         orders[shop_id, day] = count
+    if not orders:
+        return {}
+    # From the history's first day: a shop has no visitors before it sells.
+    start = min(day for _shop, day in orders)
+    days = (today - start).days + 1
     rng = random.Random(seed)
     rows = []
     for shop in shops:
-        usual = max(sum(n for (s, _d), n in orders.items() if s == shop.pk) / DAYS, 1.0)
+        usual = max(sum(n for (s, _d), n in orders.items() if s == shop.pk) / days, 1.0)
         base = CONVERSION[shop.channel.code]
-        for offset in range(DAYS):
+        for offset in range(days):
             day = start + dt.timedelta(days=offset)
             weekend = 1.15 if day.weekday() >= 5 else 1.0
             conversion = base * weekend * rng.uniform(0.85, 1.15)
