@@ -62,6 +62,8 @@ MONTHS = 13
 ZERO = Decimal("0.00")
 # KPIs for which a fall is good news (the page colours the change by it).
 LOWER_IS_BETTER = frozenset({"days_of_inventory", "logistics_error_rate"})
+# KPIs whose change is neither good nor bad in itself (more stock may be planned).
+NEUTRAL = frozenset({"stock_value"})
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,10 @@ class KpiForm(forms.Form):
     )
 
     def __init__(self, data=None, **kwargs):
+        # The month shown is the month the figures are of, also when none was asked.
+        data = data.copy() if data is not None else {}
+        if not data.get("month"):
+            data["month"] = f"{self.default_month():%Y-%m}"
         super().__init__(data, **kwargs)
         self.fields["month"].widget.input_type = "month"
         self.fields["month"].widget.format = "%Y-%m"

@@ -23,7 +23,7 @@ from orders.models import SalesOrder, Shop, ShopTraffic
 
 DAYS = 400
 # Typical order conversion of a shop's visitors, by channel code; the desk has no visitors.
-CONVERSION = {"TMALL": 0.018, "JD": 0.022, "PDD": 0.025, "DOUYIN": 0.011, "WEB": 0.014}
+CONVERSION = {"TMALL": 0.018, "JD": 0.022, "PDD": 0.025, "DOUYIN": 0.013, "WEB": 0.014}
 
 
 def seed_traffic(*, seed: int = 42, today: dt.date | None = None) -> dict[str, int]:
@@ -55,7 +55,7 @@ def seed_traffic(*, seed: int = 42, today: dt.date | None = None) -> dict[str, i
     rng = random.Random(seed)
     rows = []
     for shop in shops:
-        usual = max(sum(n for (s, _d), n in orders.items() if s == shop.pk) / days, 1.0)
+        usual = max(sum(n for (s, _d), n in orders.items() if s == shop.pk) / days, 0.2)
         base = CONVERSION[shop.channel.code]
         for offset in range(days):
             day = start + dt.timedelta(days=offset)
@@ -63,7 +63,7 @@ def seed_traffic(*, seed: int = 42, today: dt.date | None = None) -> dict[str, i
             conversion = base * weekend * rng.uniform(0.85, 1.15)
             expected = 0.6 * orders.get((shop.pk, day), 0) + 0.4 * usual
             rows.append(
-                ShopTraffic(shop=shop, day=day, visitors=max(20, round(expected / conversion)))
+                ShopTraffic(shop=shop, day=day, visitors=max(15, round(expected / conversion)))
             )
     with transaction.atomic():
         ShopTraffic.objects.bulk_create(rows, batch_size=2000)

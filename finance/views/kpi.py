@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.access import VIEW_COST, VIEW_MARGIN
-from finance.kpi import LOWER_IS_BETTER, Kpis, kpis
+from finance.kpi import LOWER_IS_BETTER, NEUTRAL, Kpis, kpis
 from finance.report_forms import KpiForm
 from finance.views.reports import _require
 
@@ -38,7 +38,7 @@ def _change(report: Kpis, name: str) -> dict | None:
     return {
         "arrow": "↑" if rising else ("↓" if change < 0 else "→"),
         "size": abs(change),
-        "good": None if change == 0 else rising != (name in LOWER_IS_BETTER),
+        "good": None if change == 0 or name in NEUTRAL else rising != (name in LOWER_IS_BETTER),
     }
 
 
@@ -113,7 +113,7 @@ def _chart(report: Kpis) -> dict:
 def kpi(request):
     """The KPIs of a month (the last complete one by default) against the month before."""
     _require(request, VIEW_COST, VIEW_MARGIN)
-    form = KpiForm(request.GET or {})
+    form = KpiForm(request.GET)
     context = {"form": form, "report": None}
     if form.is_valid():
         report = kpis(month=form.cleaned_data["month"], scope=form.scope())
