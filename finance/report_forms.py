@@ -1,4 +1,4 @@
-"""The filter forms of the margin, P&L and valuation pages: they turn a query string into a
+"""The filter forms of the margin, P&L, valuation and KPI pages: they turn a query string into a
 ``SalesFilter`` (or a valuation date) and say what is wrong with it, keeping what was typed."""
 
 from dataclasses import replace
@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.enums import ProductRole
 from catalog.models import Category
+from finance.kpi import KpiScope
 from finance.reports import ReportInputError, SalesFilter
 from inventory.models import Warehouse
-from orders.models import Channel
+from orders.models import Channel, Shop
 
 # Dimension choice → (margin_by dimension, category level).
 DIMENSIONS = {
@@ -138,3 +139,58 @@ class ValuationForm(forms.Form):
         if on > timezone.localdate():
             raise forms.ValidationError(_("Stock can be valued up to today, not in the future."))
         return on
+
+
+class ShopChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.channel.name} · {obj.name}"
+
+
+class KpiForm(forms.Form):
+    """The KPI page's month (the last complete month by default), channel and shop."""
+
+    month = forms.DateField(label=_("month"), required=False, input_formats=["%Y-%m"])
+    channel = forms.ModelChoiceField(
+        label=_("channel"), queryset=Channel.objects.order_by("code"), required=False
+    )
+    shop = ShopChoiceField(
+        label=_("shop"),
+        queryset=Shop.objects.select_related("channel").order_by("channel__code", "code"),
+        required=False,
+    )
+
+    def __init__(self, data=None, **kwargs):
+        # The month shown is the month the figures are of, also when none was asked.
+        data = data.copy() if data is not None else {}
+        if not data.get("month"):
+            data["month"] = f"{self.default_month():%Y-%m}"
+        super().__init__(data, **kwargs)
+        self.fields["month"].widget.input_type = "month"
+        self.fields["month"].widget.format = "%Y-%m"
+
+    @staticmethod
+    def default_month():
+        """The last complete month: the first day of the month before this one."""
+        return (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+
+    def clean_month(self):
+        month = self.cleaned_data.get("month")
+        if month is None:
+            return self.default_month()
+        if month > timezone.localdate():
+            raise forms.ValidationError(_("Choose this month or one before it."))
+        return month.replace(day=1)
+
+    def clean(self):
+        data = super().clean()
+        shop, channel = data.get("shop"), data.get("channel")
+        if shop is not None and channel is not None and shop.channel_id != channel.pk:
+            self.add_error("shop", _("This shop belongs to another channel."))
+        return data
+
+    def scope(self) -> KpiScope:
+        data = self.cleaned_data
+        return KpiScope(
+            channel_id=data["channel"].pk if data.get("channel") else None,
+            shop_id=data["shop"].pk if data.get("shop") else None,
+        )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from finance.views import month_end, payables, prices, productline, receivables, reports
+from finance.views import kpi, month_end, payables, prices, productline, receivables, reports
 
 app_name = "finance"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("reports/pnl/", reports.pnl, name="pnl"),
     path("reports/valuation/", reports.valuation, name="valuation"),
     path("reports/product-line/", productline.productline, name="productline"),
+    path("kpi/", kpi.kpi, name="kpi"),
     # Payables (应付)
     path("bills/", payables.bill_list, name="bill_list"),
     path("bills/<int:pk>/", payables.bill_detail, name="bill_detail"),

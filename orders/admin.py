@@ -31,6 +31,7 @@ from orders.models import (
     SalesOrder,
     SalesOrderLine,
     Shop,
+    ShopTraffic,
 )
 from orders.views import order_new
 
@@ -314,3 +315,15 @@ class PromotionAdmin(admin.ModelAdmin):
         if promotion.ends_on < today:
             return _("Ended")
         return _("Running")
+
+
+@admin.register(ShopTraffic)
+class ShopTrafficAdmin(admin.ModelAdmin):
+    """Visitors per shop and day (访客数), typed in from the platforms' back offices."""
+
+    list_display = ["day", "shop", "visitors"]
+    list_filter = ["shop"]
+    list_select_related = ["shop__channel"]
+    search_fields = ["shop__code", "shop__name"]
+    date_hierarchy = "day"
+    fields = ["shop", "day", "visitors"]

@@ -19,6 +19,9 @@ campaigns of ``promotion_calendar`` and a few of the shop's own (a Douyin live-s
 a new-product price) are real ``Promotion`` rows, each on the best sellers of its period in
 its channel or shop (at most ``CAMPAIGN_ITEMS`` SKUs) at a campaign price never within 8 % of
 the cost, so no history line loses money; a line sold at a campaign price names it.
+
+Last, the platform shops get a daily visitor count (访客数) that their orders could have come
+from (``orders.demo_traffic``), for the KPI page's GMV = visitors × conversion × order value.
 """
 
 import csv
@@ -59,6 +62,7 @@ from inventory.demo import (
 from inventory.enums import MoveKind
 from inventory.models import Reservation, StockMove, Warehouse, WarehouseStock
 from orders import services
+from orders.demo_traffic import seed_traffic
 from orders.enums import (
     ChannelKind,
     CustomerKind,
@@ -83,6 +87,7 @@ from orders.models import (
     SalesOrder,
     SalesOrderLine,
     Shop,
+    ShopTraffic,
 )
 from orders.pricing import PriceBook
 
@@ -726,6 +731,7 @@ def seed_orders(*, scale: str, seed: int = 42, stdout=None) -> dict[str, int]:
 
 # The orders tables, children first.
 ORDER_MODELS = (
+    ShopTraffic,
     ReturnLine,
     Return,
     PackingScan,
@@ -751,7 +757,11 @@ def orders_reset() -> None:
 
 
 def demo_seed(*, scale: str, seed: int, stdout=None) -> dict[str, int]:
-    return seed_orders(scale=scale, seed=seed, stdout=stdout)
+    counts = seed_orders(scale=scale, seed=seed, stdout=stdout)
+    # Visitors only for a history this demo wrote (none when orders existed already).
+    if counts:
+        counts |= seed_traffic(seed=seed)
+    return counts
 
 
 def demo_reset() -> None:

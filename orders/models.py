@@ -551,3 +551,28 @@ class PromotionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.promotion_id}: {self.sku_id}"
+
+
+class ShopTraffic(models.Model):
+    """A shop's visitors (访客数, UV) on one day, as its platform's back office reports them.
+
+    The KPI page splits GMV into visitors × conversion × order value for the shops and days
+    that have a row here; conversion is worked out from the orders, not stored.
+    """
+
+    shop = models.ForeignKey(
+        Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="traffic"
+    )
+    day = models.DateField(_("day"))
+    visitors = models.PositiveIntegerField(_("visitors (UV)"))
+
+    class Meta:
+        verbose_name = _("shop traffic")
+        verbose_name_plural = _("shop traffic")
+        ordering = ["-day", "shop"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "day"], name="orders_shoptraffic_unique_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop.code} {self.day:%Y-%m-%d}: {self.visitors}"

@@ -329,6 +329,7 @@ MANAGER_LINKS = [
     (VIEW_MARGIN, "finance:margins", _("Gross margin analysis")),
     (VIEW_MARGIN, "finance:pnl", _("Monthly P&L")),
     (VIEW_MARGIN, "finance:productline", _("Product line optimisation")),
+    (VIEW_MARGIN, "finance:kpi", _("KPIs")),
     (VIEW_COST, "finance:valuation", _("Stock valuation")),
     ("finance.view_monthend", "finance:month_ends", _("Month end")),
 ]

@@ -159,6 +159,14 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
         FINANCE: "v",
         MANAGER: "vacd",
     },
+    # Visitors per shop and day (访客数, from the platforms): marketing keeps them, the
+    # manager too; those who answer for sales read them.
+    "orders.shoptraffic": {
+        MARKETER: "vacd",
+        MERCHANDISER: "v",
+        FINANCE: "v",
+        MANAGER: "vacd",
+    },
     # finance: receivables, payables and month ends are finance's; the manager reads them;
     # the purchaser reads the bills of its orders (the cost side).
     "finance.invoice": {FINANCE: "vac", MANAGER: "v"},

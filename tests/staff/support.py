@@ -30,7 +30,15 @@ from inventory import services as inventory_services
 from inventory.enums import SlotType
 from orders import services as order_services
 from orders.enums import ChannelKind, OrderSource, ReturnDisposition, ReturnReason
-from orders.models import Channel, Customer, Promotion, PromotionItem, SalesOrder, Shop
+from orders.models import (
+    Channel,
+    Customer,
+    Promotion,
+    PromotionItem,
+    SalesOrder,
+    Shop,
+    ShopTraffic,
+)
 from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
@@ -267,6 +275,10 @@ def world_orders(*, warehouse, sku, user) -> None:
         ends_on=timezone.localdate() + dt.timedelta(days=1),
     )
     PromotionItem.objects.create(promotion=campaign, sku=sku, price=Decimal("999.00"))
+    # Yesterday's visitors of the shop (访客数), for the KPI page's GMV split.
+    ShopTraffic.objects.create(
+        shop=shop, day=timezone.localdate() - dt.timedelta(days=1), visitors=1234
+    )
 
 
 def world_receivables(*, sku, user) -> None:

@@ -39,7 +39,7 @@ from inventory import services as inventory_services
 from inventory.enums import SlotType
 from orders import services as order_services
 from orders.enums import ChannelKind, OrderSource, ReturnDisposition, ReturnReason
-from orders.models import Channel, Customer, Promotion, PromotionItem, Shop
+from orders.models import Channel, Customer, Promotion, PromotionItem, Shop, ShopTraffic
 from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
@@ -372,6 +372,9 @@ BUILDERS: dict[str, Callable[[World, int], object]] = {
     "finance.supplierbill": _supplier_bill,
     "finance.supplierpayment": _supplier_payment,
     "orders.promotion": _promotion,
+    "orders.shoptraffic": lambda w, i: ShopTraffic.objects.create(
+        shop=w.shop, day=dt.date(2026, 1, 1) + dt.timedelta(days=i), visitors=800 + i
+    ),
 }
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lower)
