@@ -146,6 +146,9 @@ class ShopChoiceField(forms.ModelChoiceField):
         return f"{obj.channel.name} · {obj.name}"
 
 
+KPI_MONTHS = 37  # the months offered: this one and the three years before
+
+
 class KpiForm(forms.Form):
     """The KPI page's month (the last complete month by default), channel and shop."""
 
@@ -165,8 +168,14 @@ class KpiForm(forms.Form):
         if not data.get("month"):
             data["month"] = f"{self.default_month():%Y-%m}"
         super().__init__(data, **kwargs)
-        self.fields["month"].widget.input_type = "month"
-        self.fields["month"].widget.format = "%Y-%m"
+        # A list of months (2026-11, …) rather than the browser's month picker, which names
+        # the months in the browser's own language.
+        months = []
+        month = timezone.localdate().replace(day=1)
+        for _n in range(KPI_MONTHS):
+            months.append((f"{month:%Y-%m}", f"{month:%Y-%m}"))
+            month = (month - timedelta(days=1)).replace(day=1)
+        self.fields["month"].widget = forms.Select(choices=months)
 
     @staticmethod
     def default_month():
