@@ -46,7 +46,7 @@ from inventory.models import Warehouse
 from purchasing import reports as purchasing_reports
 from staff import report_data
 from staff.models import ReportKind, ReportRun, RunStatus
-from workbooks.xlsx import XlsxBook
+from workbooks.xlsx import Chart, XlsxBook
 
 SUMMARY_ROWS = 20
 VIEW_RUN = "staff.view_reportrun"
@@ -236,9 +236,25 @@ def build_low_stock(out, as_of: dt.date, parameters: dict):
     return len(rows), {"count": len(rows), "rows": rows[:SUMMARY_ROWS]}, frame
 
 
+FINANCE_SUMMARY_MONTHS = 12
+
+
+def finance_summary_period(as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The P&L period of a finance summary as of ``as_of``: the twelve months up to the day
+    before (sent on the 1st, it ends with the month just closed)."""
+    last = as_of - dt.timedelta(days=1)
+    first = last.replace(day=1)
+    for _n in range(FINANCE_SUMMARY_MONTHS - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return first, last
+
+
 def build_finance_summary(out, as_of: dt.date, parameters: dict):
-    """The as-of month's P&L (month to the as-of day) and the ageing totals on the day."""
-    pnl = pnl_by_month(SalesFilter(date_from=as_of.replace(day=1), date_to=as_of))
+    """The P&L of the twelve months up to the day before ``as_of`` (latest month first in
+    the summary), with a chart of net revenue and gross profit, and the ageing totals on the
+    day."""
+    first, last = finance_summary_period(as_of)
+    pnl = pnl_by_month(SalesFilter(date_from=first, date_to=last))
     receivable = receivables_ageing(on=as_of).totals.amounts
     payable = payables_ageing(on=as_of).totals.buckets
     buckets = list(AgeingBucket)
@@ -254,6 +270,8 @@ def build_finance_summary(out, as_of: dt.date, parameters: dict):
         [str(PNL_HEADERS[column]) for column in PNL_COLUMNS],
         pnl.rows.astype(object).where(pnl.rows.notna(), None).itertuples(index=False, name=None),
         formats=PNL_FORMATS,
+        widths={0: 10, 1: 14, 3: 14, 4: 14, 5: 14, 7: 16},
+        charts=[_pnl_chart(len(pnl.rows))] if len(pnl.rows) else [],
     )
     book.add_sheet(
         gettext("ageing (账龄)"),
@@ -265,12 +283,29 @@ def build_finance_summary(out, as_of: dt.date, parameters: dict):
     book.close()
     summary = {
         "count": len(pnl.rows),
-        "rows": _records(pnl.rows, PNL_COLUMNS),
+        "rows": _records(pnl.rows.iloc[::-1], PNL_COLUMNS),
+        "period": [first.isoformat(), last.isoformat()],
         "receivables": str(ageing[0][-1]),
         "payables": str(ageing[1][-1]),
         "month_end": month_end(as_of).isoformat(),
     }
     return len(pnl.rows) + len(ageing), summary, pnl.rows
+
+
+def _pnl_chart(months: int) -> Chart:
+    """A line chart of net revenue and gross profit month by month (the P&L sheet's cells)."""
+    columns = list(PNL_COLUMNS)
+    last = months + 1
+    return Chart(
+        kind="line",
+        title=gettext("Net revenue and gross profit by month"),
+        categories=(2, last, 0),
+        values=[
+            (str(PNL_HEADERS[name]), 2, last, columns.index(name))
+            for name in ("net_revenue", "gross_profit")
+        ],
+        anchor="K2",
+    )
 
 
 BUILDERS: dict[str, Builder] = {

@@ -4,6 +4,7 @@ reads the latest run instead of recomputing the report."""
 
 import datetime as dt
 import threading
+import zipfile
 from unittest import mock
 
 import openpyxl
@@ -83,7 +84,16 @@ def test_slow_mover_and_finance_summary_runs_build(low):
     assert summary.status == RunStatus.DONE
     pnl = sheet_rows(summary, 0)
     ageing = sheet_rows(summary, 1)
-    assert pnl[1][0] == "2026-03" and len(pnl) == 2  # the as-of month, no sales: zeros
+    # The twelve months up to the day before: 2025-04 … 2026-03 (to the 9th), no sales.
+    assert [row[0] for row in pnl[1:]] == [f"2025-{m:02d}" for m in range(4, 13)] + [
+        "2026-01",
+        "2026-02",
+        "2026-03",
+    ]
+    assert summary.summary["period"] == ["2025-04-01", "2026-03-09"]
+    assert summary.summary["rows"][0]["month"] == "2026-03"  # the latest month first
+    with summary.file.open("rb") as handle:  # the P&L sheet carries its line chart
+        assert any(n.startswith("xl/charts/") for n in zipfile.ZipFile(handle).namelist())
     assert [row[-1] for row in ageing[1:]] == [0, 0]  # nothing owed either way
     assert summary.summary["receivables"] == "0.00"
 
