@@ -148,8 +148,13 @@ STORAGES = {
     },
 }
 
-# E-mail: files under var/mail/ unless EMAIL_URL says otherwise (smtp://host:port, ...).
-vars().update(env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}"))
+# E-mail: files under var/mail/ unless EMAIL_URL says otherwise (smtp://host:port, ...; a
+# folder of files as filemail:////absolute/path: the URL's path loses its first slash).
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="jingxi@localhost")
 # A mail server that accepts the connection and then hangs must not hold a worker forever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)

@@ -7,6 +7,10 @@ sends them with a real worker to a real SMTP server."""
 
 import datetime as dt
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -193,3 +197,26 @@ def test_the_command_sends_the_subscriptions_of_the_day_once(
         call_command("send_report_subscriptions", "--as-of", "2026-03-10")
     assert [m.to for m in django_mail.outbox] == [["purchaser@jingxi.local"]]
     assert ReportRun.objects.get(kind="restock").as_of == dt.date(2026, 3, 10)
+
+
+def test_without_a_mail_server_the_first_runs_e_mails_are_files_under_var_mail():
+    """``make run`` sets no EMAIL_URL: the e-mails are files in the repository's var/mail/
+    (the README says so), not in a folder relative to wherever the server was started."""
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in ("EMAIL_URL", "DATABASE_URL")}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.EMAIL_BACKEND); print(settings.EMAIL_FILE_PATH)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd="/",
+        env=env | {"PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    backend, path = result.stdout.split()
+    assert backend == "django.core.mail.backends.filebased.EmailBackend"
+    assert Path(path) == root / "var" / "mail"
