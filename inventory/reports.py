@@ -421,6 +421,7 @@ STOCK_AGE_HEADERS = {
 VALUE_COLUMNS = frozenset(
     {
         "stock_value",
+        "consumption_value_90",
         "value",
         "value_active",
         "value_slow",

@@ -172,12 +172,9 @@ def build_slow_movers(out, as_of: dt.date, parameters: dict):
     skus = inventory_reports.slow_movers(as_of=as_of, warehouse=_warehouse(parameters))
     categories = inventory_reports.slow_movers_by_category(skus)
     with_value = not parameters.get(WITHOUT_COST)
-    if not with_value:
-        skus = skus.drop(columns=[c for c in skus if c in inventory_reports.VALUE_COLUMNS])
-        categories = categories.drop(
-            columns=[c for c in categories if c in inventory_reports.VALUE_COLUMNS]
-        )
     inventory_reports.write_workbook(out, skus, categories, with_value=with_value)
+    if not with_value:  # nor in the rows kept for the page and the summary
+        skus = skus.drop(columns=[c for c in skus if c in inventory_reports.VALUE_COLUMNS])
     flagged = skus[skus["classification"] != "active"] if len(skus) else skus
     order = ["stock_value", "sku"] if with_value else ["on_hand", "sku"]
     if len(flagged):

@@ -20,8 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from inventory import reports as inventory_reports
 from purchasing import reports as purchasing_reports
-from staff import subscriptions
+from staff import report_data, subscriptions
 from staff.models import MailDelivery, MailStatus, ReportKind, ReportRun, ReportSubscription
 from tests.purchasing.conftest import site  # noqa: F401  (the fixture)
 from tests.staff.support import default_subscriptions
@@ -220,3 +221,29 @@ def test_without_a_mail_server_the_first_runs_e_mails_are_files_under_var_mail()
     backend, path = result.stdout.split()
     assert backend == "django.core.mail.backends.filebased.EmailBackend"
     assert Path(path) == root / "var" / "mail"
+
+
+def test_slow_movers_reach_a_merchandiser_without_values_at_cost(
+    low,  # noqa: F811
+    users,
+    django_capture_on_commit_callbacks,
+):
+    made = subscription(ReportKind.SLOW_MOVERS, roles=("merchandiser", "finance"))
+    with django_capture_on_commit_callbacks(execute=True):
+        subscriptions.subscription_deliver(made.pk, timezone.localdate())
+    sent = {m.to[0]: m.attachments[0][1] for m in django_mail.outbox}
+    assert sorted(sent) == ["finance@jingxi.local", "merchandiser@jingxi.local"]
+
+    def headers(content: bytes) -> set[str]:
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        return {
+            str(cell)
+            for sheet in book.worksheets
+            for cell in next(sheet.iter_rows(values_only=True))
+        }
+
+    value = str(inventory_reports.SKU_HEADERS["stock_value"])
+    assert value in headers(sent["finance@jingxi.local"])
+    assert not any("value" in h or value in h for h in headers(sent["merchandiser@jingxi.local"]))
+    redacted = ReportRun.objects.get(kind="slow_movers", parameters_key='{"without_cost":true}')
+    assert "stock_value" not in report_data.frame_load(redacted).columns
