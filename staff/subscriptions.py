@@ -240,7 +240,7 @@ def _number(value) -> str:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return str(value)
-    return formats.number_format(number, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return f"{number:,.2f}"  # 641,758.94: grouped by thousands, as the workbook shows it
 
 
 def _cell(column: str, value) -> str:
