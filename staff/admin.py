@@ -243,7 +243,6 @@ class ReportSubscriptionAdmin(TranslatedPermissionsMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "role_list", "schedule", "format", "is_active"]
     list_filter = ["kind", "is_active"]
     list_select_related = ["crontab"]
-    filter_horizontal = ["roles"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("roles")
@@ -265,6 +264,8 @@ class ReportSubscriptionAdmin(TranslatedPermissionsMixin, admin.ModelAdmin):
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name == "roles":
+            # Seven roles: checkboxes read better than a two-list picker.
+            field.widget = forms.CheckboxSelectMultiple()
             field.queryset = Group.objects.filter(name__in=Role.values).order_by("name")
             field.label_from_instance = lambda group: role_label(group.name)
         return field
