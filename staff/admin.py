@@ -265,7 +265,7 @@ class ReportSubscriptionAdmin(TranslatedPermissionsMixin, admin.ModelAdmin):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name == "roles":
             # Seven roles: checkboxes read better than a two-list picker.
-            field.widget = forms.CheckboxSelectMultiple()
+            field.widget, field.help_text = forms.CheckboxSelectMultiple(), ""
             field.queryset = Group.objects.filter(name__in=Role.values).order_by("name")
             field.label_from_instance = lambda group: role_label(group.name)
         return field
