@@ -13,6 +13,14 @@ values: codes, names, Decimals, floats with NaN, dates, labels) is written
 each ``--runs`` times, back to back, and prints the median seconds::
 
     .venv/bin/python bench/bench_report_workbooks.py [--rows 100000] [--runs 3] [--skip-openpyxl]
+
+With ``--runs-as-stored`` it times instead what a stored report run (``staff.reports``)
+writes after its query: the report's own workbook writer (``purchasing.reports`` /
+``inventory.reports.write_workbook``: for slow movers the SKU, category and stock-age sheets
+with the chart), for the full version and the one without costs, and the rows kept for the
+report page (``staff.report_data``, gzip CSV)::
+
+    .venv/bin/python bench/bench_report_workbooks.py --rows 100000 --runs 3 --runs-as-stored
 """
 
 import argparse
@@ -49,6 +57,10 @@ def _frames(rows: int):
         if kind == "label":
             labels = ("Regular (常规性)", "Traffic driver (目标性/导流)", "Image (形象)")
             return [labels[i % 3] for i in n]
+        if kind == "class":  # the codes, as the report frame holds them
+            return [("active", "slow", "dead", "slow")[i % 4] for i in n]
+        if kind == "action":
+            return [("", "markdown", "bundle", "")[i % 4] for i in n]
         if kind == "money":
             return [Decimal(int(v)) / 100 for v in rng.integers(100, 10**6, rows)]
         if kind == "date":
@@ -62,6 +74,8 @@ def _frames(rows: int):
     def frame(headers: dict, kinds: dict) -> pd.DataFrame:
         return pd.DataFrame({c: column(c, kinds.get(c, "int")) for c in headers})
 
+    sku_columns = {**SKU_HEADERS, "classification": "", "action": ""}
+
     sku_kinds = {
         "sku": "code",
         "name": "text",
@@ -73,10 +87,10 @@ def _frames(rows: int):
         "days_of_cover": "ratio",
         "sell_through": "ratio",
         "avg_age_days": "ratio",
-        "classification": "label",
+        "classification": "class",
         "consumption_value_90": "money",
         "abc": "label",
-        "action": "label",
+        "action": "action",
         **{c: "money" for c in SKU_HEADERS if c.endswith("_value") and c.startswith("age_")},
     }
     restock_kinds = {
@@ -100,7 +114,7 @@ def _frames(rows: int):
     }
     categories = max(rows // 1000, 10)
     return (
-        ("slow_movers SKU sheet", frame(SKU_HEADERS, sku_kinds), SKU_HEADERS),
+        ("slow_movers SKU sheet", frame(sku_columns, sku_kinds), SKU_HEADERS),
         ("slow_movers category sheet", frame(CATEGORY_HEADERS, {})[:categories], CATEGORY_HEADERS),
         ("restock sheet", frame(HEADERS, restock_kinds), HEADERS),
     )
@@ -151,22 +165,77 @@ def _xlsxbook(path: Path, sheets, formats: dict, widths: dict) -> None:
     book.close()
 
 
+def _as_stored(frames, runs: int) -> None:
+    """Time what a stored run writes after its query, per report and version."""
+    import io
+
+    import pandas as pd
+
+    from inventory import reports as inventory_reports
+    from purchasing import reports as purchasing_reports
+
+    (_t1, skus, _h1), (_t2, categories, _h2), (_t3, restock, _h3) = frames
+
+    def rows_file(df: pd.DataFrame) -> int:
+        buffer = io.BytesIO()
+        df.to_csv(buffer, index=False, compression={"method": "gzip", "compresslevel": 1})
+        return len(buffer.getvalue())
+
+    def slow(with_value: bool):
+        out = io.BytesIO()
+        inventory_reports.write_workbook(out, skus, categories, with_value=with_value)
+        return len(out.getvalue())
+
+    def restock_book(without):
+        out = io.BytesIO()
+        frame = restock.drop(columns=list(without)) if without else restock
+        purchasing_reports.write_workbook(out, frame, without=without)
+        return len(out.getvalue())
+
+    cases = {
+        "slow movers, full": lambda: slow(True),
+        "slow movers, without costs": lambda: slow(False),
+        "slow movers, rows file": lambda: rows_file(skus),
+        "restock, full": lambda: restock_book(()),
+        "restock, without costs": lambda: restock_book(purchasing_reports.COST_COLUMNS),
+        "restock, rows file": lambda: rows_file(restock),
+    }
+    print("| written | rows | median (s) | size (MiB) |")
+    print("|---|---|---|---|")
+    for name, write in cases.items():
+        times, size = [], 0
+        for _run in range(runs):
+            start = time.perf_counter()
+            size = write()
+            times.append(time.perf_counter() - start)
+        rows = len(restock) if name.startswith("restock") else len(skus)
+        print(f"| {name} | {rows:,} | {statistics.median(times):.2f} | {size / 2**20:.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-openpyxl", action="store_true", help="time XlsxBook only")
+    parser.add_argument(
+        "--runs-as-stored", action="store_true", help="time what a stored report run writes"
+    )
     options = parser.parse_args()
 
     import django
 
     django.setup()
-    from inventory.management.commands import slow_movers
-    from purchasing.management.commands import restock_report
+    from inventory import reports as inventory_reports
+    from purchasing import reports as purchasing_reports
 
-    formats = {**slow_movers.FORMATS, **restock_report.FORMATS}
-    widths = {**slow_movers.WIDTHS, **restock_report.WIDTHS}
+    formats = {**inventory_reports.WORKBOOK_FORMATS, **purchasing_reports.WORKBOOK_FORMATS}
+    widths = {**inventory_reports.WORKBOOK_WIDTHS, **purchasing_reports.WORKBOOK_WIDTHS}
     frames = _frames(options.rows)
+    if options.runs_as_stored:
+        print(f"load average before: {os.getloadavg()[0]:.2f}")
+        _as_stored(frames, options.runs)
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
+        return
     reports = {"slow_movers": frames[:2], "restock_report": frames[2:]}
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print("| report | rows | openpyxl write-only (s) | XlsxBook (s) | size openpyxl / XlsxBook |")
