@@ -175,8 +175,16 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
     # E-mails sent by the back office and why one did not leave: read-only, the manager's.
     "staff.maildelivery": {MANAGER: "v"},
     # Stored report runs (restock, slow movers, low stock, finance summary): read-only; a
-    # workbook with costs or margins downloads only with those permissions as well.
-    "staff.reportrun": {PURCHASER: "v", WAREHOUSE: "v", FINANCE: "v", MANAGER: "v"},
+    # workbook with costs or margins downloads only with those permissions as well. The
+    # merchandiser and the marketer read the slow movers (without costs) to act on them.
+    "staff.reportrun": {
+        PURCHASER: "v",
+        WAREHOUSE: "v",
+        MERCHANDISER: "v",
+        MARKETER: "v",
+        FINANCE: "v",
+        MANAGER: "v",
+    },
     # Login throttling (django-axes): the manager unlocks a locked account by deleting its
     # access attempts, and reads the login logs.
     "axes.accessattempt": {MANAGER: "vd"},
