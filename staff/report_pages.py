@@ -378,28 +378,32 @@ def read_selection(
     return selection
 
 
-def apply_selection(frame: pd.DataFrame, selection: Selection, tree: CategoryTree) -> pd.DataFrame:
-    """The rows of ``frame`` the selection keeps, in its order (column operations only)."""
+def apply_selection(
+    frame: pd.DataFrame, selection: Selection, tree: CategoryTree | None
+) -> tuple[pd.DataFrame, pd.Index]:
+    """The rows of ``frame`` the selection keeps, and their labels in its order (column
+    operations only; only the sort keys are reordered, the page's rows are taken after)."""
     keep = pd.Series(True, index=frame.index)
     for key, value in selection.filters.items():
         if key == "warehouse" and "warehouse_id" in frame:
             keep &= frame["warehouse_id"] == value
-        elif key == "category" and "category_id" in frame:
+        elif key == "category" and "category_id" in frame and tree is not None:
             keep &= frame["category_id"].isin(tree.subtree(value))
         elif key == "supplier" and "supplier_id" in frame:
             keep &= frame["supplier_id"] == value
         elif key in ("role", "classification") and key in frame:
             keep &= frame[key] == value
     rows = frame[keep]
-    if selection.sort:
-        tie = ["sku"] if "sku" in rows and selection.sort != "sku" else []
-        rows = rows.sort_values(
-            [selection.sort, *tie],
-            ascending=[not selection.descending, *([True] * len(tie))],
-            na_position="last",
-            kind="stable",
-        )
-    return rows
+    if not selection.sort:
+        return rows, rows.index
+    tie = ["sku_order"] if "sku_order" in rows and selection.sort != "sku" else []
+    keys = rows[[selection.sort, *tie]].sort_values(
+        [selection.sort, *tie],
+        ascending=[not selection.descending, *([True] * len(tie))],
+        na_position="last",
+        kind="stable",
+    )
+    return rows, keys.index
 
 
 def _number(value, places: int) -> str:
@@ -463,9 +467,9 @@ def page_data(
     frame = report_data.frame_load(run)
     columns = [column for column in spec.columns if column.key in frame]
     selection = read_selection(spec, frame, get, tree, warehouses)
-    rows = apply_selection(frame, selection, tree) if not frame.empty else frame
-    page = Paginator(rows, PAGE_SIZE).get_page(selection.page)
-    shown = page.object_list
+    rows, order = apply_selection(frame, selection, tree)
+    page = Paginator(order, PAGE_SIZE).get_page(selection.page)
+    shown = rows.loc[page.object_list]
     chart = None
     if not rows.empty:
         empty = pd.DataFrame() if trend is None else trend
