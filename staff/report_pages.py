@@ -35,6 +35,7 @@ TREND_MONTHS = 12
 ROLE_LABELS = dict(ProductRole.choices)
 CLASS_LABELS = inventory_reports.CLASS_LABELS
 ACTION_LABELS = inventory_reports.ACTION_LABELS
+CLASS_COLOURS = {"active": "#2e8b57", "slow": "#b8860b", "dead": "#c0392b"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class ReportPage:
     kind: str
     title: str
     columns: tuple[Column, ...]
-    sort: str  # the default: a column key, "-" first for descending
+    sort: tuple[str, ...]  # the default: the first column key present, "-" for descending
     filters: tuple[str, ...]
     chart: Callable[..., dict | None]
     intro: str = ""
@@ -119,6 +120,7 @@ def slow_movers_chart(frame: pd.DataFrame, **_kwargs) -> dict | None:
             {
                 "label": str(CLASS_LABELS[cls]),
                 "data": by_class.loc[cls].astype("float64").round(2).tolist(),
+                "colour": CLASS_COLOURS[cls],
             }
             for cls in CLASS_LABELS
             if cls in by_class.index
@@ -174,7 +176,7 @@ PAGES: dict[str, ReportPage] = {
             Column("unit_cost", _("Unit cost"), "unit_price"),
             Column("order_value", _("Order value"), "money"),
         ),
-        "-suggested_quantity",
+        ("-suggested_quantity",),
         ("warehouse", "category", "supplier", "role"),
         restock_chart,
         _("Every SKU × warehouse of the report, the largest suggested quantities first."),
@@ -197,7 +199,7 @@ PAGES: dict[str, ReportPage] = {
             Column("abc", _("ABC")),
             Column("action", _("Suggested action"), "action"),
         ),
-        "-days_without_sale",
+        ("-stock_value", "-on_hand"),  # the version without costs has no stock value
         ("category", "role", "classification"),
         slow_movers_chart,
     ),
@@ -213,7 +215,7 @@ PAGES: dict[str, ReportPage] = {
             Column("available", _("Available"), "int"),
             Column("warning_level", _("Warning level"), "int"),
         ),
-        "available",
+        ("available",),
         ("warehouse", "category", "role"),
         low_stock_chart,
         _("SKUs at or below their warning level (预警值) when the run was built."),
@@ -232,7 +234,7 @@ PAGES: dict[str, ReportPage] = {
             Column("stock_value", _("Stock value"), "money"),
             Column("days_of_inventory", _("Days of inventory"), "decimal1"),
         ),
-        "month",
+        ("month",),
         (),
         finance_chart,
         _("The as-of month to the as-of day; the chart shows the latest run of each month."),
@@ -368,13 +370,12 @@ def read_selection(
         raw = get.get(key, "")
         if raw and valid[key](raw):
             selection.filters[key] = _int(raw) if key in IDS else raw
-    raw = get.get("sort") or spec.sort
-    descending, key = raw.startswith("-"), raw.lstrip("-")
     columns = {column.key for column in spec.columns if column.key in frame}
-    if key not in columns:
-        descending, key = spec.sort.startswith("-"), spec.sort.lstrip("-")
-    if key in columns:
-        selection.sort, selection.descending = key, descending
+    for raw in (get.get("sort", ""), *spec.sort):
+        descending, key = raw.startswith("-"), raw.removeprefix("-")
+        if key in columns:
+            selection.sort, selection.descending = key, descending
+            break
     return selection
 
 
@@ -407,7 +408,7 @@ def apply_selection(
 
 
 def _number(value, places: int) -> str:
-    return f"{value:,.{places}f}"
+    return f"{float(value):.{places}f}"
 
 
 def _decimal_text(value) -> Decimal:
@@ -415,7 +416,7 @@ def _decimal_text(value) -> Decimal:
 
 
 FORMATTERS: dict[str, Callable[[object], str]] = {
-    "int": lambda v: f"{int(v):,}",
+    "int": lambda v: str(int(v)),
     "decimal1": lambda v: _number(v, 1),
     "decimal4": lambda v: f"{float(v):.4f}".rstrip("0").rstrip("."),
     "money": lambda v: money_text(_decimal_text(v)),

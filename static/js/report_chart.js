@@ -12,7 +12,7 @@
   var colours = ["#2f6fb3", "#b8860b", "#2e8b57", "#c0392b", "#7d3c98", "#16a085"];
   var percentAxis = false;
   var datasets = data.datasets.map(function (set, index) {
-    var colour = colours[index % colours.length];
+    var colour = set.colour || colours[index % colours.length];
     var out = {
       type: set.type || "bar",
       label: set.label,
