@@ -13,6 +13,6 @@ urlpatterns = [
         report_views.report_run_progress,
         name="report_run_progress",
     ),
-    path("reports/<slug:kind>/", report_views.report_page, name="report"),
-    path("reports/<slug:kind>/run/", report_views.report_run_now, name="report_run_now"),
+    path("reports/<str:kind>/", report_views.report_page, name="report"),
+    path("reports/<str:kind>/run/", report_views.report_run_now, name="report_run_now"),
 ]
