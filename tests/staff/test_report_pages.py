@@ -375,3 +375,56 @@ def test_a_queued_run_shows_a_progress_bar_that_polls_it(users, client_as):
     run.save()
     body = page(client_as("warehouse"), ReportKind.LOW_STOCK).content.decode()
     assert "failed" in body and "RuntimeError: disk full" in body
+
+
+def test_in_a_browser_the_chart_draws_and_run_now_shows_a_progress_bar_until_done(
+    transactional_db, live_server, settings, tree, warehouses, builds_finish
+):
+    """Under the CSP, the page's chart draws from its JSON; "run now" queues a build that a
+    thread runs, the progress bar polls it, and the page reloads with the new run's rows."""
+    from pathlib import Path
+
+    from tests.security.test_csp_browser import CHROMIUM, CHROMIUM_ARGS, WATCH_VIOLATIONS
+    from tests.staff.support import PASSWORD, role_users
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing")
+    role_users()
+    stored_run(ReportKind.RESTOCK, restock_frame(120, tree, warehouses), as_of=timezone.localdate())
+    problems = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.add_init_script(WATCH_VIOLATIONS)
+        page.on(
+            "console",
+            lambda m: (
+                problems.append(m.text)
+                if m.type == "error" and not m.location["url"].endswith("/favicon.ico")
+                else None
+            ),
+        )
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", "purchaser")
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/reports/restock/")
+        drawn = page.evaluate("() => !!Chart.getChart(document.getElementById('report-chart'))")
+        assert drawn
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+        page.goto(f"{live_server.url}/reports/low_stock/")
+        assert "This report has not been built yet." in page.inner_text("main")
+        with page.expect_navigation():
+            page.click("form[action$='/run/'] button")
+        # Queued or building: the bar polls until the run is done, then the page reloads
+        # with its rows (a build already done by then shows them at once).
+        page.wait_for_selector("text=Download xlsx", timeout=60000)
+        assert "This report has not been built yet." not in page.inner_text("main")
+        assert page.locator("#jx-report-progress").count() == 0
+        browser.close()
+    assert problems == []
