@@ -48,21 +48,6 @@ class Column:
 
 
 @dataclass(frozen=True)
-class Filter:
-    key: str
-    label: str
-
-
-FILTERS = {
-    "warehouse": Filter("warehouse", _("Warehouse")),
-    "category": Filter("category", _("Category (大类/中类/小类)")),
-    "supplier": Filter("supplier", _("Supplier")),
-    "role": Filter("role", _("Product role")),
-    "classification": Filter("classification", _("Classification")),
-}
-
-
-@dataclass(frozen=True)
 class ReportPage:
     kind: str
     title: str
