@@ -439,6 +439,9 @@ def stock_age_buckets(skus: pd.DataFrame) -> pd.DataFrame:
     units = [f"age_{key}_units" for key, *_r in AGE_BUCKETS]
     values = [f"age_{key}_value" for key, *_r in AGE_BUCKETS]
     zero = Decimal("0.00")
+    missing = [column for column in values if column not in skus]
+    if missing:  # the version without costs (its values dropped): the buckets count units
+        skus = skus.assign(**dict.fromkeys(missing, zero))
     by_class = skus[values].astype(object).fillna(zero).groupby(skus["classification"]).sum()
     by_class = by_class.reindex(classes).astype(object).where(lambda f: f.notna(), zero)
     return pd.DataFrame(

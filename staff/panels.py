@@ -310,6 +310,14 @@ PANELS: list[Panel] = [
     ),
 ]
 
+# The report pages (``staff:report``) a role's dashboard links to, when its user may read them.
+REPORT_LINKS: dict[str, frozenset[str]] = {
+    ReportKind.RESTOCK: frozenset({PURCHASER, MANAGER}),
+    ReportKind.LOW_STOCK: frozenset({WAREHOUSE, PURCHASER, MANAGER}),
+    ReportKind.SLOW_MOVERS: frozenset({MERCHANDISER, MARKETER, FINANCE, PURCHASER, MANAGER}),
+    ReportKind.FINANCE_SUMMARY: frozenset({FINANCE, MANAGER}),
+}
+
 # Links shown on the dashboard to every user holding the permission before them.
 MANAGER_LINKS = [
     (VIEW_ROLE_MATRIX, "staff:role_matrix", _("Role matrix: who sees what")),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from staff import views
+from staff import report_views, views
 
 app_name = "staff"
 
@@ -8,4 +8,11 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("roles/", views.role_matrix, name="role_matrix"),
     path("reports/<int:pk>/file/", views.report_run_file, name="report_run_file"),
+    path(
+        "reports/runs/<int:pk>/progress/",
+        report_views.report_run_progress,
+        name="report_run_progress",
+    ),
+    path("reports/<str:kind>/", report_views.report_page, name="report"),
+    path("reports/<str:kind>/run/", report_views.report_run_now, name="report_run_now"),
 ]

@@ -7,7 +7,8 @@ from django.shortcuts import get_object_or_404, render
 
 from staff import selectors
 from staff.models import ReportRun, RunStatus
-from staff.panels import MANAGER_LINKS, PANELS
+from staff.panels import MANAGER_LINKS, PANELS, REPORT_LINKS
+from staff.report_views import report_links
 from staff.reports import VIEW_RUN, may_download
 from staff.roles import VIEW_ROLE_MATRIX, Role
 
@@ -26,6 +27,11 @@ def dashboard(request):
             (url, label)
             for permission, url, label in MANAGER_LINKS
             if request.user.has_perm(permission)
+        ],
+        "reports": [
+            (url, title)
+            for kind, url, title in report_links(request.user)
+            if request.user.is_superuser or roles & REPORT_LINKS[kind]
         ],
     }
     return render(request, "staff/dashboard.html", context)

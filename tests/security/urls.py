@@ -77,6 +77,11 @@ def _page_rules(world) -> dict[str, object]:
         "staff:role_matrix": "staff.view_role_matrix",
         # The world's run is a restock run: its workbook holds unit costs.
         "staff:report_run_file": ("staff.view_reportrun", "catalog.view_cost"),
+        # The report pages (filled with the restock kind): every reader of runs has a version
+        # of it (the one without costs); "run now" builds the reader's version.
+        "staff:report": "staff.view_reportrun",
+        "staff:report_run_now": "staff.view_reportrun",
+        "staff:report_run_progress": ("staff.view_reportrun", "catalog.view_cost"),
         "inventory:stock_overview": "inventory.view_warehousestock",
         "inventory:low_stock": "inventory.view_warehousestock",
         "inventory:pick_list": "inventory.view_reservation",
@@ -141,6 +146,9 @@ def _page_values(world) -> dict[str, dict[str, str]]:
     bill = SupplierBill.objects.order_by("pk").first().pk
     return {
         "staff:report_run_file": {"pk": world.objects[ReportRun].pk},
+        "staff:report": {"kind": "restock"},
+        "staff:report_run_now": {"kind": "restock"},
+        "staff:report_run_progress": {"pk": world.objects[ReportRun].pk},
         "orders:order_detail": {"pk": order},
         "orders:pack": {"pk": order},
         "orders:order_return": {"pk": order},
