@@ -29,9 +29,6 @@ from staff.models import ReportKind, ReportRun, RunStatus
 from staff.reports import parameters_for, parameters_key, run_permissions
 
 PAGE_SIZE = 50
-# Months of the finance summary's trend chart (the latest run of each month).
-TREND_MONTHS = 12
-
 ROLE_LABELS = dict(ProductRole.choices)
 CLASS_LABELS = inventory_reports.CLASS_LABELS
 ACTION_LABELS = inventory_reports.ACTION_LABELS
@@ -119,10 +116,11 @@ def low_stock_chart(frame: pd.DataFrame, **_kwargs) -> dict | None:
     return _bar_chart(_("Low-stock SKUs by warehouse"), counts)
 
 
-def finance_chart(frame: pd.DataFrame, *, trend: pd.DataFrame, **_kwargs) -> dict | None:
-    """The P&L month by month, from the latest finance summary run of each month."""
-    if trend.empty:
-        return None
+def finance_chart(frame: pd.DataFrame, **_kwargs) -> dict | None:
+    """The P&L month by month: the run's twelve months, in calendar order."""
+    trend = frame.sort_values("month")
+    for column in ("net_revenue", "cogs", "gross_profit", "margin"):
+        trend[column] = pd.to_numeric(trend[column], errors="coerce")
     names = {"net_revenue": _("Net revenue"), "cogs": _("COGS"), "gross_profit": _("Gross profit")}
     datasets = [
         {"label": str(label), "data": trend[key].astype("float64").round(2).tolist()}
@@ -222,7 +220,7 @@ PAGES: dict[str, ReportPage] = {
         ("month",),
         (),
         finance_chart,
-        _("The as-of month to the as-of day; the chart shows the latest run of each month."),
+        _("Twelve months up to the day before the as-of day (on the 1st: the month just closed)."),
     ),
 }
 
@@ -254,28 +252,6 @@ def newest_run(kind: str, parameters: dict) -> ReportRun | None:
     """The run of ``kind`` with ``parameters`` asked for last: one being built, or one that
     failed, is what the page reports on beside the latest done one."""
     return _runs(kind, parameters).order_by("-as_of", "-pk").first()
-
-
-def finance_trend(parameters: dict) -> pd.DataFrame:
-    """The P&L row of the latest finance summary run of each of the last months (one query:
-    the rows are in the runs' summaries)."""
-    runs = (
-        _runs(ReportKind.FINANCE_SUMMARY, parameters)
-        .filter(status=RunStatus.DONE)
-        .order_by("-as_of", "-pk")
-        .values_list("summary", flat=True)[: TREND_MONTHS * 31]
-    )
-    months: dict[str, dict] = {}
-    for summary in runs:
-        for row in summary.get("rows", []):
-            months.setdefault(str(row.get("month")), row)
-    frame = pd.DataFrame(list(months.values()))
-    if frame.empty:
-        return frame
-    frame = frame.sort_values("month").tail(TREND_MONTHS)
-    for column in ("net_revenue", "cogs", "gross_profit", "margin"):
-        frame[column] = pd.to_numeric(frame.get(column), errors="coerce")
-    return frame.reset_index(drop=True)
 
 
 class CategoryTree:
@@ -447,7 +423,6 @@ def page_data(
     *,
     tree: CategoryTree,
     warehouses: dict,
-    trend: pd.DataFrame | None = None,
 ) -> PageData:
     """The page of ``run``'s rows that the request ``get`` asks for, and its chart."""
     frame = report_data.frame_load(run)
@@ -456,12 +431,7 @@ def page_data(
     rows, order = apply_selection(frame, selection, tree)
     page = Paginator(order, PAGE_SIZE).get_page(selection.page)
     shown = rows.loc[page.object_list]
-    chart = None
-    if not rows.empty:
-        empty = pd.DataFrame() if trend is None else trend
-        chart = spec.chart(rows, tree=tree, trend=empty)
-    elif spec.kind == ReportKind.FINANCE_SUMMARY and trend is not None:
-        chart = spec.chart(rows, tree=tree, trend=trend)
+    chart = spec.chart(rows, tree=tree) if not rows.empty else None
     return PageData(
         spec=spec,
         columns=columns,

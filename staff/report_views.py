@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from staff import report_pages
-from staff.models import ReportKind, ReportRun, RunStatus
+from staff.models import ReportRun, RunStatus
 from staff.reports import VIEW_RUN, WITHOUT_COST, may_download, progress_get, report_run_start
 
 PENDING = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -87,12 +87,7 @@ def report_page(request, kind: str):
     if run is not None:
         tree = report_pages.CategoryTree() if set(spec.filters) & {"category"} else None
         warehouses = report_pages.warehouse_options() if "warehouse" in spec.filters else {}
-        trend = None
-        if kind == ReportKind.FINANCE_SUMMARY:
-            trend = report_pages.finance_trend(parameters)
-        data = report_pages.page_data(
-            spec, run, request.GET, tree=tree, warehouses=warehouses, trend=trend
-        )
+        data = report_pages.page_data(spec, run, request.GET, tree=tree, warehouses=warehouses)
         context |= {
             "data": data,
             "headers": _sort_links(data),

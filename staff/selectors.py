@@ -117,9 +117,10 @@ def role_matrix() -> list[MatrixRow]:
 
 
 def latest_run(kind: str) -> ReportRun | None:
-    """The done report run of ``kind`` with the latest as-of day (the last built on a tie)."""
+    """The done run of the whole report ``kind`` (no parameters: all warehouses, costs
+    included) with the latest as-of day (the last built on a tie)."""
     return (
-        ReportRun.objects.filter(kind=kind, status=RunStatus.DONE)
+        ReportRun.objects.filter(kind=kind, status=RunStatus.DONE, parameters_key="")
         .order_by("-as_of", "-finished_at", "-pk")
         .first()
     )
