@@ -313,22 +313,30 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
+def _run_locked(kind: str, as_of: dt.date, parameters: dict, user) -> tuple[ReportRun, bool]:
+    """The run of ``kind`` × ``as_of`` × ``parameters``, made if new, its row locked until the
+    caller's transaction ends (two concurrent first calls make one row: the key is unique).
+    An unknown kind, or a version without costs of a kind that has none, is a programming
+    error: ``ValueError``, never retried."""
+    if kind not in BUILDERS:
+        raise ValueError(f"unknown report kind {kind!r}")
+    if parameters.get(WITHOUT_COST) and kind not in REDACTABLE:
+        raise ValueError(f"report {kind!r} has no version without costs")
+    return ReportRun.objects.select_for_update().get_or_create(
+        kind=kind,
+        as_of=as_of,
+        parameters_key=parameters_key(parameters),
+        defaults={"parameters": parameters, "created_by": user},
+    )
+
+
 def report_run(kind: str, as_of: dt.date, parameters: dict | None = None, user=None) -> ReportRun:
     """Build report ``kind`` as of ``as_of`` once and return its run; a done run is returned
     as it is. A failed build is marked failed with its error, then the error is raised."""
-    if kind not in BUILDERS:
-        raise ValueError(f"unknown report kind {kind!r}")  # a programming error, not retried
     parameters = parameters or {}
-    if parameters.get(WITHOUT_COST) and kind not in REDACTABLE:
-        raise ValueError(f"report {kind!r} has no version without costs")
     failure: Exception | None = None
     with transaction.atomic():
-        run, _created = ReportRun.objects.select_for_update().get_or_create(
-            kind=kind,
-            as_of=as_of,
-            parameters_key=parameters_key(parameters),
-            defaults={"parameters": parameters, "created_by": user},
-        )
+        run, _created = _run_locked(kind, as_of, parameters, user)
         if run.status == RunStatus.DONE:
             return run
         run.status, run.started_at, run.error = RunStatus.RUNNING, timezone.now(), ""
@@ -364,16 +372,9 @@ def report_run_start(
     building is returned as it is; a done or failed one is built again. The build runs in a
     worker, or, without a broker (``make run``), in a thread of this process: the page never
     waits for it."""
-    if kind not in BUILDERS:
-        raise ValueError(f"unknown report kind {kind!r}")
     parameters = parameters or {}
     with transaction.atomic():
-        run, created = ReportRun.objects.select_for_update().get_or_create(
-            kind=kind,
-            as_of=as_of,
-            parameters_key=parameters_key(parameters),
-            defaults={"parameters": parameters, "created_by": user},
-        )
+        run, created = _run_locked(kind, as_of, parameters, user)
         if not created and run.status in (RunStatus.DONE, RunStatus.FAILED):
             run.status, run.created_by = RunStatus.QUEUED, user
             run.save(update_fields=["status", "created_by"])

@@ -371,7 +371,7 @@ def test_a_queued_run_shows_a_progress_bar_that_polls_it(users, client_as):
     body = page(client_as("warehouse"), ReportKind.LOW_STOCK).content.decode()
     progress = reverse("staff:report_run_progress", args=[run.pk])
     assert f'data-status-url="{progress}"' in body and 'value="40"' in body
-    assert "report_progress.js" in body
+    assert "js/progress.js" in body
     run.status, run.error = RunStatus.FAILED, "RuntimeError: disk full"
     run.save()
     body = page(client_as("warehouse"), ReportKind.LOW_STOCK).content.decode()
