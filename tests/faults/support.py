@@ -27,11 +27,16 @@ ROOT = Path(__file__).resolve().parents[2]
 VISIBILITY_TIMEOUT = 2  # seconds: short, so a test need not wait an hour for a redelivery
 
 
-def _admin_connection():
-    """Open a second, plain psycopg2 connection to the test database (autocommit)."""
+def side_connection(*, autocommit: bool = False):
+    """Open a second, plain psycopg2 connection to the test database: one that holds a lock
+    while a worker waits for it, or (autocommit) one that looks on from the side."""
     side = psycopg2.connect(**connection.get_connection_params())
-    side.autocommit = True
+    side.autocommit = autocommit
     return side
+
+
+def _admin_connection():
+    return side_connection(autocommit=True)
 
 
 def backend_terminate(pid: int) -> None:

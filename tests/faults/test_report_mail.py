@@ -18,10 +18,8 @@ import time
 from decimal import Decimal
 
 import openpyxl
-import psycopg2
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.utils import timezone, translation
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
@@ -37,6 +35,7 @@ from tests.faults.support import (
     process_start,
     process_stop,
     redis_url,
+    side_connection,
     wait_for,
     worker_command,
 )
@@ -198,12 +197,6 @@ def test_a_due_subscription_fires_retries_while_smtp_is_down_and_delivers_once(
         assert cost_header not in other[0] and value_header not in other[0]
         assert sorted(r[0] for r in other[1:]) == ["MAIL1", "MAIL2"]
     assert users["purchaser"].email == "purchaser@jingxi.local"
-
-
-def side_connection():
-    side = psycopg2.connect(**connection.get_connection_params())
-    side.autocommit = False
-    return side
 
 
 def waiting_for_the_run() -> bool:

@@ -12,9 +12,7 @@ unacknowledged in Redis and, after ``CELERY_VISIBILITY_TIMEOUT``, goes to the ne
 import contextlib
 import time
 
-import psycopg2
 import pytest
-from django.db import connection
 
 from catalog import jobs
 from catalog.models import SKU, Brand, Category, Product
@@ -26,6 +24,7 @@ from tests.faults.support import (
     process_start,
     process_stop,
     redis_url,
+    side_connection,
     wait_for,
     worker_command,
 )
@@ -33,12 +32,6 @@ from tests.faults.support import (
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ROWS = 60
-
-
-def side_connection():
-    side = psycopg2.connect(**connection.get_connection_params())
-    side.autocommit = False
-    return side
 
 
 def waiting_backend() -> int | None:
