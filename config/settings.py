@@ -166,6 +166,9 @@ STAFF_MAIL_RETRY_BACKOFF_MAX = env.int("STAFF_MAIL_RETRY_BACKOFF_MAX", default=3
 # Stored report runs (staff.reports): a failed build is retried a few times, minutes apart.
 STAFF_REPORT_MAX_RETRIES = env.int("STAFF_REPORT_MAX_RETRIES", default=3)
 STAFF_REPORT_RETRY_BACKOFF = env.int("STAFF_REPORT_RETRY_BACKOFF", default=300)
+# The product flow (staff.product_page): after-sales is done while the units returned of
+# the last 90 days stay under this share of the units sold (0.05: 5 %).
+STAFF_FLOW_RETURN_RATE = env.float("STAFF_FLOW_RETURN_RATE", default=0.05)
 # Report e-mails (staff.subscriptions): a workbook larger than this is linked, not attached;
 # the link starts with SITE_URL, the address staff open the back office at.
 STAFF_REPORT_ATTACH_MAX_BYTES = env.int("STAFF_REPORT_ATTACH_MAX_BYTES", default=5 * 1024 * 1024)

@@ -573,3 +573,38 @@ def promotion_locks() -> list[dict]:
         )
         .order_by("-locked_at", "reason")
     )
+
+
+# --- Product page and flow ----------------------------------------------------------------
+
+
+def sku_stock_by_warehouse(sku_ids) -> list[WarehouseStock]:
+    """Return the stock rows of the SKUs per warehouse with their ``available`` (可发),
+    warehouse by code then SKU code; one query."""
+    return list(
+        WarehouseStock.objects.filter(sku_id__in=list(sku_ids))
+        .annotate_available()
+        .select_related("warehouse", "sku")
+        .order_by("warehouse__code", "sku__code")
+    )
+
+
+def products_received_and_slotted(product_ids) -> tuple[set[int], set[int]]:
+    """Return the ids of the products of which a lot was ever received, and of those a pick
+    or reserve slot holds now; two queries."""
+    product_ids = list(product_ids)
+    received = set(
+        Lot.objects.filter(sku__product_id__in=product_ids)
+        .values_list("sku__product_id", flat=True)
+        .distinct()
+    )
+    slotted = set(
+        StockLevel.objects.filter(
+            sku__product_id__in=product_ids,
+            on_hand__gt=0,
+            slot__slot_type__in=[SlotType.PICK, SlotType.RESERVE],
+        )
+        .values_list("sku__product_id", flat=True)
+        .distinct()
+    )
+    return received, slotted

@@ -11,7 +11,15 @@ from django.utils import timezone
 from catalog.enums import ProductRole
 from catalog.money import money
 from orders.enums import LOGISTICS_ERRORS, ListingStatus, OrderStatus
-from orders.models import ChannelListing, PackingCheck, ReturnLine, SalesOrder, SalesOrderLine
+from orders.models import (
+    ChannelListing,
+    PackingCheck,
+    Promotion,
+    PromotionItem,
+    ReturnLine,
+    SalesOrder,
+    SalesOrderLine,
+)
 from orders.pricing import prices_for
 
 CENT = Decimal("0.01")
@@ -275,3 +283,120 @@ def prices_in_effect(skus, *, customer=None, channel=None, shop=None, on=None) -
     """Return today's (or ``on``'s) price in effect of each of ``skus`` by SKU id, for pages
     and panels: ``orders.pricing.prices_for``, in one query."""
     return prices_for(skus, customer, channel, on, shop=shop)
+
+
+# Product page and flow -----------------------------------------------------------------------
+
+
+@dataclass
+class ProductSales:
+    """What one product sold since a day: units and revenue ordered (cancelled orders left
+    out), units returned, and of the shipped lines with a recorded cost the revenue and COGS
+    a margin is read from."""
+
+    units: int = 0
+    revenue: Decimal = Decimal("0.00")
+    recent_units: int = 0  # ordered since the ``recent`` day
+    returned_units: int = 0
+    refunds: Decimal = Decimal("0.00")
+    costed_revenue: Decimal = Decimal("0.00")
+    cost_of_goods: Decimal = Decimal("0.00")
+
+    @property
+    def return_rate(self) -> float | None:
+        return self.returned_units / self.units if self.units else None
+
+    @property
+    def margin(self) -> float | None:
+        """Gross margin of the shipped lines with a cost: (revenue − COGS) ÷ revenue."""
+        if not self.costed_revenue:
+            return None
+        return float((self.costed_revenue - self.cost_of_goods) / self.costed_revenue)
+
+
+def products_sales(product_ids, *, since: dt.datetime, recent: dt.datetime) -> dict:
+    """Return ``ProductSales`` by product id for the orders placed since ``since`` (and the
+    units of those placed since ``recent``), in two GROUP BY queries."""
+    product_ids = list(product_ids)
+    out = {pk: ProductSales() for pk in product_ids}
+    costed = Q(cost_of_goods__isnull=False, shipped_quantity__gt=0)
+    rows = (
+        SalesOrderLine.objects.filter(
+            sku__product_id__in=product_ids, order__placed_at__gte=since
+        )
+        .exclude(order__status=OrderStatus.CANCELLED)
+        .values("sku__product_id")
+        .annotate(
+            units=Sum("quantity"),
+            revenue=Sum(F("quantity") * F("unit_price") - F("discount")),
+            recent_units=Sum("quantity", filter=Q(order__placed_at__gte=recent)),
+            costed_revenue=Sum(F("shipped_quantity") * F("unit_price"), filter=costed),
+            cost_of_goods=Sum("cost_of_goods", filter=costed),
+        )
+        .order_by()
+    )
+    for row in rows:
+        sales = out[row["sku__product_id"]]
+        sales.units = row["units"] or 0
+        sales.revenue = money(row["revenue"] or 0)
+        sales.recent_units = row["recent_units"] or 0
+        sales.costed_revenue = money(row["costed_revenue"] or 0)
+        sales.cost_of_goods = money(row["cost_of_goods"] or 0)
+    returns = (
+        ReturnLine.objects.filter(
+            order_line__sku__product_id__in=product_ids, order_line__order__placed_at__gte=since
+        )
+        .values("order_line__sku__product_id")
+        .annotate(units=Sum("quantity"), refunds=Sum("refund_amount"))
+        .order_by()
+    )
+    for row in returns:
+        sales = out[row["order_line__sku__product_id"]]
+        sales.returned_units = row["units"] or 0
+        sales.refunds = money(row["refunds"] or 0)
+    return out
+
+
+def product_weekly_sales(product_id: int, *, weeks: int, end: dt.date | None = None) -> list:
+    """Return ``(monday, units, revenue)`` for each of the last ``weeks`` weeks up to ``end``
+    (today), oldest first, weeks without sales included; one GROUP BY."""
+    end = end or timezone.localdate()
+    last_monday = end - dt.timedelta(days=end.weekday())
+    first_monday = last_monday - dt.timedelta(weeks=weeks - 1)
+    start = timezone.make_aware(dt.datetime.combine(first_monday, dt.time.min))
+    by_day = (
+        SalesOrderLine.objects.filter(sku__product_id=product_id, order__placed_at__gte=start)
+        .exclude(order__status=OrderStatus.CANCELLED)
+        .annotate(day=TruncDate("order__placed_at"))
+        .values("day")
+        .annotate(
+            units=Sum("quantity"),
+            revenue=Sum(F("quantity") * F("unit_price") - F("discount")),
+        )
+        .order_by()
+    )
+    weeks_out = {
+        first_monday + dt.timedelta(weeks=n): [0, Decimal("0.00")] for n in range(weeks)
+    }
+    for row in by_day:
+        monday = row["day"] - dt.timedelta(days=row["day"].weekday())
+        if monday in weeks_out:
+            weeks_out[monday][0] += row["units"] or 0
+            weeks_out[monday][1] += money(row["revenue"] or 0)
+    return [(monday, units, revenue) for monday, (units, revenue) in weeks_out.items()]
+
+
+def products_promotions(product_ids, *, on: dt.date) -> dict:
+    """Return by product id the promotions running on ``on`` or to come, soonest first,
+    each once; one query."""
+    out: dict[int, list[Promotion]] = {pk: [] for pk in product_ids}
+    items = (
+        PromotionItem.objects.filter(sku__product_id__in=list(out), promotion__ends_on__gte=on)
+        .annotate(product_id=F("sku__product_id"))
+        .select_related("promotion")
+        .order_by("promotion__starts_on", "promotion_id")
+    )
+    for item in items:
+        if item.promotion not in out[item.product_id]:
+            out[item.product_id].append(item.promotion)
+    return out

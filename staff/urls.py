@@ -1,12 +1,14 @@
 from django.urls import path
 
-from staff import report_views, views
+from staff import product_views, report_views, views
 
 app_name = "staff"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("roles/", views.role_matrix, name="role_matrix"),
+    path("products/flow/", product_views.product_flow_board, name="product_flow"),
+    path("products/<int:pk>/", product_views.product, name="product"),
     path("reports/<int:pk>/file/", views.report_run_file, name="report_run_file"),
     path(
         "reports/runs/<int:pk>/progress/",

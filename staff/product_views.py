@@ -1,0 +1,43 @@
+"""The product page (商品详情) and the flow board (商品流程看板)."""
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from catalog.models import Product
+from staff import product_page
+from staff.roles import Role
+
+VIEW_PRODUCT = "catalog.view_product"
+PAGE_SIZE = 50
+
+
+@login_required
+@permission_required(VIEW_PRODUCT, raise_exception=True)
+def product(request, pk):
+    """Show one product and its SKUs as far as the user's roles may see them, and its flow."""
+    found = get_object_or_404(Product, pk=pk)
+    return render(request, "staff/product.html", product_page.product_page(request.user, found))
+
+
+@login_required
+@permission_required(VIEW_PRODUCT, raise_exception=True)
+def product_flow_board(request):
+    """List products by the first stage of their flow still pending; filtered by a role, the
+    list is that team's to-do list."""
+    role = request.GET.get("role", "")
+    if role not in Role.values:
+        role = ""
+    rows = product_page.flow_board(role=role)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "staff/product_flow.html",
+        {
+            "page": page,
+            "role": role,
+            "roles": Role.choices,
+            "stages": [label for _key, label, _owner in product_page.STAGES],
+            "query": f"role={role}" if role else "",
+        },
+    )
