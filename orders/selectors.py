@@ -20,7 +20,7 @@ from orders.models import (
     SalesOrder,
     SalesOrderLine,
 )
-from orders.pricing import prices_for
+from orders.pricing import prices_for, promotion_item_price
 
 CENT = Decimal("0.01")
 
@@ -400,3 +400,18 @@ def products_promotions(product_ids, *, on: dt.date) -> dict:
         if item.promotion not in out[item.product_id]:
             out[item.product_id].append(item.promotion)
     return out
+
+
+def product_promotion_items(product_id: int, *, on: dt.date) -> list[PromotionItem]:
+    """Return the promotion items of the product's SKUs running on ``on`` or to come, with
+    their promotion, its channel and shop, and ``promotion_price`` (the item's price, or
+    retail less its percentage); one query."""
+    items = list(
+        PromotionItem.objects.filter(sku__product_id=product_id, promotion__ends_on__gte=on)
+        .select_related("promotion__channel", "promotion__shop", "sku")
+        .order_by("promotion__starts_on", "promotion_id", "sku__code")
+    )
+    for item in items:
+        item.promotion_price = promotion_item_price(item, item.sku.retail_price)
+        item.running = item.promotion.starts_on <= on
+    return items

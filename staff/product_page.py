@@ -219,7 +219,7 @@ def product_page(user, product: Product) -> dict:
         "skus": skus,
         "attributes": product_values,
         "selling_points": list(product.selling_points.all()),
-        "promotions": order_selectors.products_promotions([product.pk], on=today)[product.pk],
+        "promotion_items": order_selectors.product_promotion_items(product.pk, on=today),
         "completeness": [
             (label, completeness[scope]) for scope, label in CompletenessScope.choices
         ],
