@@ -75,6 +75,9 @@ def _page_rules(world) -> dict[str, object]:
     return {
         "staff:dashboard": True,
         "staff:role_matrix": "staff.view_role_matrix",
+        # The product page and the flow board: every role reads products (each its part).
+        "staff:product": "catalog.view_product",
+        "staff:product_flow": "catalog.view_product",
         # The world's run is a restock run: its workbook holds unit costs.
         "staff:report_run_file": ("staff.view_reportrun", "catalog.view_cost"),
         # The report pages (filled with the restock kind): every reader of runs has a version
@@ -146,6 +149,7 @@ def _page_values(world) -> dict[str, dict[str, str]]:
     bill = SupplierBill.objects.order_by("pk").first().pk
     return {
         "staff:report_run_file": {"pk": world.objects[ReportRun].pk},
+        "staff:product": {"pk": world.product.pk},
         "staff:report": {"kind": "restock"},
         "staff:report_run_now": {"kind": "restock"},
         "staff:report_run_progress": {"pk": world.objects[ReportRun].pk},
