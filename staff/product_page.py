@@ -136,7 +136,7 @@ def products_flow(products) -> dict[int, list[Stage]]:
                 Check(_("cost price set"), costed),
             ],
             "receipt": [
-                Check(_("received"), product.pk in received),
+                Check(_("received into a warehouse"), product.pk in received),
                 Check(_("held in a slot"), product.pk in slotted),
             ],
             "listing": [
