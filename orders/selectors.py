@@ -321,9 +321,7 @@ def products_sales(product_ids, *, since: dt.datetime, recent: dt.datetime) -> d
     out = {pk: ProductSales() for pk in product_ids}
     costed = Q(cost_of_goods__isnull=False, shipped_quantity__gt=0)
     rows = (
-        SalesOrderLine.objects.filter(
-            sku__product_id__in=product_ids, order__placed_at__gte=since
-        )
+        SalesOrderLine.objects.filter(sku__product_id__in=product_ids, order__placed_at__gte=since)
         .exclude(order__status=OrderStatus.CANCELLED)
         .values("sku__product_id")
         .annotate(
@@ -375,9 +373,7 @@ def product_weekly_sales(product_id: int, *, weeks: int, end: dt.date | None = N
         )
         .order_by()
     )
-    weeks_out = {
-        first_monday + dt.timedelta(weeks=n): [0, Decimal("0.00")] for n in range(weeks)
-    }
+    weeks_out = {first_monday + dt.timedelta(weeks=n): [0, Decimal("0.00")] for n in range(weeks)}
     for row in by_day:
         monday = row["day"] - dt.timedelta(days=row["day"].weekday())
         if monday in weeks_out:

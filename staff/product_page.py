@@ -157,7 +157,8 @@ def products_flow(products) -> dict[int, list[Stage]]:
             ],
             "after_sales": [
                 Check(
-                    _("returns under %(threshold)s %% of units sold") % {"threshold": f"{threshold * 100:g}"},
+                    _("returns under %(threshold)s %% of units sold")
+                    % {"threshold": f"{threshold * 100:g}"},
                     rate is not None and rate < threshold,
                 )
             ],

@@ -190,7 +190,7 @@ def test_purchaser_sees_the_chosen_supplier_and_why(world, login):
 def test_finance_sees_the_price_history_with_the_cost(world, login):
     response = login(FINANCE).get(reverse("staff:product", args=[world.product.pk]))
     changes = response.context["price_changes"]
-    assert any(change.field == "retail_price" and change.new == Decimal("1199.00") for change in changes)
+    assert any(c.field == "retail_price" and c.new == Decimal("1199.00") for c in changes)
     assert response.context["may_margin"]
 
 
