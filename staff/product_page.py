@@ -6,7 +6,7 @@ The flow has seven stages, each done when all of its checks hold, each owned by 
 =======  ==============  ================================================================
 stage    owner           checks
 =======  ==============  ================================================================
-采购     purchaser       a supplier can be chosen for every active SKU (bundles excepted);
+采购     purchaser       a supplier can be chosen for an active SKU (bundles excepted);
                          every active SKU has a cost price
 入库     warehouse       a lot was received; a pick or reserve slot holds it
 上架     merchandiser    the product is listed; its web listing is 100 % complete
@@ -120,7 +120,9 @@ def products_flow(products) -> dict[int, list[Stage]]:
     for product in products:
         product_skus = skus[product.pk]
         to_buy = [s for s in product_skus if not s.is_bundle]
-        chosen = bool(to_buy) and all(
+        # One SKU with a choosable supplier starts the flow; the page lists the SKUs
+        # still without one (a range often buys its variants one by one).
+        chosen = any(
             purchasing_selectors.choose_from_facts(
                 offers.get(s.pk, []), sku_id=s.pk, quantity=1, on=today, explain=False
             ).chosen
@@ -132,7 +134,7 @@ def products_flow(products) -> dict[int, list[Stage]]:
         rate = sold.return_rate
         checks = {
             "purchase": [
-                Check(_("a supplier chosen for every SKU"), chosen),
+                Check(_("a supplier chosen"), chosen),
                 Check(_("cost price set"), costed),
             ],
             "receipt": [
