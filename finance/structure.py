@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -170,9 +170,7 @@ def _leaf_cells(*, with_sales: bool, with_stock_value: bool, sales: SalesFilter)
 
 def _image_products_without_stock() -> list[tuple[int, str, str, int]]:
     """Return (id, code, name, category id) of the listed image products with nothing on hand."""
-    stocked = (
-        WarehouseStock.objects.filter(on_hand__gt=0).values("sku__product_id").distinct()
-    )
+    stocked = WarehouseStock.objects.filter(on_hand__gt=0).values("sku__product_id").distinct()
     return list(
         Product.objects.filter(role=ProductRole.IMAGE, status=ProductStatus.LISTED)
         .exclude(pk__in=stocked)
@@ -232,7 +230,9 @@ def product_structure(
     )
 
 
-def _warnings(roots: list[Node], nodes: dict[int, Node], *, with_margin: bool) -> list[StructureWarning]:
+def _warnings(
+    roots: list[Node], nodes: dict[int, Node], *, with_margin: bool
+) -> list[StructureWarning]:
     warnings = []
     for root in roots:
         cells = root.cells

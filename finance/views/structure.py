@@ -171,10 +171,7 @@ def _share_sheet(book, structure: Structure) -> None:
     book.add_sheet(
         _("Sales share by role"),
         [_("Major class (大类)"), *(d["label"] for d in roles)],
-        (
-            [label, *(d["data"][i] / 100 for d in roles)]
-            for i, label in enumerate(chart["labels"])
-        ),
+        ([label, *(d["data"][i] / 100 for d in roles)] for i, label in enumerate(chart["labels"])),
         formats={i: "0.0%" for i in range(1, 1 + len(roles))},
         widths={0: 24, **{i: 22 for i in range(1, 1 + len(roles))}},
         charts=[

@@ -34,11 +34,14 @@ URL = "/finance/structure/"
 
 
 def product(code, role, category, price="10.00", *, status=ProductStatus.LISTED, skus=1):
-    made = ProductFactory(code=code, name=f"商品{code}", role=role, status=status, category=category)
-    return [
+    made = ProductFactory(
+        code=code, name=f"商品{code}", role=role, status=status, category=category
+    )
+    made_skus = [
         SKUFactory(product=made, code=f"{code}-{n}", retail_price=D(price), cost_price=D("1.00"))
         for n in range(1, skus + 1)
-    ][0]
+    ]
+    return made_skus[0]
 
 
 @pytest.fixture
@@ -109,8 +112,8 @@ def test_the_page_shows_the_tree_warnings_chart_and_exports_xlsx(tree, as_role):
     response = client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
     text = response.content.decode()
-    assert 'id="cat-%d"' % tree["JIA1A"].pk in text
-    assert 'href="#cat-%d"' % tree["YI"].pk in text  # the warning links to its row
+    assert f'id="cat-{tree["JIA1A"].pk}"' in text
+    assert f'href="#cat-{tree["YI"].pk}"' in text  # the warning links to its row
     assert "finance_structure.js" in text and 'id="structure-data"' in text
     assert "61.5" in text and "210.00" in text  # 甲's share of all sales; stock value
     chart = response.context["chart"]
@@ -140,15 +143,18 @@ def test_the_role_selector_shows_one_role_with_its_share_of_the_category(tree, a
 
 @pytest.mark.parametrize("role", ["warehouse", "support", "merchandiser", "marketer"])
 def test_roles_without_margin_or_cost_see_no_margin_and_no_stock_value(tree, as_role, role):
-    response = as_role(role).get(URL)
+    response = as_role(role).get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
     assert not response.context["with_margin"] and not response.context["with_cost"]
     text = response.content.decode()
-    assert "Gross margin" not in text and "Stock value" not in text
-    assert "negative gross margin" not in text  # the margin warning is theirs neither
-    download = as_role(role).get(URL, {"format": "xlsx"})
-    header = next(load_workbook(BytesIO(download.content)).worksheets[0].iter_rows(values_only=True))
-    assert "Gross profit" not in header and "Stock value" not in header
+    assert "毛利率" not in text and "库存金额" not in text and "毛利占比" not in text
+    assert "净销售额" in text and "网店完整度" in text
+    assert "毛利率却为负" not in text  # the margin warning is theirs neither
+    download = as_role(role).get(URL, {"format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    header = next(
+        load_workbook(BytesIO(download.content)).worksheets[0].iter_rows(values_only=True)
+    )
+    assert "毛利" not in header and "库存金额" not in header and "商品数" in header
 
 
 def test_a_user_without_a_role_is_refused(tree, db):
@@ -158,7 +164,9 @@ def test_a_user_without_a_role_is_refused(tree, db):
     assert client.get(URL).status_code == 403
 
 
-def test_the_page_keeps_its_query_count_as_the_tree_grows(tree, as_role, django_assert_max_num_queries):
+def test_the_page_keeps_its_query_count_as_the_tree_grows(
+    tree, as_role, django_assert_max_num_queries
+):
     client = as_role("manager")
     client.get(URL)
     with django_assert_max_num_queries(45) as small:
