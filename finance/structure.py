@@ -14,7 +14,7 @@ all net sales; its role share is its net sales ÷ its category's net sales.
 Warnings point at the rows where the structure is off:
 
 - a 大类 without a traffic driver (目标性/导流 product) to bring visitors in;
-- a listed image (形象) product with nothing on hand;
+- listed image (形象) products with nothing on hand (one warning per 大类);
 - a 大类 whose traffic drivers carry most (over half) of its net sales at a negative gross
   margin (only computed for those who may see margins).
 """
@@ -26,6 +26,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from catalog import selectors as catalog_selectors
 from catalog.enums import CompletenessScope, ProductRole, ProductStatus
@@ -41,6 +42,8 @@ ALL = "all"
 ZERO = Decimal("0.00")
 # Traffic drivers "carry" a 大类 when they make more than this share of its net sales.
 TRAFFIC_CARRIES = 0.5
+# A 大类's warning names this many of its image products without stock.
+IMAGE_NAMED = 5
 
 
 @dataclass
@@ -168,14 +171,14 @@ def _leaf_cells(*, with_sales: bool, with_stock_value: bool, sales: SalesFilter)
     return cells
 
 
-def _image_products_without_stock() -> list[tuple[int, str, str, int]]:
-    """Return (id, code, name, category id) of the listed image products with nothing on hand."""
+def _image_products_without_stock() -> list[tuple[str, str, int]]:
+    """Return (code, name, category id) of the listed image products with nothing on hand."""
     stocked = WarehouseStock.objects.filter(on_hand__gt=0).values("sku__product_id").distinct()
     return list(
         Product.objects.filter(role=ProductRole.IMAGE, status=ProductStatus.LISTED)
         .exclude(pk__in=stocked)
         .order_by("code")
-        .values_list("pk", "code", "name", "category_id")
+        .values_list("code", "name", "category_id")
     )
 
 
@@ -267,13 +270,31 @@ def _warnings(
                     root,
                 )
             )
-    for _pk, code, name, category_id in _image_products_without_stock():
+    # One warning per 大类, naming its first few image products without stock.
+    unstocked: dict[int, list[str]] = {}
+    for code, name, category_id in _image_products_without_stock():
+        root = nodes[category_id]
+        while root.parent_id is not None:
+            root = nodes[root.parent_id]
+        unstocked.setdefault(root.id, []).append(f"{code} {name}")
+    for root in roots:
+        products = unstocked.get(root.id)
+        if not products:
+            continue
+        shown = "、".join(products[:IMAGE_NAMED])
+        if len(products) > IMAGE_NAMED:
+            shown += " …"
         warnings.append(
             StructureWarning(
                 "image_no_stock",
-                _("Image product %(code)s %(name)s is listed with no stock.")
-                % {"code": code, "name": name},
-                nodes[category_id],
+                ngettext(
+                    "%(category)s: %(count)d image product is listed with no stock: %(products)s.",
+                    "%(category)s: %(count)d image products are listed with no stock: "
+                    "%(products)s.",
+                    len(products),
+                )
+                % {"category": root.name, "count": len(products), "products": shown},
+                root,
             )
         )
     return warnings

@@ -27,11 +27,13 @@ class StructureForm(forms.Form):
         coerce=int,
         required=False,
         empty_value=DEFAULT_PERIOD,
+        initial=DEFAULT_PERIOD,
         choices=[(d, gettext_lazy("Last %(days)s days") % {"days": d}) for d in PERIODS],
     )
     role = forms.ChoiceField(
         label=gettext_lazy("Product role"),
         required=False,
+        initial=ALL,
         choices=[(ALL, gettext_lazy("All roles")), *ProductRole.choices],
     )
 

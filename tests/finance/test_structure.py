@@ -99,8 +99,10 @@ def test_warnings_name_the_rows_where_the_structure_is_off(tree):
     assert found == {
         ("no_traffic", "YI"),  # 乙 has no traffic driver
         ("traffic_loss", "JIA"),  # 62.5 % of 甲's sales at −20 %
-        ("image_no_stock", "JIA1A"),  # I1 is listed with nothing on hand; I2 has stock
+        ("image_no_stock", "JIA"),  # I1 is listed with nothing on hand; I2 has stock
     }
+    (image,) = (w for w in table.warnings if w.kind == "image_no_stock")
+    assert "I1 商品I1" in str(image.message) and "I2" not in str(image.message)
     # Without margins there is no margin warning, and no gross profit at all.
     blind = product_structure(days=90)
     assert {w.kind for w in blind.warnings} == {"no_traffic", "image_no_stock"}
