@@ -1,6 +1,15 @@
 from django.urls import path
 
-from finance.views import kpi, month_end, payables, prices, productline, receivables, reports
+from finance.views import (
+    kpi,
+    month_end,
+    payables,
+    prices,
+    productline,
+    receivables,
+    reports,
+    structure,
+)
 
 app_name = "finance"
 
@@ -11,6 +20,8 @@ urlpatterns = [
     path("reports/valuation/", reports.valuation, name="valuation"),
     path("reports/product-line/", productline.productline, name="productline"),
     path("kpi/", kpi.kpi, name="kpi"),
+    # Product structure (商品结构表)
+    path("structure/", structure.structure, name="structure"),
     # Payables (应付)
     path("bills/", payables.bill_list, name="bill_list"),
     path("bills/<int:pk>/", payables.bill_detail, name="bill_detail"),

@@ -30,6 +30,26 @@ VALUATION_COLUMNS = {
 ZERO = Decimal("0.00")
 
 
+# Every move in or out of a warehouse up to the bound (%s twice): units and value, signed.
+_FLOWS = """
+        WITH flows AS (
+            SELECT m.sku_id, m.created_at, ts.warehouse_id, m.quantity AS units,
+                m.quantity * m.unit_cost AS value
+            FROM inventory_stockmove m
+            JOIN inventory_slot ts ON ts.id = m.to_slot_id
+            LEFT JOIN inventory_slot fs ON fs.id = m.from_slot_id
+            WHERE m.created_at < %s AND (fs.id IS NULL OR fs.warehouse_id <> ts.warehouse_id)
+            UNION ALL
+            SELECT m.sku_id, m.created_at, fs.warehouse_id, -m.quantity,
+                -(m.quantity * m.unit_cost)
+            FROM inventory_stockmove m
+            JOIN inventory_slot fs ON fs.id = m.from_slot_id
+            LEFT JOIN inventory_slot ts ON ts.id = m.to_slot_id
+            WHERE m.created_at < %s AND (ts.id IS NULL OR ts.warehouse_id <> fs.warehouse_id)
+        )
+"""
+
+
 def _ledger_rows(
     ends: list[date],
     *,
@@ -57,22 +77,9 @@ def _ledger_rows(
         conditions.append("p.role = %s")
         params.append(role)
     where = " AND ".join(conditions) or "1 = 1"
-    sql = f"""
-        WITH flows AS (
-            SELECT m.sku_id, m.created_at, ts.warehouse_id, m.quantity AS units,
-                m.quantity * m.unit_cost AS value
-            FROM inventory_stockmove m
-            JOIN inventory_slot ts ON ts.id = m.to_slot_id
-            LEFT JOIN inventory_slot fs ON fs.id = m.from_slot_id
-            WHERE m.created_at < %s AND (fs.id IS NULL OR fs.warehouse_id <> ts.warehouse_id)
-            UNION ALL
-            SELECT m.sku_id, m.created_at, fs.warehouse_id, -m.quantity,
-                -(m.quantity * m.unit_cost)
-            FROM inventory_stockmove m
-            JOIN inventory_slot fs ON fs.id = m.from_slot_id
-            LEFT JOIN inventory_slot ts ON ts.id = m.to_slot_id
-            WHERE m.created_at < %s AND (ts.id IS NULL OR ts.warehouse_id <> fs.warehouse_id)
-        )
+    sql = (
+        _FLOWS
+        + f"""
         SELECT CASE {cases} END AS period, w.id, w.code, w.name, r.id, r.code, r.name,
             CAST(SUM(f.units) AS BIGINT), SUM(f.value)
         FROM flows f
@@ -84,6 +91,7 @@ def _ledger_rows(
         WHERE {where}
         GROUP BY 1, 2, 3, 4, 5, 6, 7
     """
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL jit = off")
@@ -178,3 +186,36 @@ def stock_value_by_month(
             running[warehouse, category] = running.get((warehouse, category), 0) + value
         values[end] = sum((money(value) for value in running.values()), ZERO)
     return values
+
+
+def stock_value_by_category_role(*, on: date) -> pd.DataFrame:
+    """Return the stock value at the end of ``on`` per product category and role, in one query.
+
+    Columns ``category_id``, ``role``, ``units``, ``value`` (Decimal cents, each row rounded
+    on its own: the product structure table sums them up the tree). Rows with no stock left
+    are dropped.
+    """
+    if not isinstance(on, date):
+        raise ReportInputError(gettext("Give the valuation date as a day (YYYY-MM-DD)."))
+    bound = connection.ops.adapt_datetimefield_value(day_start(on + timedelta(days=1)))
+    sql = (
+        _FLOWS
+        + """
+        SELECT p.category_id, p.role, CAST(SUM(f.units) AS BIGINT), SUM(f.value)
+        FROM flows f
+        JOIN catalog_sku s ON s.id = f.sku_id
+        JOIN catalog_product p ON p.id = s.product_id
+        GROUP BY 1, 2
+    """
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, [bound, bound])
+        rows = cursor.fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=["category_id", "role", "units", "value"])
+    frame = frame[frame["units"] != 0].copy()
+    frame["value"] = frame["value"].map(
+        lambda v: money(Decimal(repr(v)) if isinstance(v, float) else v)
+    )
+    return frame.reset_index(drop=True)

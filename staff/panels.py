@@ -335,6 +335,7 @@ MANAGER_LINKS = [
     ("finance.view_invoice", "finance:invoice_list", _("Invoices")),
     ("finance.view_supplierbill", "finance:bill_list", _("Supplier bills")),
     ("finance.view_supplierbill", "finance:payables_ageing", _("Payables ageing (应付账龄)")),
+    ("catalog.view_product", "finance:structure", _("Product structure (商品结构表)")),
     (VIEW_MARGIN, "finance:margins", _("Gross margin analysis")),
     (VIEW_MARGIN, "finance:pnl", _("Monthly P&L")),
     (VIEW_MARGIN, "finance:productline", _("Product line optimisation")),

@@ -113,6 +113,7 @@ def _page_rules(world) -> dict[str, object]:
         "finance:valuation": "catalog.view_cost",
         "finance:productline": ("catalog.view_cost", "catalog.view_margin"),
         "finance:kpi": ("catalog.view_cost", "catalog.view_margin"),
+        "finance:structure": "catalog.view_product",
         "finance:month_ends": "finance.view_monthend",
         "finance:month_end_close": "finance.add_monthend",
         "finance:bill_list": "finance.view_supplierbill",
