@@ -173,7 +173,7 @@ def test_admin_pages_pass_the_content_security_policy_and_their_scripts_run(
 
     session.open(world.paths["history"])
 
-    # A background import's page follows the job (js/progress.js) and reloads when it
+    # A background import's page follows the job (catalog/import_job.js) and reloads when it
     # ends: the job fails here, and the reloaded page shows why.
     from catalog import jobs
 
