@@ -161,6 +161,34 @@ class Product(models.Model):
         return [tag for tag in SelectionTag.values if getattr(self, f"is_{tag}")]
 
 
+class ProductCompleteness(models.Model):
+    """A product's completeness per scope in percent, as last computed (a cache).
+
+    ``catalog.selectors.products_completeness`` is the truth; pages that add completeness up
+    over many products (the structure table, the flow board) read these rows, which
+    ``catalog.services.completeness_store`` rewrites for a batch of products.
+    """
+
+    product = models.OneToOneField(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="completeness",
+    )
+    web = models.PositiveSmallIntegerField(_("web listing completeness (%)"))
+    warehouse = models.PositiveSmallIntegerField(_("warehouse completeness (%)"))
+    finance = models.PositiveSmallIntegerField(_("finance completeness (%)"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("product completeness")
+        verbose_name_plural = _("product completeness")
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.web} / {self.warehouse} / {self.finance}"
+
+
 class SellingPoint(models.Model):
     """One selling point (卖点); a product's points are shown in ``sort_order``."""
 

@@ -29,6 +29,7 @@ from catalog.models import (
     Category,
     CategoryAttribute,
     Product,
+    ProductCompleteness,
 )
 from catalog.money import money
 
@@ -204,6 +205,23 @@ def products_completeness(products: Sequence[Product]) -> dict[int, dict[str, Co
     the product.
     """
     links_by_category = _inherited_attributes_by_category(p.category for p in products)
+    # Translated once: a list of thousands of products would otherwise spend its time in
+    # gettext for items that are mostly filled.
+    main_image, selling_points, one_sku = (
+        _("main image"),
+        _("selling points"),
+        _("at least one active SKU"),
+    )
+    retail, distribution, cost = (
+        _("retail price of %(sku)s"),
+        _("distribution price of %(sku)s"),
+        _("cost price of %(sku)s"),
+    )
+    barcode, weight, dimensions = (
+        _("barcode of %(sku)s"),
+        _("weight of %(sku)s"),
+        _("dimensions of %(sku)s"),
+    )
     result = {}
     for product in products:
         scopes = {scope: Completeness(scope) for scope in CompletenessScope.values}
@@ -211,27 +229,22 @@ def products_completeness(products: Sequence[Product]) -> dict[int, dict[str, Co
         skus = list(product.skus.all())
         product_values = {v.attribute_id for v in product.attribute_values.all() if v.is_filled}
 
-        web.need(_("main image"), bool(product.images.all()))
-        web.need(_("selling points"), bool(product.selling_points.all()))
+        web.need(main_image, bool(product.images.all()))
+        web.need(selling_points, bool(product.selling_points.all()))
         # Every team works on SKUs: without one, no scope is complete.
         for scope in scopes.values():
-            scope.need(_("at least one active SKU"), bool(skus))
+            scope.need(one_sku, bool(skus))
         for sku in skus:
-            web.need(_("retail price of %(sku)s") % {"sku": sku.code}, sku.retail_price is not None)
-            finance.need(
-                _("retail price of %(sku)s") % {"sku": sku.code}, sku.retail_price is not None
-            )
-            finance.need(
-                _("distribution price of %(sku)s") % {"sku": sku.code},
-                sku.distribution_price is not None,
-            )
-            finance.need(_("cost price of %(sku)s") % {"sku": sku.code}, sku.cost_price is not None)
+            code = {"sku": sku.code}
+            web.need(retail % code, sku.retail_price is not None)
+            finance.need(retail % code, sku.retail_price is not None)
+            finance.need(distribution % code, sku.distribution_price is not None)
+            finance.need(cost % code, sku.cost_price is not None)
             if not sku.is_bundle:
-                warehouse.need(_("barcode of %(sku)s") % {"sku": sku.code}, bool(sku.barcode))
-                warehouse.need(_("weight of %(sku)s") % {"sku": sku.code}, bool(sku.weight_g))
+                warehouse.need(barcode % code, bool(sku.barcode))
+                warehouse.need(weight % code, bool(sku.weight_g))
                 warehouse.need(
-                    _("dimensions of %(sku)s") % {"sku": sku.code},
-                    bool(sku.length_mm and sku.width_mm and sku.height_mm),
+                    dimensions % code, bool(sku.length_mm and sku.width_mm and sku.height_mm)
                 )
 
         for link in links_by_category.get(product.category_id, []):
@@ -250,6 +263,23 @@ def products_completeness(products: Sequence[Product]) -> dict[int, dict[str, Co
                     scopes[scope].need(attribute.name, attribute.pk in product_values)
         result[product.pk] = scopes
     return result
+
+
+def stored_web_completeness_by_category_role(products: QuerySet[Product]) -> list[dict]:
+    """Return, per (category, role) of ``products``, the sum of their stored web
+    completeness (percent) and how many have one: ``category_id, role, web_sum, scored``.
+    One grouped query; products never scored are left out of both."""
+    return list(
+        products.filter(completeness__isnull=False)
+        .order_by()
+        .values("category_id", "role")
+        .annotate(web_sum=Sum("completeness__web"), scored=Count("pk"))
+    )
+
+
+def completeness_computed_at():
+    """Return when the stored completeness was last computed (``None``: never)."""
+    return ProductCompleteness.objects.aggregate(at=Max("computed_at"))["at"]
 
 
 def product_completeness(*, product: Product) -> dict[str, Completeness]:

@@ -23,7 +23,13 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
-from catalog.enums import AttributeType, ProductRole, ProductStatus, SelectionTag
+from catalog.enums import (
+    AttributeType,
+    CompletenessScope,
+    ProductRole,
+    ProductStatus,
+    SelectionTag,
+)
 from catalog.exceptions import (
     AttributeValueInvalid,
     BundleInvalid,
@@ -40,10 +46,11 @@ from catalog.models import (
     BundleComponent,
     Category,
     Product,
+    ProductCompleteness,
     ProductImage,
     SellingPoint,
 )
-from catalog.selectors import product_completeness
+from catalog.selectors import Completeness, product_completeness
 from catalog.validators import validate_product_image
 
 # Key of the PostgreSQL advisory lock that serialises writes to the category tree.
@@ -652,3 +659,29 @@ def attribute_value_set(
             attribute=attribute, **owner, defaults=columns
         )
     return value
+
+
+# --- Stored completeness --------------------------------------------------------------------
+
+
+def completeness_store(*, scores: dict[int, dict[str, Completeness]], at: dt.datetime) -> int:
+    """Write the completeness ``scores`` (``selectors.products_completeness``) of their
+    products as computed at ``at``; return how many rows were written (inserted or updated)."""
+    rows = [
+        ProductCompleteness(
+            product_id=product_id,
+            web=scopes[CompletenessScope.WEB].percent,
+            warehouse=scopes[CompletenessScope.WAREHOUSE].percent,
+            finance=scopes[CompletenessScope.FINANCE].percent,
+            computed_at=at,
+        )
+        for product_id, scopes in scores.items()
+    ]
+    ProductCompleteness.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["product"],
+        update_fields=["web", "warehouse", "finance", "computed_at"],
+        batch_size=1000,
+    )
+    return len(rows)

@@ -206,6 +206,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # the admin afterwards). Backorders wait for stock that inventory receives without calling
 # orders: a periodic run serves them in paid-time order.
 ORDERS_BACKORDER_EVERY_SECONDS = env.int("ORDERS_BACKORDER_EVERY_SECONDS", default=300)
+# How often the stored product flow states and completeness are recomputed (staff.flow).
+STAFF_FLOW_REFRESH_MINUTES = env.int("STAFF_FLOW_REFRESH_MINUTES", default=30)
 CELERY_BEAT_SCHEDULE = {
     "orders.backorders_allocate": {
         "task": "orders.backorders_allocate",
@@ -215,6 +217,11 @@ CELERY_BEAT_SCHEDULE = {
     "catalog.import_uploads_expire": {
         "task": "catalog.import_uploads_expire",
         "schedule": 3600.0,
+    },
+    # The flow board and the structure table read stored flow states and completeness.
+    "staff.product_flow_refresh": {
+        "task": "staff.product_flow_refresh",
+        "schedule": float(STAFF_FLOW_REFRESH_MINUTES * 60),
     },
     # Receivables: invoice yesterday's shipped credit orders and credit their refunds.
     "finance.invoices_issue": {

@@ -3,10 +3,10 @@
 Every category (大类 → 中类 → 小类) gets, per product role and for all roles together: its
 products and active SKUs (delisted products left out), how many of them are listed, net
 sales and gross profit over the period, stock value today and the products' average web
-completeness. Products hang on leaves; a category's figures are the sums of its subtree's,
-added up in Python from one grouped query per measure (counts, SKUs, sales per role, stock
-value, completeness): never a query per node, so the page costs the same queries for ten
-categories or fifteen hundred.
+completeness (as last stored by the flow refresh, ``staff.flow``). Products hang on leaves;
+a category's figures are the sums of its subtree's, added up in Python from one grouped
+query per measure (counts, SKUs, sales per role, stock value, completeness): never a query per
+node, so the page costs the same queries for ten categories or fifteen hundred.
 
 Shares are of the whole (every category, every role): a cell's sales share is its net sales ÷
 all net sales; its role share is its net sales ÷ its category's net sales.
@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from catalog import selectors as catalog_selectors
-from catalog.enums import CompletenessScope, ProductRole, ProductStatus
+from catalog.enums import ProductRole, ProductStatus
 from catalog.models import SKU, Category, Product
 from finance.reports import SalesFilter, margin_by
 from finance.valuation import stock_value_by_category_role
@@ -56,7 +56,8 @@ class Cell:
     net_revenue: Decimal = ZERO
     gross_profit: Decimal = ZERO
     stock_value: Decimal = ZERO
-    completeness_sum: int = 0  # web completeness in percent, summed over the products
+    completeness_sum: int = 0  # stored web completeness in percent, summed over the products
+    completeness_scored: int = 0  # products with a stored completeness
 
     def add(self, other: "Cell") -> None:
         self.products += other.products
@@ -66,6 +67,7 @@ class Cell:
         self.gross_profit += other.gross_profit
         self.stock_value += other.stock_value
         self.completeness_sum += other.completeness_sum
+        self.completeness_scored += other.completeness_scored
 
     @property
     def listed_share(self) -> float | None:
@@ -73,8 +75,9 @@ class Cell:
 
     @property
     def completeness(self) -> float | None:
-        """Average web completeness of the products, 0–1."""
-        return self.completeness_sum / self.products / 100 if self.products else None
+        """Average stored web completeness of the products scored, 0–1."""
+        scored = self.completeness_scored
+        return self.completeness_sum / scored / 100 if scored else None
 
     @property
     def margin(self) -> float | None:
@@ -118,6 +121,7 @@ class Structure:
     date_from: object
     date_to: object
     days: int
+    completeness_at: object = None  # when the web completeness was stored (None: never)
 
     def sales_share(self, node: Node, role: str) -> float | None:
         whole = self.total[ALL].net_revenue
@@ -163,11 +167,9 @@ def _leaf_cells(*, with_sales: bool, with_stock_value: bool, sales: SalesFilter)
             index=False, name=None
         ):
             cell(category_id, role).stock_value = value
-    products = list(catalog_selectors.completeness_prefetch(current))
-    scores = catalog_selectors.products_completeness(products)
-    for product in products:
-        web = scores[product.pk][CompletenessScope.WEB]
-        cell(product.category_id, product.role).completeness_sum += web.percent
+    for row in catalog_selectors.stored_web_completeness_by_category_role(current):
+        target = cell(row["category_id"], row["role"])
+        target.completeness_sum, target.completeness_scored = row["web_sum"], row["scored"]
     return cells
 
 
@@ -230,6 +232,7 @@ def product_structure(
         date_from=sales.date_from,
         date_to=sales.date_to,
         days=days,
+        completeness_at=catalog_selectors.completeness_computed_at(),
     )
 
 

@@ -1,13 +1,14 @@
 """Demo data of the staff layer: one user per role, today's stored restock run, which the
 purchaser's dashboard shows, and this morning's e-mails of the daily subscriptions (restock
 to the purchaser, low stock to the warehouse and the purchaser): under ``make run`` they are
-files under ``var/mail/`` (``seed_demo`` runs these hooks; staff comes after every app)."""
+files under ``var/mail/``; and the stored product flow states (``seed_demo`` runs these hooks;
+staff comes after every app)."""
 
 from django.conf import settings
 from django.utils import timezone
 
 from catalog.demo import DemoLogin
-from staff import services, subscriptions
+from staff import flow, services, subscriptions
 from staff.models import MailDelivery, ReportKind, ReportRun, ReportSubscription
 from staff.reports import report_run
 from staff.roles import Role
@@ -22,7 +23,10 @@ def demo_seed(*, scale: str, seed: int, stdout=None) -> dict[str, int]:
         is_active=True, kind__in=[ReportKind.RESTOCK, ReportKind.LOW_STOCK]
     )
     mails = sum(len(subscriptions.subscription_deliver(s.pk, today)) for s in daily)
+    # The flow board and the structure table read stored states: compute them once now.
+    flows = flow.flow_refresh()
     return {
+        "product flow states": flows,
         "role users": len(users),
         "report runs": ReportRun.objects.count(),
         "report e-mails": mails,

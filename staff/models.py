@@ -226,3 +226,38 @@ class ReportSubscription(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProductFlowState(models.Model):
+    """Where a product stands in its flow, as last computed (a cache the flow board reads).
+
+    ``staff.flow.products_flow`` is the truth; ``staff.flow.flow_refresh`` rewrites these
+    rows in batches (a periodic task and ``seed_demo``). ``unmet`` holds, per stage not done,
+    the keys of its checks not met (``staff.flow.CHECKS``).
+    """
+
+    product = models.OneToOneField(
+        "catalog.Product",
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="flow_state",
+    )
+    pending_stage = models.CharField(_("next step"), max_length=20, blank=True)
+    # Flow order of the pending stage (0–6); 7 when every stage is done.
+    pending_rank = models.PositiveSmallIntegerField(_("next step's place in the flow"))
+    pending_owner = models.CharField(_("owner of the next step"), max_length=20, blank=True)
+    unmet = models.JSONField(_("conditions not met"), default=dict, blank=True)
+    web_percent = models.PositiveSmallIntegerField(_("web listing completeness (%)"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("product flow state")
+        verbose_name_plural = _("product flow states")
+        indexes = [
+            models.Index(fields=["pending_rank"], name="staff_flow_rank_idx"),
+            models.Index(fields=["pending_owner", "pending_rank"], name="staff_flow_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.pending_stage or '-'}"

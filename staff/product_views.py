@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from catalog.models import Product
-from staff import product_page
+from staff import flow, product_page
 from staff.roles import Role
 
 VIEW_PRODUCT = "catalog.view_product"
@@ -28,16 +28,16 @@ def product_flow_board(request):
     role = request.GET.get("role", "")
     if role not in Role.values:
         role = ""
-    rows = product_page.flow_board(role=role)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(flow.flow_board(role=role), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "staff/product_flow.html",
         {
             "page": page,
+            "rows": flow.board_rows(page.object_list),
+            "computed_at": flow.flow_computed_at(),
             "role": role,
             "roles": Role.choices,
-            "stages": [label for _key, label, _owner in product_page.STAGES],
             "query": f"role={role}" if role else "",
         },
     )

@@ -211,6 +211,9 @@ MODELS_WITHOUT_ROLE = frozenset(
         "sessions.session",
         "django_celery_beat.periodictasks",
         "axes.accessattemptexpiration",
+        # Caches the pages read, recomputed by a task (staff.flow); no admin, no role.
+        "catalog.productcompleteness",
+        "staff.productflowstate",
     }
 )
 

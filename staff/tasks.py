@@ -66,3 +66,11 @@ def subscription_deliver(self, subscription_id: int, as_of_iso: str | None = Non
         raise self.retry(
             exc=error, args=(subscription_id, as_of.isoformat()), countdown=countdown
         ) from error
+
+
+@shared_task(name="staff.product_flow_refresh")
+def product_flow_refresh() -> int:
+    """Recompute every product's stored completeness and flow state; return how many."""
+    from staff.flow import flow_refresh
+
+    return flow_refresh()

@@ -16,9 +16,13 @@ from io import BytesIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from catalog.enums import ProductRole, ProductStatus
+from catalog.enums import CompletenessScope, ProductRole, ProductStatus
+from catalog.models import Product
+from catalog.selectors import Completeness
+from catalog.services import completeness_store
 from finance.structure import ALL, product_structure
 from tests.factories import CategoryFactory, ProductFactory, SKUFactory
 from tests.inventory import conftest as inventory_fixtures
@@ -90,7 +94,31 @@ def test_counts_sales_shares_and_stock_value_add_up_the_tree(tree):
     assert table.profit_share(jia, TRAFFIC) == pytest.approx(-20 / 60)
     assert jia.cells[ALL].stock_value == D("60.00") and yi.cells[IMAGE].stock_value == D("150.00")
     assert table.total[ALL].stock_value == D("210.00")
-    assert 0 <= jia.cells[ALL].completeness <= 1
+    # No completeness stored yet: none shown, rather than a false 0 %.
+    assert jia.cells[ALL].completeness is None and table.completeness_at is None
+
+
+def test_completeness_is_the_average_of_the_stored_percentages(tree):
+    jia = Product.objects.filter(category__code__startswith="JIA").exclude(
+        status=ProductStatus.DELISTED
+    )
+    codes = jia.order_by("code").values_list("pk", flat=True)
+    stored = dict(zip(codes, [100, 50, 0, 30], strict=True))
+    completeness_store(
+        scores={
+            pk: {
+                scope: Completeness(scope, required=100, filled=web)
+                for scope in CompletenessScope.values
+            }
+            for pk, web in stored.items()
+        },
+        at=timezone.now(),
+    )
+    table = product_structure(days=90)
+    nodes = {node.code: node for node in table.nodes}
+    assert nodes["JIA"].cells[ALL].completeness == pytest.approx(0.45)  # (100+50+0+30) / 4
+    assert nodes["YI"].cells[ALL].completeness is None  # never scored
+    assert table.completeness_at is not None
 
 
 def test_warnings_name_the_rows_where_the_structure_is_off(tree):
