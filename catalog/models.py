@@ -174,7 +174,7 @@ class ProductCompleteness(models.Model):
         verbose_name=_("product"),
         on_delete=models.CASCADE,
         primary_key=True,
-        related_name="completeness",
+        related_name="stored_completeness",
     )
     web = models.PositiveSmallIntegerField(_("web listing completeness (%)"))
     warehouse = models.PositiveSmallIntegerField(_("warehouse completeness (%)"))

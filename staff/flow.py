@@ -142,7 +142,7 @@ def products_flow(products: list[Product], completeness=None) -> dict[int, list[
     today = timezone.localdate()
     if completeness is None:
         completeness = catalog_selectors.products_completeness(products)
-    skus = {p.pk: list(p.skus.all()) for p in products}  # active SKUs (the prefetch)
+    skus = {p.pk: p.active_skus for p in products}  # the prefetch
     buyable = [s.pk for sku_list in skus.values() for s in sku_list if not s.is_bundle]
     offers = purchasing_selectors.offer_facts(
         sku_ids=buyable, scores=purchasing_selectors.supplier_scores(on=today), on=today

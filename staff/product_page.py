@@ -54,7 +54,7 @@ def product_page(user, product: Product) -> dict:
         .select_related("brand")
         .get()
     )
-    skus = list(product.skus.all())
+    skus = list(product.active_skus)
     sku_ids = [s.pk for s in skus]
     may_cost, may_margin = user.has_perm(VIEW_COST), user.has_perm(VIEW_MARGIN)
     product_values, sku_values = _attribute_values(user, product, sku_ids)

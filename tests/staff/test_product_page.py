@@ -263,7 +263,7 @@ def test_the_stored_flow_states_are_the_live_flow(world):
         assert state.unmet == {
             stage.key: [c.key for c in stage.checks if not c.ok] for stage in live if not stage.done
         }
-        assert product.completeness.web == state.web_percent
+        assert product.stored_completeness.web == state.web_percent
 
 
 def test_the_flow_board_before_any_refresh_says_so(world, login):
