@@ -175,13 +175,14 @@ def _leaf_cells(*, with_sales: bool, with_stock_value: bool, sales: SalesFilter)
 
 def _image_products_without_stock() -> list[tuple[str, str, int]]:
     """Return (code, name, category id) of the listed image products with nothing on hand."""
-    stocked = WarehouseStock.objects.filter(on_hand__gt=0).values("sku__product_id").distinct()
-    return list(
-        Product.objects.filter(role=ProductRole.IMAGE, status=ProductStatus.LISTED)
-        .exclude(pk__in=stocked)
-        .order_by("code")
-        .values_list("code", "name", "category_id")
+    images = Product.objects.filter(role=ProductRole.IMAGE, status=ProductStatus.LISTED)
+    stocked = set(
+        WarehouseStock.objects.filter(sku__product__in=images, on_hand__gt=0).values_list(
+            "sku__product_id", flat=True
+        )
     )
+    rows = images.order_by("code").values_list("pk", "code", "name", "category_id")
+    return [(code, name, category) for pk, code, name, category in rows if pk not in stocked]
 
 
 def product_structure(
