@@ -31,7 +31,9 @@ class StructureForm(forms.Form):
         required=False,
         empty_value=DEFAULT_PERIOD,
         initial=DEFAULT_PERIOD,
-        choices=[(d, gettext_lazy("Last %(days)s days") % {"days": d}) for d in PERIODS],
+        # A callable: the labels are translated when the form is shown, in the reader's
+        # language (a lazy string formatted at import time would stay English).
+        choices=lambda: [(d, _("Last %(days)s days") % {"days": d}) for d in PERIODS],
     )
     role = forms.ChoiceField(
         label=gettext_lazy("Product role"),
