@@ -371,4 +371,19 @@ def order_return(request, pk: int):
 def logistics_errors(request):
     """Packing-check catches and wrong-item / wrong-quantity returns per shipped order, daily."""
     days = selectors.logistics_error_rate(days=30)
-    return render(request, "orders/logistics_errors.html", {"days": list(reversed(days))})
+    chart = {
+        "labels": [day.day.strftime("%m-%d") for day in days],
+        "datasets": [
+            {"label": _("Orders shipped"), "data": [day.shipped for day in days]},
+            {
+                "label": _("Error rate (%)"),
+                "type": "line",
+                "yAxisID": "percent",
+                "colour": "#c0392b",
+                "data": [None if day.rate is None else round(day.percent, 2) for day in days],
+            },
+        ],
+    }
+    return render(
+        request, "orders/logistics_errors.html", {"days": list(reversed(days)), "chart": chart}
+    )

@@ -128,6 +128,10 @@ def test_the_warehouse_picks_a_wave_scans_and_ships(shops, as_role):
     )
     errors = client.get(reverse("orders:logistics_errors"))
     assert "1 1 0 100.0 %" in text(errors)  # one catch for one shipped order
+    chart = errors.context["chart"]  # 30 days, today last: shipped bars and the rate line
+    assert len(chart["labels"]) == 30
+    assert chart["datasets"][0]["data"][-1] == 1 and chart["datasets"][1]["data"][-1] == 100.0
+    assert chart["datasets"][1]["data"][0] is None  # nothing shipped that day: no rate
 
 
 def test_support_receives_a_return_on_the_return_page(shops, as_role):
