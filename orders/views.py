@@ -380,6 +380,7 @@ def logistics_errors(request):
                 "type": "line",
                 "yAxisID": "percent",
                 "colour": "#c0392b",
+                "spanGaps": False,  # a day with nothing shipped has no rate: no line across
                 "data": [None if day.rate is None else round(day.percent, 2) for day in days],
             },
         ],

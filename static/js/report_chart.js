@@ -23,7 +23,7 @@
     };
     if (set.yAxisID === "percent") {
       percentAxis = true;
-      out.spanGaps = true;
+      out.spanGaps = set.spanGaps !== undefined ? set.spanGaps : true;
     }
     return out;
   });
