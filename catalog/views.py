@@ -9,6 +9,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from catalog import selectors, services
@@ -43,21 +46,40 @@ def _uses() -> list[tuple[str, str, str]]:
     ]
 
 
-def _tree_items(nodes: list[Category]) -> list[dict]:
-    """Each node with whether it opens a sub-list and how many lists close after it."""
-    items = []
+def _tree_html(nodes: list[Category]) -> str:
+    """Return the tree as nested lists: a category with sub-categories opens as a
+    ``<details>``, each shows its number of own attribute links and links to its table.
+
+    Built in Python (nodes come in lft order, so the levels say where lists open and close):
+    the 1,400 categories of the demo through the template engine take three times as long.
+    """
+    page = reverse("catalog:attribute_table", args=[0]).removesuffix("0/")
+    title = _("Attributes linked to this category")
+    parts = []
     for i, node in enumerate(nodes):
         following = nodes[i + 1] if i + 1 < len(nodes) else None
         has_children = following is not None and following.level > node.level
-        next_level = following.level if following is not None else 0
-        items.append(
-            {
-                "node": node,
-                "has_children": has_children,
-                "closes": range(0 if has_children else node.level - next_level),
-            }
+        label = format_html(
+            '<a href="{}{}/">{}</a> <span class="count{}" title="{}">{}</span>',
+            page,
+            node.pk,
+            node.name,
+            "" if node.own_link_count else " none",
+            title,
+            node.own_link_count,
         )
-    return items
+        if has_children:
+            parts.append(
+                format_html(
+                    '<li class="level-{}"><details><summary>{}</summary><ul>', node.level, label
+                )
+            )
+            continue
+        parts.append(format_html('<li class="level-{}">{}</li>', node.level, label))
+        closes = node.level - (following.level if following is not None else 0)
+        parts.append("</ul></details></li>" * closes)
+    # Every part is escaped by format_html; the closing tags are constants.
+    return mark_safe("\n".join(parts))
 
 
 @login_required
@@ -67,7 +89,7 @@ def attribute_tree(request):
     _require(request, VIEW_ATTRIBUTE_TABLE)
     nodes = selectors.category_tree_with_link_counts()
     context = {
-        "items": _tree_items(nodes),
+        "tree": _tree_html(nodes),
         "category_count": len(nodes),
         "link_count": sum(node.own_link_count for node in nodes),
     }
