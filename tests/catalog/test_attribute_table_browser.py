@@ -36,7 +36,9 @@ def tree(transactional_db, settings):
 
 
 def test_a_merchandiser_finds_a_minor_class_in_the_tree_and_ticks_a_use(
-    tree, live_server, chromium  # noqa: F811
+    tree,
+    live_server,
+    chromium,  # noqa: F811
 ):
     page = log_in(chromium, live_server, "merchandiser")
     page.get_by_role("link", name="属性应用表").click()
