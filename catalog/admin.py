@@ -29,7 +29,13 @@ from catalog.access import (
     HistoryRevertMixin,
     visible_attributes_q,
 )
-from catalog.enums import AttributeUse, CompletenessScope, ProductStatus, SelectionTag
+from catalog.enums import (
+    ATTRIBUTE_USE_SHORT_LABELS,
+    AttributeUse,
+    CompletenessScope,
+    ProductStatus,
+    SelectionTag,
+)
 from catalog.exceptions import (
     BundleInvalid,
     CatalogError,
@@ -362,20 +368,6 @@ class BrandAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, brand.product_count)
 
 
-# One or two characters per use in Chinese: eight yes/no columns made the list wider than a
-# 1366 px screen.
-USE_BADGES = {
-    AttributeUse.WEB_FILTER: _("Filter"),
-    AttributeUse.WEB_DISPLAY: _("Display"),
-    AttributeUse.VARIANT: _("Variant"),
-    AttributeUse.WAREHOUSE: _("Warehouse"),
-    AttributeUse.LOGISTICS: _("Logistics"),
-    AttributeUse.CUSTOMER_SERVICE: _("Service"),
-    AttributeUse.MARKETING: _("Marketing"),
-    AttributeUse.FINANCE: _("Finance"),
-}
-
-
 @admin.register(Attribute)
 class AttributeAdmin(admin.ModelAdmin):
     form = AttributeAdminForm
@@ -415,7 +407,7 @@ class AttributeAdmin(admin.ModelAdmin):
             " ",
             '<span class="jx-badge" title="{}">{}</span>',
             (
-                (AttributeUse(use).label, USE_BADGES[use])
+                (AttributeUse(use).label, ATTRIBUTE_USE_SHORT_LABELS[use])
                 for use in AttributeUse.values
                 if use in attribute.uses
             ),

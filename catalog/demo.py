@@ -249,6 +249,34 @@ GENERIC_ATTRIBUTES = (
         "display_priority": 60,
     },
 )
+# Attributes of some 中类 (optional): the attribute table then shows three levels of a path.
+# Each attaches to every 中类 of the 大类 named with it.
+MIDDLE_ATTRIBUTES = (
+    (
+        {
+            "code": "warranty_months",
+            "name": "保修期",
+            "value_type": AttributeType.INTEGER,
+            "unit": "月",
+            "use_customer_service": True,
+            "use_web_display": True,
+            "display_priority": 25,
+        },
+        {"手机", "家用电器", "数码", "电脑办公"},
+    ),
+    (
+        {
+            "code": "material",
+            "name": "材质",
+            "value_type": AttributeType.TEXT,
+            "use_web_filter": True,
+            "use_web_display": True,
+            "use_customer_service": True,
+            "display_priority": 35,
+        },
+        {"服饰内衣", "鞋靴", "礼品箱包"},
+    ),
+)
 # 大类 that get shelf life (required on the perishable ones) and the fragile flag.
 SHELF_LIFE_TOPS = {"个护化妆": False, "母婴": False, "食品饮料、保健食品": True, "生鲜": True}
 FRAGILE_TOPS = {"手机", "家用电器", "数码", "家居家装", "电脑办公", "厨具", "钟表", "珠宝"}
@@ -709,7 +737,7 @@ class _CatalogLoader:
 
         attributes = [
             Attribute(**{"unit": "", "options": [], **definition})
-            for definition in GENERIC_ATTRIBUTES
+            for definition in (*GENERIC_ATTRIBUTES, *(d for d, _tops in MIDDLE_ATTRIBUTES))
         ]
         for row in attr_rows:
             attributes.append(self._catmall_attribute(row, observed.get(row["attr_id"], [])))
@@ -738,6 +766,15 @@ class _CatalogLoader:
                         sort_order=sort_order,
                     )
                 )
+        middles = Category.objects.filter(level=1).select_related("parent")
+        for middle in middles.order_by("tree_id", "lft"):
+            for definition, top_names in MIDDLE_ATTRIBUTES:
+                if middle.parent.name in top_names:
+                    links.append(
+                        CategoryAttribute(
+                            category=middle, attribute=self.attributes[definition["code"]]
+                        )
+                    )
         for sort_order, row in enumerate(attr_rows):
             code = self.catmall_attribute_code[row["attr_id"]]
             links.append(

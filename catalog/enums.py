@@ -49,6 +49,20 @@ class AttributeUse(models.TextChoices):
     FINANCE = "finance", _("Finance")
 
 
+# One or two characters per use in Chinese, for column heads and badges: eight yes/no columns
+# with the full labels are wider than a 1366 px screen.
+ATTRIBUTE_USE_SHORT_LABELS = {
+    AttributeUse.WEB_FILTER: _("Filter"),
+    AttributeUse.WEB_DISPLAY: _("Display"),
+    AttributeUse.VARIANT: _("Variant"),
+    AttributeUse.WAREHOUSE: _("Warehouse"),
+    AttributeUse.LOGISTICS: _("Logistics"),
+    AttributeUse.CUSTOMER_SERVICE: _("Service"),
+    AttributeUse.MARKETING: _("Marketing"),
+    AttributeUse.FINANCE: _("Finance"),
+}
+
+
 class CompletenessScope(models.TextChoices):
     """What a product must have filled before a given team can work with it."""
 

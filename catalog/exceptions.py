@@ -58,3 +58,8 @@ class BundleInvalid(CatalogError):
 
 class ProductImageInvalid(CatalogError):
     """An uploaded file is not an acceptable product image."""
+
+
+class CategoryAttributeError(CatalogError):
+    """An edit of a category's attributes no longer fits what is stored (a link removed or
+    added meanwhile)."""

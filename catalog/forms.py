@@ -1,4 +1,5 @@
-"""Forms of the catalog admin: they map friendly inputs onto model columns and ask services.
+"""Forms of the catalog admin and pages: they map friendly inputs onto model columns and ask
+services.
 
 Rules stay in ``catalog.services``; a form only calls the service's check and shows its
 message as a field error, keeping what the user typed.
@@ -16,8 +17,16 @@ from django.utils.translation import gettext_lazy as _
 from mptt.forms import MPTTAdminForm, TreeNodeChoiceField
 
 from catalog import services
+from catalog.enums import AttributeUse
 from catalog.exceptions import AttributeValueInvalid, CategoryTreeError
-from catalog.models import Attribute, AttributeValue, Category, Product
+from catalog.models import (
+    USE_FIELDS,
+    Attribute,
+    AttributeValue,
+    Category,
+    CategoryAttribute,
+    Product,
+)
 
 
 class SaveErrorFormMixin:
@@ -266,3 +275,118 @@ class AttributeValueFormSet(forms.BaseInlineFormSet):
                     params={"attribute": attribute.name},
                 )
             seen.add(attribute.pk)
+
+
+# --- Attribute application table (属性应用表) ------------------------------------------------
+
+
+# A PositiveIntegerField's form field checks no upper bound; the column's is this.
+MAX_POSITIVE_INTEGER = 2_147_483_647
+
+
+def _number_field(model, name: str) -> forms.IntegerField:
+    """Return the model field's form field (its label, limits and help), showing the value the
+    page was drawn with so that only what the user changed is written."""
+    return model._meta.get_field(name).formfield(
+        show_hidden_initial=True,
+        max_value=MAX_POSITIVE_INTEGER,
+        widget=forms.NumberInput(attrs={"class": "narrow-number"}),
+    )
+
+
+class AttributeLinkForm(forms.Form):
+    """One of a category's own attribute links and the uses of its attribute.
+
+    Every field but ``remove`` carries the value the page was drawn with
+    (``show_hidden_initial``): ``changed_data`` then names only what this user changed.
+    """
+
+    link_id = forms.IntegerField(widget=forms.HiddenInput)
+    is_required = forms.BooleanField(label=_("required"), required=False, show_hidden_initial=True)
+    remove = forms.BooleanField(label=_("remove"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sort_order"] = _number_field(CategoryAttribute, "sort_order")
+        for use, name in USE_FIELDS.items():
+            self.fields[name] = forms.BooleanField(
+                label=AttributeUse(use).label, required=False, show_hidden_initial=True
+            )
+        self.fields["display_priority"] = _number_field(Attribute, "display_priority")
+
+    @staticmethod
+    def initial_for(link: CategoryAttribute) -> dict:
+        attribute = link.attribute
+        return {
+            "link_id": link.pk,
+            "is_required": link.is_required,
+            "sort_order": link.sort_order,
+            **{name: getattr(attribute, name) for name in USE_FIELDS.values()},
+            "display_priority": attribute.display_priority,
+        }
+
+    def use_fields(self) -> list:
+        """Return the bound use checkboxes, in the order of ``AttributeUse``."""
+        return [self[name] for name in USE_FIELDS.values()]
+
+    def change(self) -> services.AttributeLinkChange:
+        """Return what the user changed on this row (valid forms only)."""
+        changed = set(self.changed_data)
+        data = self.cleaned_data
+        return services.AttributeLinkChange(
+            link_id=data["link_id"],
+            link_fields={f: data[f] for f in services.LINK_FIELDS if f in changed},
+            attribute_fields={f: data[f] for f in services.ATTRIBUTE_FIELDS if f in changed},
+            remove=data["remove"],
+        )
+
+
+AttributeLinkFormSet = forms.formset_factory(AttributeLinkForm, extra=0, max_num=500)
+
+
+class AttributeChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, inherited: set[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.inherited = inherited
+
+    def label_from_instance(self, attribute: Attribute) -> str:
+        label = f"{attribute.name} ({attribute.code})"
+        if attribute.pk in self.inherited:
+            return _("%(attribute)s, inherited") % {"attribute": label}
+        return label
+
+
+class AttributeLinkAddForm(forms.Form):
+    """Link an existing attribute to the category (optional: an empty choice adds nothing)."""
+
+    def __init__(self, *args, queryset, inherited: set[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attribute"] = AttributeChoiceField(
+            queryset=queryset,
+            inherited=inherited,
+            label=_("Add an attribute"),
+            required=False,
+            empty_label=_("— choose an attribute —"),
+        )
+        self.fields["is_required"] = forms.BooleanField(label=_("required"), required=False)
+        field = CategoryAttribute._meta.get_field("sort_order").formfield(
+            required=False,
+            initial=None,
+            max_value=MAX_POSITIVE_INTEGER,
+            widget=forms.NumberInput(attrs={"class": "narrow-number"}),
+            help_text=_("Empty: after the category's own attributes."),
+        )
+        self.fields["sort_order"] = field
+
+    def new_links(self) -> list[services.AttributeLinkNew]:
+        """Return the link to add, if an attribute was chosen (valid forms only)."""
+        data = self.cleaned_data
+        if data["attribute"] is None:
+            return []
+        return [
+            services.AttributeLinkNew(
+                attribute=data["attribute"],
+                is_required=data["is_required"],
+                sort_order=data["sort_order"],
+            )
+        ]

@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 from types import EllipsisType
@@ -18,7 +19,7 @@ from types import EllipsisType
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
@@ -33,6 +34,7 @@ from catalog.enums import (
 from catalog.exceptions import (
     AttributeValueInvalid,
     BundleInvalid,
+    CategoryAttributeError,
     CategoryTreeError,
     InvalidStatusTransition,
     ProductImageInvalid,
@@ -40,11 +42,13 @@ from catalog.exceptions import (
 )
 from catalog.models import (
     SKU,
+    USE_FIELDS,
     Attribute,
     AttributeValue,
     Brand,
     BundleComponent,
     Category,
+    CategoryAttribute,
     Product,
     ProductCompleteness,
     ProductImage,
@@ -685,3 +689,141 @@ def completeness_store(*, scores: dict[int, dict[str, Completeness]], at: dt.dat
         batch_size=1000,
     )
     return len(rows)
+
+
+# --- Attribute application table (属性应用表) ------------------------------------------------
+
+# What an edit of the table may write: on the link (this category) and on the attribute
+# (every category that uses it).
+LINK_FIELDS = ("is_required", "sort_order")
+ATTRIBUTE_FIELDS = (*USE_FIELDS.values(), "display_priority")
+
+
+@dataclass(frozen=True)
+class AttributeLinkChange:
+    """What changes on one of a category's own links: only the fields given are written, so
+    that an edit never undoes what someone else changed meanwhile on the other fields."""
+
+    link_id: int
+    link_fields: dict = field(default_factory=dict)  # LINK_FIELDS → value
+    attribute_fields: dict = field(default_factory=dict)  # ATTRIBUTE_FIELDS → value
+    remove: bool = False
+
+
+@dataclass(frozen=True)
+class AttributeLinkNew:
+    attribute: Attribute
+    is_required: bool = False
+    sort_order: int | None = None  # None: after the category's own links
+
+
+@dataclass(frozen=True)
+class AttributeTableSaved:
+    changed: int = 0
+    added: int = 0
+    removed: int = 0
+
+
+def category_attributes_save(
+    *,
+    category: Category,
+    changes: Iterable[AttributeLinkChange] = (),
+    new_links: Iterable[AttributeLinkNew] = (),
+) -> AttributeTableSaved:
+    """Apply an edit of the category's own attribute links and their attributes' uses.
+
+    All or nothing. A change names a link of ``category`` (an inherited link is edited on its
+    own category); a link removed meanwhile, or an attribute linked here meanwhile, refuses
+    the whole edit with ``CategoryAttributeError``. Uses and display priority belong to the
+    attribute: they change for every category that links it.
+    """
+    changes, new_links = list(changes), list(new_links)
+    for change in changes:
+        unknown = set(change.link_fields) - set(LINK_FIELDS)
+        unknown |= set(change.attribute_fields) - set(ATTRIBUTE_FIELDS)
+        if unknown:
+            raise ValueError(f"Not editable here: {sorted(unknown)}")
+    with transaction.atomic():
+        wanted = {change.link_id for change in changes}
+        links = {
+            link.pk: link
+            for link in CategoryAttribute.objects.filter(category=category, pk__in=wanted)
+            .select_related("attribute")
+            .order_by("pk")
+            .select_for_update(of=("self",))
+        }
+        if set(links) != wanted:
+            raise CategoryAttributeError(
+                _(
+                    "The attributes of %(category)s were changed meanwhile: nothing was saved. "
+                    "Check the table and save again."
+                )
+                % {"category": category.name}
+            )
+        changed = removed = 0
+        for change in changes:
+            link = links[change.link_id]
+            if change.remove:
+                link.delete()
+                removed += 1
+                continue
+            link_fields = {
+                name: value
+                for name, value in change.link_fields.items()
+                if getattr(link, name) != value
+            }
+            attribute_fields = {
+                name: value
+                for name, value in change.attribute_fields.items()
+                if getattr(link.attribute, name) != value
+            }
+            if link_fields:
+                CategoryAttribute.objects.filter(pk=link.pk).update(**link_fields)
+            if attribute_fields:
+                Attribute.objects.filter(pk=link.attribute_id).update(**attribute_fields)
+            changed += bool(link_fields or attribute_fields)
+        added = _category_attributes_add(category=category, new_links=new_links)
+    return AttributeTableSaved(changed=changed, added=added, removed=removed)
+
+
+def _category_attributes_add(*, category: Category, new_links: list[AttributeLinkNew]) -> int:
+    if not new_links:
+        return 0
+    taken = set(
+        CategoryAttribute.objects.filter(
+            category=category, attribute__in=[new.attribute for new in new_links]
+        ).values_list("attribute__name", flat=True)
+    )
+    if taken:
+        raise CategoryAttributeError(
+            _("%(category)s already has the attribute %(attribute)s: nothing was saved.")
+            % {"category": category.name, "attribute": "、".join(sorted(taken))}
+        )
+    last = CategoryAttribute.objects.filter(category=category).aggregate(n=Max("sort_order"))["n"]
+    next_place = 0 if last is None else last + 1
+    created = []
+    for new in new_links:
+        sort_order = new.sort_order
+        if sort_order is None:
+            sort_order, next_place = next_place, next_place + 1
+        created.append(
+            CategoryAttribute(
+                category=category,
+                attribute=new.attribute,
+                is_required=new.is_required,
+                sort_order=sort_order,
+            )
+        )
+    # The unique (category, attribute) constraint decides a race with another edit.
+    try:
+        with transaction.atomic():
+            CategoryAttribute.objects.bulk_create(created)
+    except IntegrityError:
+        raise CategoryAttributeError(
+            _(
+                "The attributes of %(category)s were changed meanwhile: nothing was saved. "
+                "Check the table and save again."
+            )
+            % {"category": category.name}
+        ) from None
+    return len(created)

@@ -8,6 +8,7 @@ from config.health import healthz
 
 urlpatterns = [
     path("", include("staff.urls")),
+    path("catalog/", include("catalog.urls")),
     path("inventory/", include("inventory.urls")),
     path("purchasing/", include("purchasing.urls")),
     path("orders/", include("orders.urls")),

@@ -322,6 +322,11 @@ REPORT_LINKS: dict[str, frozenset[str]] = {
 MANAGER_LINKS = [
     (VIEW_ROLE_MATRIX, "staff:role_matrix", _("Role matrix: who sees what")),
     ("catalog.view_product", "staff:product_flow", _("Product flow board")),
+    (
+        "catalog.view_categoryattribute",
+        "catalog:attribute_tree",
+        _("Attribute application table (属性应用表)"),
+    ),
     ("inventory.view_warehousestock", "inventory:stock_overview", _("Stock overview")),
     ("inventory.view_warehousestock", "inventory:low_stock", _("Low stock")),
     ("inventory.view_reservation", "inventory:pick_list", _("Pick list")),

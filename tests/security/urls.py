@@ -78,6 +78,17 @@ def _page_rules(world) -> dict[str, object]:
         # The product page and the flow board: every role reads products (each its part).
         "staff:product": "catalog.view_product",
         "staff:product_flow": "catalog.view_product",
+        # The attribute application table: every role reads it (the form only to editors).
+        "catalog:attribute_tree": (
+            "catalog.view_category",
+            "catalog.view_attribute",
+            "catalog.view_categoryattribute",
+        ),
+        "catalog:attribute_table": (
+            "catalog.view_category",
+            "catalog.view_attribute",
+            "catalog.view_categoryattribute",
+        ),
         # The world's run is a restock run: its workbook holds unit costs.
         "staff:report_run_file": ("staff.view_reportrun", "catalog.view_cost"),
         # The report pages (filled with the restock kind): every reader of runs has a version
@@ -151,6 +162,7 @@ def _page_values(world) -> dict[str, dict[str, str]]:
     return {
         "staff:report_run_file": {"pk": world.objects[ReportRun].pk},
         "staff:product": {"pk": world.product.pk},
+        "catalog:attribute_table": {"pk": world.product.category_id},
         "staff:report": {"kind": "restock"},
         "staff:report_run_now": {"kind": "restock"},
         "staff:report_run_progress": {"pk": world.objects[ReportRun].pk},
