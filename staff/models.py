@@ -226,3 +226,58 @@ class ReportSubscription(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SearchStockStatus(models.TextChoices):
+    """A product's stock as the catalogue search filters it (see ``ProductSearchFacts``)."""
+
+    IN_STOCK = "in_stock", _("In stock")
+    LOW = "low", _("Low stock")
+    OUT = "out", _("Out of stock")
+
+
+class ProductSearchFacts(models.Model):
+    """What the catalogue search sorts and filters a product by that is costly to compute
+    per request: units sold over the last days, price range, available stock, stock status
+    and margin at list prices. A cache rebuilt as a whole by
+    ``staff.search_facts.search_facts_refresh`` (beat and ``seed_demo``); never edited."""
+
+    product = models.OneToOneField(
+        "catalog.Product",
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_facts",
+    )
+    units_sold = models.PositiveIntegerField(_("units sold (30 days)"), default=0)
+    min_price = models.DecimalField(
+        _("lowest retail price"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    max_price = models.DecimalField(
+        _("highest retail price"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    available = models.BigIntegerField(_("available (可发)"), default=0)
+    stock_status = models.CharField(
+        _("stock status"),
+        max_length=16,
+        choices=SearchStockStatus.choices,
+        default=SearchStockStatus.OUT,
+    )
+    # (retail − cost) ÷ retail summed over the active SKUs priced both ways; None: unknown.
+    margin = models.DecimalField(
+        _("margin at list prices"), max_digits=9, decimal_places=4, null=True, blank=True
+    )
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("product search facts")
+        verbose_name_plural = _("product search facts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(stock_status__in=SearchStockStatus.values),
+                name="staff_productsearchfacts_stock_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.product_id)

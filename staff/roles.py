@@ -210,6 +210,9 @@ MODELS_WITHOUT_ROLE = frozenset(
         "contenttypes.contenttype",
         "sessions.session",
         "django_celery_beat.periodictasks",
+        # The catalogue search's cache of sales, prices and stock: read through the search
+        # page, which shows each role its part.
+        "staff.productsearchfacts",
         "axes.accessattemptexpiration",
     }
 )

@@ -1,0 +1,105 @@
+"""The catalogue search's stored facts (``ProductSearchFacts``): one row per product with what
+the search sorts and filters by that would cost too much to aggregate on every request.
+
+``search_facts_refresh`` rebuilds every row from the other apps' selectors: units sold over
+the last ``SEARCH_SALES_DAYS`` days (orders), the lowest and highest retail price and the
+margin at list prices of the active SKUs (catalog), available stock (可发 = 实际 − 占有 −
+锁定 − 次品, summed over warehouses) and a stock status (inventory). It runs from beat every
+``STAFF_SEARCH_FACTS_EVERY_SECONDS`` and at the end of ``seed_demo``; the page shows when the
+facts were last refreshed. The whole table is replaced in one transaction, so a search reads
+either the old facts or the new ones, never a mix.
+
+Stock status of a product, over its active SKUs that hold stock (bundles only when the
+product has nothing else; a bundle's stock is its components'):
+
+- out of stock (无货): nothing available;
+- low stock (低库存): something available, but one of the SKUs is at or below its warning
+  level (预警值);
+- in stock (有货): otherwise.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from catalog.models import SKU, Product
+from inventory import selectors as inventory_selectors
+from orders import selectors as order_selectors
+from staff.models import ProductSearchFacts, SearchStockStatus
+
+SEARCH_SALES_DAYS = 30
+BATCH_SIZE = 5000
+MARGIN_PLACES = Decimal("0.0001")
+
+
+def _stock_status(stocked: list[tuple[int, int]]) -> tuple[int, str]:
+    """Return (available, status) of a product from its stocked SKUs' (available, warning)."""
+    available = sum(max(units, 0) for units, _warning in stocked)
+    if available <= 0:
+        return available, SearchStockStatus.OUT
+    if any(units <= warning for units, warning in stocked):
+        return available, SearchStockStatus.LOW
+    return available, SearchStockStatus.IN_STOCK
+
+
+def _margin(priced: list[tuple[Decimal, Decimal]]) -> Decimal | None:
+    retail = sum((r for r, _c in priced), Decimal(0))
+    if retail <= 0:
+        return None
+    cost = sum((c for _r, c in priced), Decimal(0))
+    return ((retail - cost) / retail).quantize(MARGIN_PLACES)
+
+
+def search_facts_refresh(*, now: dt.datetime | None = None) -> int:
+    """Rebuild the search facts of every product; return how many rows were written.
+
+    Four reads whatever the number of products (products, SKUs with their stock columns,
+    units sold), then the table is replaced in batches inside one transaction.
+    """
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=SEARCH_SALES_DAYS)
+    units = order_selectors.units_sold_by_product(since=since)
+    skus = inventory_selectors.sku_stock_columns(SKU.objects.filter(is_active=True)).values_list(
+        "product_id", "retail_price", "cost_price", "available", "warning_level", "is_bundle"
+    )
+    prices: dict[int, list[Decimal]] = defaultdict(list)
+    priced: dict[int, list[tuple[Decimal, Decimal]]] = defaultdict(list)
+    goods: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    bundles: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for product_id, retail, cost, available, warning, is_bundle in skus.order_by().iterator(
+        chunk_size=BATCH_SIZE
+    ):
+        if retail is not None:
+            prices[product_id].append(retail)
+            if cost is not None:
+                priced[product_id].append((retail, cost))
+        (bundles if is_bundle else goods)[product_id].append((available, warning))
+    rows = []
+    for product_id in Product.objects.order_by("pk").values_list("pk", flat=True).iterator():
+        available, status = _stock_status(goods.get(product_id) or bundles.get(product_id, []))
+        product_prices = prices.get(product_id)
+        rows.append(
+            ProductSearchFacts(
+                product_id=product_id,
+                units_sold=units.get(product_id, 0),
+                min_price=min(product_prices) if product_prices else None,
+                max_price=max(product_prices) if product_prices else None,
+                available=available,
+                stock_status=status,
+                margin=_margin(priced.get(product_id, [])),
+                refreshed_at=now,
+            )
+        )
+    with transaction.atomic():
+        ProductSearchFacts.objects.all().delete()
+        ProductSearchFacts.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    return len(rows)
+
+
+def search_facts_refreshed_at() -> dt.datetime | None:
+    """Return when the facts were last refreshed (``None``: never)."""
+    return ProductSearchFacts.objects.aggregate(at=Max("refreshed_at"))["at"]
