@@ -1,7 +1,8 @@
 """Demo data of the staff layer: one user per role, today's stored restock run, which the
-purchaser's dashboard shows, and this morning's e-mails of the daily subscriptions (restock
-to the purchaser, low stock to the warehouse and the purchaser): under ``make run`` they are
-files under ``var/mail/`` (``seed_demo`` runs these hooks; staff comes after every app)."""
+purchaser's dashboard shows, this morning's e-mails of the daily subscriptions (restock to
+the purchaser, low stock to the warehouse and the purchaser): under ``make run`` they are
+files under ``var/mail/``, and the catalogue search's stored facts (``seed_demo`` runs these
+hooks; staff comes after every app)."""
 
 from django.conf import settings
 from django.utils import timezone
@@ -11,6 +12,7 @@ from staff import services, subscriptions
 from staff.models import MailDelivery, ReportKind, ReportRun, ReportSubscription
 from staff.reports import report_run
 from staff.roles import Role
+from staff.search_facts import search_facts_refresh
 
 
 def demo_seed(*, scale: str, seed: int, stdout=None) -> dict[str, int]:
@@ -22,10 +24,12 @@ def demo_seed(*, scale: str, seed: int, stdout=None) -> dict[str, int]:
         is_active=True, kind__in=[ReportKind.RESTOCK, ReportKind.LOW_STOCK]
     )
     mails = sum(len(subscriptions.subscription_deliver(s.pk, today)) for s in daily)
+    facts = search_facts_refresh()  # the catalogue search sorts and filters by them
     return {
         "role users": len(users),
         "report runs": ReportRun.objects.count(),
         "report e-mails": mails,
+        "search facts": facts,
     }
 
 

@@ -1,4 +1,4 @@
-"""The product page (商品详情), the flow board (商品流程看板) and the catalogue search (商品搜索)."""
+"""The product page (商品详情), the flow board (商品流程看板), the catalogue search (商品搜索)."""
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator

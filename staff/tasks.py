@@ -66,3 +66,11 @@ def subscription_deliver(self, subscription_id: int, as_of_iso: str | None = Non
         raise self.retry(
             exc=error, args=(subscription_id, as_of.isoformat()), countdown=countdown
         ) from error
+
+
+@shared_task(name="staff.search_facts_refresh")
+def search_facts_refresh() -> int:
+    """Rebuild the catalogue search's stored facts; safe to run twice. Return the rows."""
+    from staff.search_facts import search_facts_refresh as refresh
+
+    return refresh()
