@@ -256,6 +256,8 @@ class ProductSearchFacts(models.Model):
     max_price = models.DecimalField(
         _("highest retail price"), max_digits=12, decimal_places=2, null=True, blank=True
     )
+    # Bit n set: an active SKU is in price band n (``staff.search_facts.PRICE_BUCKETS``).
+    price_bands = models.PositiveIntegerField(_("price bands"), default=0)
     available = models.BigIntegerField(_("available (可发)"), default=0)
     stock_status = models.CharField(
         _("stock status"),
@@ -281,3 +283,41 @@ class ProductSearchFacts(models.Model):
 
     def __str__(self) -> str:
         return str(self.product_id)
+
+
+class ProductSearchValue(models.Model):
+    """A value of a web filter attribute that a product has, on itself or on one of its
+    active SKUs, as the catalogue search counts and filters it: one row per product,
+    attribute and value (a multiple choice value gives one row per option). Rebuilt with
+    ``ProductSearchFacts``; ``value`` is the search's text of the value (see
+    ``staff.search_facts.value_key``)."""
+
+    product = models.ForeignKey(
+        "catalog.Product",
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique index leads with it
+    )
+    attribute = models.ForeignKey(
+        "catalog.Attribute",
+        verbose_name=_("attribute"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the (attribute, value, product) index leads with it
+    )
+    value = models.CharField(_("value"), max_length=255)
+
+    class Meta:
+        verbose_name = _("product search value")
+        verbose_name_plural = _("product search values")
+        indexes = [models.Index(fields=["attribute", "value", "product"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "attribute", "value"],
+                name="staff_productsearchvalue_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.attribute_id}={self.value}"

@@ -210,9 +210,10 @@ MODELS_WITHOUT_ROLE = frozenset(
         "contenttypes.contenttype",
         "sessions.session",
         "django_celery_beat.periodictasks",
-        # The catalogue search's cache of sales, prices and stock: read through the search
-        # page, which shows each role its part.
+        # The catalogue search's cache of sales, prices, stock and filter values: read
+        # through the search page, which shows each role its part.
         "staff.productsearchfacts",
+        "staff.productsearchvalue",
         "axes.accessattemptexpiration",
     }
 )

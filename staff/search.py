@@ -20,16 +20,14 @@ ignored, so a crafted URL reveals nothing. Bad parameters (unknown values, wrong
 non-numeric page) are ignored.
 """
 
-import json
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
-from django.db import connection
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,33 +36,27 @@ from catalog.enums import AttributeType, ProductRole, ProductStatus, SelectionTa
 from catalog.models import (
     SKU,
     Attribute,
-    AttributeValue,
     Brand,
     Category,
     CategoryAttribute,
     Product,
 )
-from staff.models import SearchStockStatus
-from staff.search_facts import SEARCH_SALES_DAYS, search_facts_refreshed_at
+from staff.models import ProductSearchValue, SearchStockStatus
+from staff.search_facts import (
+    FACET_TYPES,
+    PRICE_BUCKETS,
+    SEARCH_SALES_DAYS,
+    decimal_text,
+    search_facts_refreshed_at,
+)
 
 PAGE_SIZE = 50
 BRANDS_SHOWN = 10
-VALUES_SHOWN = 12  # values of a single-valued attribute shown, by count
-OPTIONS_COUNTED = 30  # options of a multiple choice attribute counted
+VALUES_SHOWN = 12  # values of an attribute shown (the most frequent), selected ones too
 QUERY_MAX_LENGTH = 100
 VIEW_SALES = "orders.view_salesorderline"
 VIEW_STOCK = "inventory.view_warehousestock"
 
-# key, lowest price (inclusive), highest (exclusive; None: no bound).
-PRICE_BUCKETS = (
-    ("0-50", 0, 50),
-    ("50-100", 50, 100),
-    ("100-200", 100, 200),
-    ("200-500", 200, 500),
-    ("500-1000", 500, 1000),
-    ("1000-3000", 1000, 3000),
-    ("3000-", 3000, None),
-)
 SORTS = {
     "sales": gettext_lazy("Best selling (%(days)d days)"),
     "margin": gettext_lazy("Highest margin"),
@@ -76,19 +68,6 @@ SORT_ORDER = {
     "margin": (F("search_facts__margin").desc(nulls_last=True), "code"),
     "stock": (F("search_facts__available").desc(nulls_last=True), "code"),
     "newest": ("-created_at", "-pk"),
-}
-FACET_TYPES = (
-    AttributeType.CHOICE,
-    AttributeType.MULTI_CHOICE,
-    AttributeType.BOOLEAN,
-    AttributeType.INTEGER,
-    AttributeType.DECIMAL,
-)
-SCALAR_COLUMN = {
-    AttributeType.CHOICE: "value_text",
-    AttributeType.BOOLEAN: "value_boolean",
-    AttributeType.INTEGER: "value_integer",
-    AttributeType.DECIMAL: "value_decimal",
 }
 # The parameters that take several values (a facet each; "attr" one per attribute).
 LIST_PARAMETERS = ("brand", "role", "status", "tag", "price", "stock", "attr")
@@ -282,12 +261,8 @@ def _attribute_value(attribute: Attribute, raw: str) -> str | None:
                 number = Decimal(raw)
             except InvalidOperation:
                 return None
-            return _decimal_text(number) if number.is_finite() else None
+            return decimal_text(number) if number.is_finite() else None
     return None
-
-
-def _decimal_text(number: Decimal) -> str:
-    return f"{number.normalize():f}"
 
 
 def selection_parse(params, access: Access, attributes_of) -> tuple[Selection, dict]:
@@ -330,47 +305,18 @@ def _text_q(text: str) -> Q:
     return Q(code__icontains=text) | Q(name__icontains=text) | Q(pk__in=skus.values("product_id"))
 
 
-def _price_q(keys: list[str], prefix: str = "") -> Q:
-    q = Q()
-    for key, low, high in PRICE_BUCKETS:
-        if key in keys:
-            bucket = Q(**{f"{prefix}retail_price__gte": low})
-            if high is not None:
-                bucket &= Q(**{f"{prefix}retail_price__lt": high})
-            q |= bucket
-    return q
-
-
-def _option_q(option: str) -> Q:
-    """Multiple choice values holding ``option``. SQLite has no JSON containment: its values
-    are stored as JSON text (non-ASCII escaped), searched for the quoted option."""
-    if connection.vendor == "postgresql":
-        return Q(value_list__contains=[option])
-    return Q(value_list__icontains=json.dumps(option))
-
-
-def _value_q(attribute: Attribute, values: list[str]) -> Q:
-    match attribute.value_type:
-        case AttributeType.MULTI_CHOICE:
-            q = Q()
-            for value in values:
-                q |= _option_q(value)
-            return q
-        case AttributeType.BOOLEAN:
-            return Q(value_boolean__in=[v == "1" for v in values])
-        case AttributeType.INTEGER:
-            return Q(value_integer__in=[int(v) for v in values])
-        case AttributeType.DECIMAL:
-            return Q(value_decimal__in=[Decimal(v) for v in values])
-    return Q(value_text__in=values)
+def _price_q(keys: list[str]) -> Q:
+    """Products with an active SKU in one of the price bands ``keys`` (stored facts)."""
+    mask = sum(1 << n for n, (key, _low, _high) in enumerate(PRICE_BUCKETS) if key in keys)
+    return Q(GreaterThan(F("search_facts__price_bands").bitand(mask), 0))
 
 
 def _attribute_q(attribute: Attribute, values: list[str]) -> Q:
-    """Products with one of ``values`` for ``attribute``, on the product or an active SKU."""
-    rows = AttributeValue.objects.filter(attribute=attribute).filter(_value_q(attribute, values))
-    return Q(Exists(rows.filter(product=OuterRef("pk")))) | Q(
-        Exists(rows.filter(sku__product=OuterRef("pk"), sku__is_active=True))
+    """Products with one of ``values`` for ``attribute`` (stored search values)."""
+    rows = ProductSearchValue.objects.filter(
+        product=OuterRef("pk"), attribute=attribute, value__in=values
     )
+    return Q(Exists(rows))
 
 
 def _subtree_q(category: Category, prefix: str = "category__") -> Q:
@@ -409,8 +355,7 @@ class _Filters:
                 tags |= Q(**{f"is_{tag}": True})
             q &= tags
         if s.prices and skip != "price":
-            priced = SKU.objects.filter(_price_q(s.prices), product=OuterRef("pk"), is_active=True)
-            q &= Q(Exists(priced))
+            q &= _price_q(s.prices)
         if s.stocks and skip != "stock":
             q &= Q(search_facts__stock_status__in=s.stocks)
         for code, values in s.attributes.items():
@@ -425,8 +370,48 @@ class _Filters:
 # --- Facets -------------------------------------------------------------------------------
 
 
-def _counts(queryset, column: str) -> dict:
-    return dict(queryset.order_by().values_list(column).annotate(n=Count("pk")))
+# Facets over a column of the product (or its facts) and the 名特优新 flags.
+FIXED_COLUMNS = {"role": "role", "status": "status", "stock": "search_facts__stock_status"}
+
+
+def _fixed_counts(selection: Selection, filters: _Filters, access: Access) -> dict:
+    """Return the counts of role, status, tags and stock by facet key. The facets without a
+    selection share the same filters: one GROUP BY over their columns serves them all; each
+    facet with a selection takes its own query without it."""
+    keys = ["role", "status", "tag"] + (["stock"] if access.stock else [])
+    selected = {
+        "role": selection.roles,
+        "status": selection.statuses,
+        "tag": selection.tags,
+        "stock": selection.stocks,
+    }
+    counts: dict[str, dict[str, int]] = {key: {} for key in keys}
+    tag_counts = {t: Count("pk", filter=Q(**{f"is_{t}": True})) for t in SelectionTag.values}
+
+    def add(skip: str, group: list[str]) -> None:
+        columns = [FIXED_COLUMNS[key] for key in group if key != "tag"]
+        tags = tag_counts if "tag" in group else {}
+        products = filters.products(skip).order_by()
+        if not columns:
+            counts["tag"] = products.aggregate(**tags)
+            return
+        for row in products.values(*columns).annotate(n=Count("pk"), **tags):
+            for key in group:
+                target = counts[key]
+                if key == "tag":
+                    for tag in SelectionTag.values:
+                        target[tag] = target.get(tag, 0) + row[tag]
+                else:
+                    value = row[FIXED_COLUMNS[key]]
+                    target[value] = target.get(value, 0) + row["n"]
+
+    shared = [key for key in keys if not selected[key]]
+    if shared:
+        add("", shared)
+    for key in keys:
+        if selected[key]:
+            add(key, [key])
+    return counts
 
 
 def _fixed_facet(selection: Selection, key: str, title: str, choices, counts: dict) -> Facet:
@@ -513,20 +498,8 @@ def _brand_facet(selection: Selection, filters: _Filters, names: dict[int, str])
 
 
 def _price_facet(selection: Selection, filters: _Filters) -> Facet:
-    bucket = Case(
-        *[When(_price_q([key]), then=Value(key)) for key, _low, _high in PRICE_BUCKETS],
-        output_field=CharField(),
-    )
-    counts = dict(
-        SKU.objects.filter(
-            is_active=True,
-            retail_price__isnull=False,
-            product__in=filters.products("price").values("pk"),
-        )
-        .annotate(bucket=bucket)
-        .order_by()
-        .values_list("bucket")
-        .annotate(n=Count("product_id", distinct=True))
+    counts = filters.products("price").aggregate(
+        **{key: Count("pk", filter=_price_q([key])) for key, _low, _high in PRICE_BUCKETS}
     )
     choices = [(key, _price_label(low, high)) for key, low, high in PRICE_BUCKETS]
     return _fixed_facet(selection, "price", _("Retail price"), choices, counts)
@@ -538,100 +511,42 @@ def _price_label(low: int, high: int | None) -> str:
     return f"¥{low:,}–{high:,}"
 
 
-def _value_label(attribute: Attribute, value) -> str:
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    text = _decimal_text(value) if isinstance(value, Decimal) else str(value)
-    return f"{text} {attribute.unit}" if attribute.unit else text
-
-
 def _key_label(attribute: Attribute, key: str) -> str:
+    """Return how a stored search value reads: yes / no, a number with its unit, a text."""
     if attribute.value_type == AttributeType.BOOLEAN:
-        return _value_label(attribute, key == "1")
-    return _value_label(attribute, key)
-
-
-def _value_key(value) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, Decimal):
-        return _decimal_text(value)
-    return str(value)
-
-
-def _owners_q(owners) -> Q:
-    return Q(product__in=owners) | Q(sku__product__in=owners, sku__is_active=True)
+        return _("Yes") if key == "1" else _("No")
+    return f"{key} {attribute.unit}" if attribute.unit else key
 
 
 def _attribute_facets(
     selection: Selection, filters: _Filters, attributes: dict[str, Attribute]
 ) -> list[Facet]:
-    """One facet per applicable attribute: single-valued ones not selected share one
-    GROUP BY; each selected one and each multiple choice one takes its own query."""
+    """One facet per applicable attribute, counted from the stored search values: the
+    attributes without a selection share one GROUP BY, each selected one takes its own."""
     counts: dict[str, dict[str, int]] = {code: {} for code in attributes}
-    shared = [
-        a
-        for a in attributes.values()
-        if a.value_type != AttributeType.MULTI_CHOICE and a.code not in selection.attributes
-    ]
+    shared = [a.pk for a in attributes.values() if a.code not in selection.attributes]
     groups = [(shared, "")] if shared else []
-    groups += [
-        ([a], f"attr:{a.code}")
-        for a in attributes.values()
-        if a.value_type != AttributeType.MULTI_CHOICE and a.code in selection.attributes
-    ]
-    for group, skip in groups:
-        owners = filters.products(skip).values("pk")
-        by_pk = {a.pk: a for a in group}
+    groups += [([attributes[code].pk], f"attr:{code}") for code in selection.attributes]
+    by_pk = {a.pk: a for a in attributes.values()}
+    for ids, skip in groups:
         rows = (
-            AttributeValue.objects.filter(attribute_id__in=list(by_pk))
-            .filter(_owners_q(owners))
-            .annotate(owner=Coalesce("product_id", "sku__product_id"))
+            ProductSearchValue.objects.filter(
+                attribute_id__in=ids, product__in=filters.products(skip).values("pk")
+            )
             .order_by()
-            .values_list(
-                "attribute_id", "value_text", "value_boolean", "value_integer", "value_decimal"
-            )
-            .annotate(n=Count("owner", distinct=True))
+            .values_list("attribute_id", "value")
+            .annotate(n=Count("product_id"))
         )
-        for attribute_id, text, boolean, integer, decimal, n in rows:
-            attribute = by_pk[attribute_id]
-            value = {
-                "value_text": text,
-                "value_boolean": boolean,
-                "value_integer": integer,
-                "value_decimal": decimal,
-            }[SCALAR_COLUMN[attribute.value_type]]
-            if value is None or value == "":
-                continue
-            counts[attribute.code][_value_key(value)] = (n, _value_label(attribute, value))
-    for attribute in attributes.values():
-        if attribute.value_type != AttributeType.MULTI_CHOICE:
-            continue
-        options = list(attribute.options)[:OPTIONS_COUNTED]
-        owners = filters.products(f"attr:{attribute.code}").values("pk")
-        found = (
-            AttributeValue.objects.filter(attribute=attribute)
-            .filter(_owners_q(owners))
-            .annotate(owner=Coalesce("product_id", "sku__product_id"))
-            .aggregate(
-                **{
-                    f"o{n}": Count("owner", distinct=True, filter=_option_q(option))
-                    for n, option in enumerate(options)
-                }
-            )
-        )
-        counts[attribute.code] = {
-            option: (found[f"o{n}"] or 0, option) for n, option in enumerate(options)
-        }
+        for attribute_id, value, n in rows:
+            counts[by_pk[attribute_id].code][value] = n
     facets = []
     for code, attribute in attributes.items():
         selected = selection.attributes.get(code, [])
-        values = sorted(counts[code].items(), key=lambda item: -item[1][0])
-        values = [(key, n, label) for key, (n, label) in values if n or key in selected]
-        shown = [v for i, v in enumerate(values) if i < VALUES_SHOWN or v[0] in selected]
-        for key in selected:
-            if key not in counts[code]:
-                shown.append((key, 0, _key_label(attribute, key)))
+        values = sorted(counts[code].items(), key=lambda item: (-item[1], item[0]))
+        shown = [
+            (key, n) for i, (key, n) in enumerate(values) if i < VALUES_SHOWN or key in selected
+        ]
+        shown += [(key, 0) for key in selected if key not in counts[code]]
         if not shown:
             continue
         facets.append(
@@ -640,12 +555,12 @@ def _attribute_facets(
                 str(attribute),
                 [
                     FacetValue(
-                        label,
+                        _key_label(attribute, key),
                         n,
                         key in selected,
                         selection.toggle_url("attr", f"{code}:{key}", key in selected),
                     )
-                    for key, n, label in shown
+                    for key, n in shown
                 ],
             )
         )
@@ -683,40 +598,21 @@ def catalogue_search(user, params) -> SearchResult:
 
     category, total = _category_facet(selection, filters)
 
+    counts = _fixed_counts(selection, filters, access)
     facets = [
-        _fixed_facet(
-            selection,
-            "role",
-            _("Product role"),
-            ProductRole.choices,
-            _counts(filters.products("role"), "role"),
-        ),
-        _fixed_facet(
-            selection,
-            "status",
-            _("Status"),
-            ProductStatus.choices,
-            _counts(filters.products("status"), "status"),
-        ),
+        _fixed_facet(selection, "role", _("Product role"), ProductRole.choices, counts["role"]),
+        _fixed_facet(selection, "status", _("Status"), ProductStatus.choices, counts["status"]),
         _fixed_facet(
             selection,
             "tag",
             _("Selection tags (名特优新)"),
             SelectionTag.choices,
-            filters.products("tag").aggregate(
-                **{t: Count("pk", filter=Q(**{f"is_{t}": True})) for t in SelectionTag.values}
-            ),
+            counts["tag"],
         ),
     ]
     if access.stock:
         facets.append(
-            _fixed_facet(
-                selection,
-                "stock",
-                _("Stock"),
-                SearchStockStatus.choices,
-                _counts(filters.products("stock"), "search_facts__stock_status"),
-            )
+            _fixed_facet(selection, "stock", _("Stock"), SearchStockStatus.choices, counts["stock"])
         )
     facets.append(_price_facet(selection, filters))
     facets.append(_brand_facet(selection, filters, names))
