@@ -231,9 +231,9 @@ class ReportSubscription(models.Model):
 class SearchStockStatus(models.TextChoices):
     """A product's stock as the catalogue search filters it (see ``ProductSearchFacts``)."""
 
-    IN_STOCK = "in_stock", _("In stock")
-    LOW = "low", _("Low stock")
-    OUT = "out", _("Out of stock")
+    IN_STOCK = "in_stock", _("In stock (有货)")
+    LOW = "low", _("Low stock (低库存)")
+    OUT = "out", _("No stock (无货)")
 
 
 class ProductSearchFacts(models.Model):

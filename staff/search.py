@@ -529,14 +529,10 @@ def _attribute_facets(
     groups += [([attributes[code].pk], f"attr:{code}") for code in selection.attributes]
     by_pk = {a.pk: a for a in attributes.values()}
     for ids, skip in groups:
-        rows = (
-            ProductSearchValue.objects.filter(
-                attribute_id__in=ids, product__in=filters.products(skip).values("pk")
-            )
-            .order_by()
-            .values_list("attribute_id", "value")
-            .annotate(n=Count("product_id"))
-        )
+        rows = ProductSearchValue.objects.filter(attribute_id__in=ids)
+        if filters.q(skip):  # nothing to narrow by: every product counts, no join needed
+            rows = rows.filter(product__in=filters.products(skip).values("pk"))
+        rows = rows.order_by().values_list("attribute_id", "value").annotate(n=Count("product_id"))
         for attribute_id, value, n in rows:
             counts[by_pk[attribute_id].code][value] = n
     facets = []
@@ -612,7 +608,9 @@ def catalogue_search(user, params) -> SearchResult:
     ]
     if access.stock:
         facets.append(
-            _fixed_facet(selection, "stock", _("Stock"), SearchStockStatus.choices, counts["stock"])
+            _fixed_facet(
+                selection, "stock", _("Stock status"), SearchStockStatus.choices, counts["stock"]
+            )
         )
     facets.append(_price_facet(selection, filters))
     facets.append(_brand_facet(selection, filters, names))

@@ -195,7 +195,7 @@ def test_facet_counts_are_those_counted_by_hand(shop4, client_as):
         "Quality (优)": 0,
         "New (新)": 1,
     }
-    assert facets["Stock"] == {"In stock": 2, "Low stock": 1, "Out of stock": 1}
+    assert facets["Stock status"] == {"In stock (有货)": 2, "Low stock (低库存)": 1, "No stock (无货)": 1}
     assert facets["Retail price"] == {
         "¥0–50": 1,
         "¥50–100": 2,
@@ -221,10 +221,10 @@ def test_counts_are_disjunctive_or_within_a_facet_and_across_facets(shop4, clien
     facets = _facets(result)
     # A facet's own selection is left out of its counts; the others apply.
     assert facets["Brand"] == {"甲牌": 1, "丙牌": 1}
-    assert facets["Stock"] == {"In stock": 1, "Low stock": 0, "Out of stock": 1}
+    assert facets["Stock status"] == {"In stock (有货)": 1, "Low stock (低库存)": 0, "No stock (无货)": 1}
     assert facets["Product role"]["Traffic driver (目标性/导流)"] == 1
     assert facets["Product role"]["Regular (常规性)"] == 0
-    assert {c.label for c in result.chips} == {"Brand: 甲牌", "Stock: In stock"}
+    assert {c.label for c in result.chips} == {"Brand: 甲牌", "Stock status: In stock (有货)"}
 
     result = _search(client, brand=[brand["甲牌"], brand["乙牌"]])
     assert sorted(_codes(result)) == ["P1", "P2", "P3"]  # OR within a facet
