@@ -563,19 +563,21 @@ def _attribute_facets(
     return facets
 
 
+def _chip_label(facet: str, value: str) -> str:
+    return _("%(facet)s: %(value)s") % {"facet": facet, "value": value}
+
+
 def _chips(selection, facets: list[Facet], category: CategoryFacet) -> list[Chip]:
     chips = []
     if selection.query:
         without_query = [p for p in selection.pairs() if p[0] != "q"]
-        chips.append(
-            Chip(_("Text: %(text)s") % {"text": selection.query}, "?" + urlencode(without_query))
-        )
+        chips.append(Chip(_chip_label(_("Keywords"), selection.query), "?" + urlencode(without_query)))
     if selection.category is not None:
-        chips.append(Chip(category.trail[-1][0], category.all_url))
+        chips.append(Chip(_chip_label(_("Category"), category.trail[-1][0]), category.all_url))
     for facet in facets:
         for value in facet.values:
             if value.selected:
-                chips.append(Chip(f"{facet.title}: {value.label}", value.url))
+                chips.append(Chip(_chip_label(facet.title, value.label), value.url))
     return chips
 
 
@@ -595,25 +597,22 @@ def catalogue_search(user, params) -> SearchResult:
     category, total = _category_facet(selection, filters)
 
     counts = _fixed_counts(selection, filters, access)
-    facets = [
-        _fixed_facet(selection, "role", _("Product role"), ProductRole.choices, counts["role"]),
-        _fixed_facet(selection, "status", _("Status"), ProductStatus.choices, counts["status"]),
-        _fixed_facet(
-            selection,
-            "tag",
-            _("Selection tags (名特优新)"),
-            SelectionTag.choices,
-            counts["tag"],
-        ),
-    ]
+    facets = []
     if access.stock:
         facets.append(
             _fixed_facet(
                 selection, "stock", _("Stock status"), SearchStockStatus.choices, counts["stock"]
             )
         )
-    facets.append(_price_facet(selection, filters))
-    facets.append(_brand_facet(selection, filters, names))
+    facets += [
+        _price_facet(selection, filters),
+        _brand_facet(selection, filters, names),
+        _fixed_facet(selection, "role", _("Product role"), ProductRole.choices, counts["role"]),
+        _fixed_facet(selection, "status", _("Status"), ProductStatus.choices, counts["status"]),
+        _fixed_facet(
+            selection, "tag", _("Selection tags (名特优新)"), SelectionTag.choices, counts["tag"]
+        ),
+    ]
     facets += _attribute_facets(selection, filters, attributes)
 
     results = (
