@@ -507,8 +507,8 @@ def _price_facet(selection: Selection, filters: _Filters) -> Facet:
 
 def _price_label(low: int, high: int | None) -> str:
     if high is None:
-        return _("¥%(low)s and up") % {"low": f"{low:,}"}
-    return f"¥{low:,}–{high:,}"
+        return _("¥%(low)s and up") % {"low": low}
+    return f"¥{low}–{high}"
 
 
 def _key_label(attribute: Attribute, key: str) -> str:

@@ -15,10 +15,12 @@ search reads either the old facts or the new ones, never a mix.
 Stock status of a product, over its active SKUs that hold stock (bundles only when the
 product has nothing else; a bundle's stock is its components'):
 
-- out of stock (无货): nothing available;
-- low stock (低库存): something available, but one of the SKUs is at or below its warning
-  level (预警值);
-- in stock (有货): otherwise.
+- no stock (无货): nothing available;
+- low stock (低库存): something available, at most the sum of the SKUs' warning levels
+  (预警值): the product as a whole is where its SKUs' low-stock alerts start;
+- in stock (有货): more available than that. A product whose one variant is sold out while
+  the others are plentiful is in stock: the search is by product, the SKU alerts are on the
+  low-stock page.
 """
 
 import datetime as dt
@@ -135,7 +137,7 @@ def _stock_status(stocked: list[tuple[int, int]]) -> tuple[int, str]:
     available = sum(max(units, 0) for units, _warning in stocked)
     if available <= 0:
         return available, SearchStockStatus.OUT
-    if any(units <= warning for units, warning in stocked):
+    if available <= sum(warning for _units, warning in stocked):
         return available, SearchStockStatus.LOW
     return available, SearchStockStatus.IN_STOCK
 

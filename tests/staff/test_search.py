@@ -63,9 +63,9 @@ def test_facet_counts_are_those_counted_by_hand(shop4, client_as):
         "¥50–100": 2,
         "¥100–200": 1,
         "¥200–500": 0,
-        "¥500–1,000": 1,
-        "¥1,000–3,000": 0,
-        "¥3,000 and up": 0,  # the inactive SKU at 9,999 is not counted
+        "¥500–1000": 1,
+        "¥1000–3000": 0,
+        "¥3000 and up": 0,  # the inactive SKU at 9999 is not counted
     }
     assert facets["Brand"] == {"甲牌": 2, "乙牌": 1, "丙牌": 1}
     # Web filter attributes attached to a 大类; 产地 is no web filter.
@@ -267,6 +267,7 @@ def test_refresh_stores_sales_prices_stock_and_margin(shop4):
         SearchStockStatus.IN_STOCK,
     ]
     assert facts["P1"].margin == Decimal("0.3333")
+    assert facts["P4"].price_bands == 0b10010  # ¥50–100 (bit 1) and ¥500–1000 (bit 4)
     assert facts["P3"].margin is None
     # Safe to run twice; a new product is searchable before its facts exist.
     new = ProductFactory(code="P5", name="新饼干", category=shop4.leaf_a1)
