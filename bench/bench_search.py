@@ -45,11 +45,7 @@ def _cases() -> list[tuple[str, dict]]:
     from catalog.models import Category, Product
     from staff.models import ProductSearchValue
 
-    top = (
-        Category.objects.filter(level=0)
-        .order_by("tree_id")
-        .values_list("pk", "tree_id", "name")
-    )
+    top = Category.objects.filter(level=0).order_by("tree_id").values_list("pk", "tree_id", "name")
     sizes = dict(
         Product.objects.values_list("category__tree_id").annotate(n=Count("pk")).order_by()
     )
@@ -132,7 +128,7 @@ def main() -> None:
                 response = client.get(url)
                 times.append((time.perf_counter() - started) * 1000)
         times.sort()
-        p90 = times[min(len(times) - 1, int(round(0.9 * len(times))) - 1)]
+        p90 = times[min(len(times) - 1, round(0.9 * len(times)) - 1)]
         found = catalogue_search(user, QueryDict(urlencode(params, doseq=True))).total
         table.append(
             f"| {name} | {statistics.median(times):.0f} | {p90:.0f} | "

@@ -571,7 +571,8 @@ def _chips(selection, facets: list[Facet], category: CategoryFacet) -> list[Chip
     chips = []
     if selection.query:
         without_query = [p for p in selection.pairs() if p[0] != "q"]
-        chips.append(Chip(_chip_label(_("Keywords"), selection.query), "?" + urlencode(without_query)))
+        label = _chip_label(_("Keywords"), selection.query)
+        chips.append(Chip(label, "?" + urlencode(without_query)))
     if selection.category is not None:
         chips.append(Chip(_chip_label(_("Category"), category.trail[-1][0]), category.all_url))
     for facet in facets:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.pages_browser import chromium, log_in, shoot  # noqa: F401 - chromium: a fixture
+from tests.pages_browser import chromium, log_in, shoot  # noqa: F401 - a fixture
 from tests.staff.search_support import build_shop4
 from tests.staff.support import role_users
 
@@ -33,7 +33,9 @@ def _rows(page) -> list[str]:
 
 
 def test_a_merchandiser_narrows_the_search_with_three_facets_and_opens_a_product(
-    shop4, live_server, chromium
+    shop4,
+    live_server,
+    chromium,  # noqa: F811 - the fixture imported above
 ):
     page = log_in(chromium, live_server, "merchandiser")
     page.click("header.top >> text=商品搜索")
