@@ -332,17 +332,21 @@ def _subtree_q(category: Category, prefix: str = "category__") -> Q:
 class _Filters:
     """The selection as filters on products, each facet's own left out on demand."""
 
-    def __init__(self, selection: Selection, attributes: dict[str, Attribute]):
+    def __init__(self, selection: Selection, attributes: dict[str, Attribute], subtree):
         self.selection = selection
         self.attributes = attributes
+        # The ids of the selected category's subtree: the planner reads the products of a
+        # list of categories through the (category, status) index, where a join on the
+        # tree's lft/rght range would scan every product.
+        self.category_ids = list(subtree) if selection.category is not None else None
 
     def q(self, skip: str = "") -> Q:
         s = self.selection
         q = Q()
         if s.query:
             q &= _text_q(s.query)
-        if s.category is not None:
-            q &= _subtree_q(s.category)
+        if self.category_ids is not None:
+            q &= Q(category_id__in=self.category_ids)
         if s.brands and skip != "brand":
             q &= Q(brand_id__in=s.brands)
         if s.roles and skip != "role":
@@ -428,43 +432,66 @@ def _fixed_facet(selection: Selection, key: str, title: str, choices, counts: di
     return Facet(key, title, values)
 
 
-def _category_facet(selection: Selection, filters: _Filters) -> tuple[CategoryFacet, int]:
+@dataclass(frozen=True)
+class _Place:
+    """Where a category sits in the tree."""
+
+    name: str
+    tree_id: int
+    lft: int
+    rght: int
+    parent_id: int | None
+
+
+def _subtree(category: Category | None) -> dict[int, _Place]:
+    """Return the categories of ``category``'s subtree (every category without one) by id,
+    in tree order; one query."""
+    rows = Category.objects.order_by("tree_id", "lft")
+    if category is not None:
+        rows = rows.filter(_subtree_q(category, prefix=""))
+    return {
+        pk: _Place(*place)
+        for pk, *place in rows.values_list("pk", "name", "tree_id", "lft", "rght", "parent_id")
+    }
+
+
+def _category_facet(
+    selection: Selection, filters: _Filters, subtree: dict[int, _Place]
+) -> tuple[CategoryFacet, int]:
     """Return the trail to the current category and its children (大类 at the top) with
     counts, and the number of products found: one GROUP BY over the categories products
-    hang on, summed up by lft ranges."""
+    hang on, added up into the children by their lft ranges."""
     current = selection.category
-    if current is None:
-        trail = []
-        children = list(Category.objects.filter(level=0).order_by("tree_id"))
-    else:
+    trail = []
+    if current is not None:
         trail = list(
             Category.objects.filter(
                 tree_id=current.tree_id, lft__lte=current.lft, rght__gte=current.rght
             ).order_by("lft")
         )
-        children = list(current.get_children().order_by("lft"))
-    leaves = (
-        filters.products()
-        .order_by()
-        .values_list("category__tree_id", "category__lft")
-        .annotate(n=Count("pk"))
-    )
-    keys = [(c.tree_id, c.lft) for c in children]
-    counts = dict.fromkeys((c.pk for c in children), 0)
+    parent_id = current.pk if current is not None else None
+    children = [(pk, place) for pk, place in subtree.items() if place.parent_id == parent_id]
+    keys = [(place.tree_id, place.lft) for _pk, place in children]
+    counts = dict.fromkeys((pk for pk, _place in children), 0)
     total = 0
-    for tree_id, lft, n in leaves:
+    for category_id, n in (
+        filters.products().order_by().values_list("category_id").annotate(n=Count("pk"))
+    ):
         total += n
-        index = bisect_right(keys, (tree_id, lft)) - 1
+        leaf = subtree.get(category_id)
+        if leaf is None:
+            continue
+        index = bisect_right(keys, (leaf.tree_id, leaf.lft)) - 1
         if index >= 0:
-            child = children[index]
-            if child.tree_id == tree_id and child.lft <= lft <= child.rght:
-                counts[child.pk] += n
+            pk, child = children[index]
+            if child.tree_id == leaf.tree_id and child.lft <= leaf.lft <= child.rght:
+                counts[pk] += n
     facet = CategoryFacet(
         trail=[(c.name, selection.with_category(c.pk)) for c in trail],
         values=[
-            FacetValue(c.name, counts[c.pk], False, selection.with_category(c.pk))
-            for c in children
-            if counts[c.pk]
+            FacetValue(place.name, counts[pk], False, selection.with_category(pk))
+            for pk, place in children
+            if counts[pk]
         ],
         all_url=selection.with_category(None),
     )
@@ -593,9 +620,9 @@ def catalogue_search(user, params) -> SearchResult:
     )
     names = dict(Brand.objects.filter(pk__in=selection.brands).values_list("pk", "name"))
     selection.brands = [pk for pk in selection.brands if pk in names]
-    filters = _Filters(selection, attributes)
-
-    category, total = _category_facet(selection, filters)
+    subtree = _subtree(selection.category)
+    filters = _Filters(selection, attributes, subtree)
+    category, total = _category_facet(selection, filters, subtree)
 
     counts = _fixed_counts(selection, filters, access)
     facets = []
