@@ -35,6 +35,7 @@ from catalog.models import SKU, AttributeValue, Product
 from inventory import selectors as inventory_selectors
 from orders import selectors as order_selectors
 from staff.models import ProductSearchFacts, ProductSearchValue, SearchStockStatus
+from workbooks import bulk
 
 SEARCH_SALES_DAYS = 30
 BATCH_SIZE = 5000
@@ -101,7 +102,7 @@ def _value_keys(value_type: str, text, boolean, integer, decimal, options) -> li
     return [key for key in keys if len(key) <= VALUE_MAX_LENGTH]
 
 
-def _search_values() -> list[ProductSearchValue]:
+def _search_values() -> list[dict]:
     """Return one row per product, web filter attribute and value (see the module)."""
     rows = (
         AttributeValue.objects.filter(
@@ -128,7 +129,7 @@ def _search_values() -> list[ProductSearchValue]:
         owner = product_id or sku_product_id
         for key in _value_keys(value_type, *values):
             seen.add((owner, attribute_id, key))
-    return [ProductSearchValue(product_id=p, attribute_id=a, value=v) for p, a, v in seen]
+    return [{"product_id": p, "attribute_id": a, "value": v} for p, a, v in seen]
 
 
 def _stock_status(stocked: list[tuple[int, int]]) -> tuple[int, str]:
@@ -196,7 +197,7 @@ def search_facts_refresh(*, now: dt.datetime | None = None) -> int:
         ProductSearchFacts.objects.all().delete()
         ProductSearchFacts.objects.bulk_create(rows, batch_size=BATCH_SIZE)
         ProductSearchValue.objects.all().delete()
-        ProductSearchValue.objects.bulk_create(values, batch_size=BATCH_SIZE)
+        bulk.insert(ProductSearchValue, values, ids=False)  # COPY on PostgreSQL
     return len(rows)
 
 
