@@ -379,35 +379,44 @@ FIXED_COLUMNS = {"role": "role", "status": "status", "stock": "search_facts__sto
 
 
 def _fixed_counts(selection: Selection, filters: _Filters, access: Access) -> dict:
-    """Return the counts of role, status, tags and stock by facet key. The facets without a
-    selection share the same filters: one GROUP BY over their columns serves them all; each
-    facet with a selection takes its own query without it."""
-    keys = ["role", "status", "tag"] + (["stock"] if access.stock else [])
+    """Return the counts of role, status, stock (columns), tags and price bands (flags) by
+    facet key. The facets without a selection share the same filters: one GROUP BY over
+    their columns, with a conditional count per flag, serves them all; each facet with a
+    selection takes its own query without it."""
+    keys = ["role", "status", "tag", "price"] + (["stock"] if access.stock else [])
     selected = {
         "role": selection.roles,
         "status": selection.statuses,
         "tag": selection.tags,
+        "price": selection.prices,
         "stock": selection.stocks,
     }
+    flags = {
+        "tag": {t: Q(**{f"is_{t}": True}) for t in SelectionTag.values},
+        "price": {f"price_{key}": _price_q([key]) for key, _low, _high in PRICE_BUCKETS},
+    }
     counts: dict[str, dict[str, int]] = {key: {} for key in keys}
-    tag_counts = {t: Count("pk", filter=Q(**{f"is_{t}": True})) for t in SelectionTag.values}
 
     def add(skip: str, group: list[str]) -> None:
-        columns = [FIXED_COLUMNS[key] for key in group if key != "tag"]
-        tags = tag_counts if "tag" in group else {}
+        columns = [FIXED_COLUMNS[key] for key in group if key in FIXED_COLUMNS]
+        flagged = {
+            name: Count("pk", filter=q) for key in group for name, q in flags.get(key, {}).items()
+        }
         products = filters.products(skip).order_by()
-        if not columns:
-            counts["tag"] = products.aggregate(**tags)
-            return
-        for row in products.values(*columns).annotate(n=Count("pk"), **tags):
+        if columns:
+            rows = list(products.values(*columns).annotate(n=Count("pk"), **flagged))
+        else:
+            rows = [products.aggregate(**flagged)]
+        for row in rows:
             for key in group:
                 target = counts[key]
-                if key == "tag":
-                    for tag in SelectionTag.values:
-                        target[tag] = target.get(tag, 0) + row[tag]
-                else:
+                if key in FIXED_COLUMNS:
                     value = row[FIXED_COLUMNS[key]]
                     target[value] = target.get(value, 0) + row["n"]
+                    continue
+                for name in flags[key]:
+                    value = name.removeprefix("price_")
+                    target[value] = target.get(value, 0) + (row[name] or 0)
 
     shared = [key for key in keys if not selected[key]]
     if shared:
@@ -524,14 +533,6 @@ def _brand_facet(selection: Selection, filters: _Filters, names: dict[int, str])
     return facet
 
 
-def _price_facet(selection: Selection, filters: _Filters) -> Facet:
-    counts = filters.products("price").aggregate(
-        **{key: Count("pk", filter=_price_q([key])) for key, _low, _high in PRICE_BUCKETS}
-    )
-    choices = [(key, _price_label(low, high)) for key, low, high in PRICE_BUCKETS]
-    return _fixed_facet(selection, "price", _("Retail price"), choices, counts)
-
-
 def _price_label(low: int, high: int | None) -> str:
     if high is None:
         return _("¥%(low)s and up") % {"low": low}
@@ -633,7 +634,13 @@ def catalogue_search(user, params) -> SearchResult:
             )
         )
     facets += [
-        _price_facet(selection, filters),
+        _fixed_facet(
+            selection,
+            "price",
+            _("Retail price"),
+            [(key, _price_label(low, high)) for key, low, high in PRICE_BUCKETS],
+            counts["price"],
+        ),
         _brand_facet(selection, filters, names),
         _fixed_facet(selection, "role", _("Product role"), ProductRole.choices, counts["role"]),
         _fixed_facet(selection, "status", _("Status"), ProductStatus.choices, counts["status"]),

@@ -27,7 +27,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.enums import AttributeType
@@ -198,6 +198,15 @@ def search_facts_refresh(*, now: dt.datetime | None = None) -> int:
         ProductSearchFacts.objects.bulk_create(rows, batch_size=BATCH_SIZE)
         ProductSearchValue.objects.all().delete()
         bulk.insert(ProductSearchValue, values, ids=False)  # COPY on PostgreSQL
+    if connection.vendor == "postgresql":
+        # Every row is new: without fresh statistics the planner misjudges the facet
+        # queries (seconds instead of milliseconds) until autovacuum comes round.
+        tables = [
+            connection.ops.quote_name(m._meta.db_table)
+            for m in (ProductSearchFacts, ProductSearchValue)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
     return len(rows)
 
 
