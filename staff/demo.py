@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from catalog.demo import DemoLogin
 from staff import services, subscriptions
-from staff.models import MailDelivery, ReportKind, ReportRun, ReportSubscription
+from staff.models import (
+    MailDelivery,
+    ProductSearchFacts,
+    ProductSearchValue,
+    ReportKind,
+    ReportRun,
+    ReportSubscription,
+)
 from staff.reports import report_run
 from staff.roles import Role
 from staff.search_facts import search_facts_refresh
@@ -34,13 +41,16 @@ def demo_seed(*, scale: str, seed: int, stdout=None) -> dict[str, int]:
 
 
 def demo_reset() -> None:
-    """Forget the stored report runs (their workbooks and e-mails): they describe the old
-    data."""
+    """Forget the stored report runs (their workbooks and e-mails) and the search facts:
+    they describe the old data."""
     MailDelivery.objects.filter(run__isnull=False).delete()
     for run in ReportRun.objects.exclude(file=""):
         run.file.delete(save=False)
         run.data.delete(save=False)
     ReportRun.objects.all().delete()
+    # Before the catalogue's raw deletes (hooks are reset in reverse order: staff first).
+    ProductSearchValue.objects.all().delete()
+    ProductSearchFacts.objects.all().delete()
 
 
 def demo_logins() -> list[DemoLogin]:
