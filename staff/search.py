@@ -8,12 +8,13 @@ other facet's selection but not its own, so they say how many products a click w
 
 Every count is one GROUP BY (or one conditional aggregate) over the filtered products, never
 a query per product, per category or per value: the page costs the same number of queries
-for 50 products or 100,000 (one more per attribute with a selection and per multiple choice
-attribute shown). Subtrees are read with lft/rght ranges.
+for 50 products or 100,000 (one more per facet with a selection). A category subtree is read
+by its lft/rght range once, then products are filtered by its list of category ids.
 
-What is costly to aggregate per request (units sold, price range, available stock, stock
-status, margin) is read from ``ProductSearchFacts`` (``staff.search_facts``), refreshed
-periodically; the page says as of when. Who may see what follows the role matrix: sales
+What is costly to aggregate per request (units sold, price bands, available stock, stock
+status, margin, the values of web filter attributes) is read from ``ProductSearchFacts`` and
+``ProductSearchValue`` (``staff.search_facts``), refreshed periodically; the page says as of
+when. Who may see what follows the role matrix: sales
 with ``orders.view_salesorderline``, stock with ``inventory.view_warehousestock``, margins
 with ``catalog.view_margin`` and ``catalog.view_cost``; a sort a user may not use is
 ignored, so a crafted URL reveals nothing. Bad parameters (unknown values, wrong ids, a
