@@ -50,6 +50,7 @@ from catalog.models import (
     Category,
     CategoryAttribute,
     Product,
+    ProductCompleteness,
     ProductImage,
     SellingPoint,
 )
@@ -597,6 +598,7 @@ def catalog_reset() -> None:
     record per SKU and product (simple-history listens to ``post_delete``).
     """
     models = (
+        ProductCompleteness,
         BundleComponent,
         AttributeValue,
         SellingPoint,

@@ -169,6 +169,8 @@ STAFF_REPORT_RETRY_BACKOFF = env.int("STAFF_REPORT_RETRY_BACKOFF", default=300)
 # The product flow (staff.product_page): after-sales is done while the units returned of
 # the last 90 days stay under this share of the units sold (0.05: 5 %).
 STAFF_FLOW_RETURN_RATE = env.float("STAFF_FLOW_RETURN_RATE", default=0.05)
+# The catalogue search's stored facts (units sold, prices, stock) are rebuilt this often.
+STAFF_SEARCH_FACTS_EVERY_SECONDS = env.int("STAFF_SEARCH_FACTS_EVERY_SECONDS", default=900)
 # Report e-mails (staff.subscriptions): a workbook larger than this is linked, not attached;
 # the link starts with SITE_URL, the address staff open the back office at.
 STAFF_REPORT_ATTACH_MAX_BYTES = env.int("STAFF_REPORT_ATTACH_MAX_BYTES", default=5 * 1024 * 1024)
@@ -222,6 +224,11 @@ CELERY_BEAT_SCHEDULE = {
     "staff.product_flow_refresh": {
         "task": "staff.product_flow_refresh",
         "schedule": float(STAFF_FLOW_REFRESH_MINUTES * 60),
+    },
+    # The catalogue search's facts (staff.search_facts): sales, prices and stock.
+    "staff.search_facts_refresh": {
+        "task": "staff.search_facts_refresh",
+        "schedule": float(STAFF_SEARCH_FACTS_EVERY_SECONDS),
     },
     # Receivables: invoice yesterday's shipped credit orders and credit their refunds.
     "finance.invoices_issue": {

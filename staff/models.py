@@ -228,6 +228,101 @@ class ReportSubscription(models.Model):
         return self.name
 
 
+class SearchStockStatus(models.TextChoices):
+    """A product's stock as the catalogue search filters it (see ``ProductSearchFacts``)."""
+
+    IN_STOCK = "in_stock", _("In stock (有货)")
+    LOW = "low", _("Low stock (低库存)")
+    OUT = "out", _("No stock (无货)")
+
+
+class ProductSearchFacts(models.Model):
+    """What the catalogue search sorts and filters a product by that is costly to compute
+    per request: units sold over the last days, price range, available stock, stock status
+    and margin at list prices. A cache rebuilt as a whole by
+    ``staff.search_facts.search_facts_refresh`` (beat and ``seed_demo``); never edited."""
+
+    product = models.OneToOneField(
+        "catalog.Product",
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_facts",
+    )
+    units_sold = models.PositiveIntegerField(_("units sold (30 days)"), default=0)
+    min_price = models.DecimalField(
+        _("lowest retail price"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    max_price = models.DecimalField(
+        _("highest retail price"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    # Bit n set: an active SKU is in price band n (``staff.search_facts.PRICE_BUCKETS``).
+    price_bands = models.PositiveIntegerField(_("price bands"), default=0)
+    available = models.BigIntegerField(_("available (可发)"), default=0)
+    stock_status = models.CharField(
+        _("stock status"),
+        max_length=16,
+        choices=SearchStockStatus.choices,
+        default=SearchStockStatus.OUT,
+    )
+    # (retail − cost) ÷ retail summed over the active SKUs priced both ways; None: unknown.
+    margin = models.DecimalField(
+        _("margin at list prices"), max_digits=9, decimal_places=4, null=True, blank=True
+    )
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("product search facts")
+        verbose_name_plural = _("product search facts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(stock_status__in=SearchStockStatus.values),
+                name="staff_productsearchfacts_stock_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.product_id)
+
+
+class ProductSearchValue(models.Model):
+    """A value of a web filter attribute that a product has, on itself or on one of its
+    active SKUs, as the catalogue search counts and filters it: one row per product,
+    attribute and value (a multiple choice value gives one row per option). Rebuilt with
+    ``ProductSearchFacts``; ``value`` is the search's text of the value (see
+    ``staff.search_facts.value_key``)."""
+
+    product = models.ForeignKey(
+        "catalog.Product",
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique index leads with it
+    )
+    attribute = models.ForeignKey(
+        "catalog.Attribute",
+        verbose_name=_("attribute"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the (attribute, value, product) index leads with it
+    )
+    value = models.CharField(_("value"), max_length=255)
+
+    class Meta:
+        verbose_name = _("product search value")
+        verbose_name_plural = _("product search values")
+        indexes = [models.Index(fields=["attribute", "value", "product"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "attribute", "value"],
+                name="staff_productsearchvalue_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.attribute_id}={self.value}"
+
+
 class ProductFlowState(models.Model):
     """Where a product stands in its flow, as last computed (a cache the flow board reads).
 

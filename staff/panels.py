@@ -321,6 +321,7 @@ REPORT_LINKS: dict[str, frozenset[str]] = {
 # Links shown on the dashboard to every user holding the permission before them.
 MANAGER_LINKS = [
     (VIEW_ROLE_MATRIX, "staff:role_matrix", _("Role matrix: who sees what")),
+    ("catalog.view_product", "staff:product_search", _("Catalogue search")),
     ("catalog.view_product", "staff:product_flow", _("Product flow board")),
     (
         "catalog.view_categoryattribute",

@@ -1,11 +1,11 @@
-"""The product page (商品详情) and the flow board (商品流程看板)."""
+"""The product page (商品详情), the flow board (商品流程看板), the catalogue search (商品搜索)."""
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from catalog.models import Product
-from staff import flow, product_page
+from staff import flow, product_page, search
 from staff.roles import Role
 
 VIEW_PRODUCT = "catalog.view_product"
@@ -40,4 +40,13 @@ def product_flow_board(request):
             "roles": Role.choices,
             "query": f"role={role}" if role else "",
         },
+    )
+
+
+@login_required
+@permission_required(VIEW_PRODUCT, raise_exception=True)
+def product_search(request):
+    """Search the catalogue by text and facets (see ``staff.search``)."""
+    return render(
+        request, "staff/search.html", {"result": search.catalogue_search(request.user, request.GET)}
     )

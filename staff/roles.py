@@ -210,6 +210,10 @@ MODELS_WITHOUT_ROLE = frozenset(
         "contenttypes.contenttype",
         "sessions.session",
         "django_celery_beat.periodictasks",
+        # The catalogue search's cache of sales, prices, stock and filter values: read
+        # through the search page, which shows each role its part.
+        "staff.productsearchfacts",
+        "staff.productsearchvalue",
         "axes.accessattemptexpiration",
         # Caches the pages read, recomputed by a task (staff.flow); no admin, no role.
         "catalog.productcompleteness",

@@ -74,3 +74,11 @@ def product_flow_refresh() -> int:
     from staff.flow import flow_refresh
 
     return flow_refresh()
+
+
+@shared_task(name="staff.search_facts_refresh")
+def search_facts_refresh() -> int:
+    """Rebuild the catalogue search's stored facts; safe to run twice. Return the rows."""
+    from staff.search_facts import search_facts_refresh as refresh
+
+    return refresh()

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("roles/", views.role_matrix, name="role_matrix"),
     path("products/flow/", product_views.product_flow_board, name="product_flow"),
+    path("products/search/", product_views.product_search, name="product_search"),
     path("products/<int:pk>/", product_views.product, name="product"),
     path("reports/<int:pk>/file/", views.report_run_file, name="report_run_file"),
     path(

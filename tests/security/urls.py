@@ -89,6 +89,7 @@ def _page_rules(world) -> dict[str, object]:
             "catalog.view_attribute",
             "catalog.view_categoryattribute",
         ),
+        "staff:product_search": "catalog.view_product",
         # The world's run is a restock run: its workbook holds unit costs.
         "staff:report_run_file": ("staff.view_reportrun", "catalog.view_cost"),
         # The report pages (filled with the restock kind): every reader of runs has a version
