@@ -233,7 +233,9 @@ def _returns_sql(dimension, level, per_month, filters) -> tuple[str, list]:
             SELECT bc.bundle_id AS sku_id, bc.component_id AS stocked_id, bc.quantity AS per_unit
             FROM catalog_bundlecomponent bc
             UNION ALL
-            SELECT sk.id, sk.id, 1 FROM catalog_sku sk WHERE NOT sk.is_bundle
+            -- Only SKUs with return moves can cost anything: the catalogue is not scanned.
+            SELECT sk.id, sk.id, 1 FROM catalog_sku sk
+            WHERE NOT sk.is_bundle AND sk.id IN (SELECT mv.sku_id FROM moved mv)
         ),
         line_cost AS (
             SELECT rl.id, ROUND(SUM(rl.quantity * st.per_unit * mv.unit_cost), 2) AS cost
