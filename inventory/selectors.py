@@ -608,3 +608,30 @@ def products_received_and_slotted(product_ids) -> tuple[set[int], set[int]]:
         .distinct()
     )
     return received, slotted
+
+
+# --- Shelf plan ---------------------------------------------------------------------------
+
+
+def products_available(products: QuerySet) -> dict[int, int]:
+    """Return the available units (可发, all warehouses) of each of ``products`` (a Product
+    queryset, read as a subquery) that has any, by product id, over its active SKUs; a
+    bundle SKU counts the whole bundles its components make up. Two queries."""
+    out: dict[int, int] = {}
+    rows = (
+        WarehouseStock.objects.filter(
+            sku__product__in=products.values("pk"), sku__is_active=True, sku__is_bundle=False
+        )
+        .values("sku__product_id")
+        .annotate(units=Sum(_available_expression()))
+        .filter(units__gt=0)
+        .order_by()
+    )
+    for product_id, units in rows.values_list("sku__product_id", "units"):
+        out[product_id] = units
+    bundles = sku_stock_columns(
+        SKU.objects.filter(product__in=products.values("pk"), is_active=True, is_bundle=True)
+    ).filter(available__gt=0)
+    for product_id, units in bundles.values_list("product_id", "available"):
+        out[product_id] = out.get(product_id, 0) + units
+    return out

@@ -322,6 +322,7 @@ REPORT_LINKS: dict[str, frozenset[str]] = {
 MANAGER_LINKS = [
     (VIEW_ROLE_MATRIX, "staff:role_matrix", _("Role matrix: who sees what")),
     ("catalog.view_product", "staff:product_flow", _("Product flow board")),
+    ("catalog.view_product", "staff:shelf", _("Shelf and home-page plan (WEB货架)")),
     ("inventory.view_warehousestock", "inventory:stock_overview", _("Stock overview")),
     ("inventory.view_warehousestock", "inventory:low_stock", _("Low stock")),
     ("inventory.view_reservation", "inventory:pick_list", _("Pick list")),
