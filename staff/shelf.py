@@ -260,7 +260,7 @@ def _place_floor(floor: Floor, members: list[_Product], pins: list[PinStatus], e
         )
         placed.add(product.id)
 
-    by_id = {p.id: p for p in members}
+    by_id = {p.id: p for p in members}  # listed, with stock (see ``shelf_plan``)
     for status in pins:
         if status.shown:
             product = by_id[status.pin.product_id]
@@ -284,13 +284,12 @@ def _place_floor(floor: Floor, members: list[_Product], pins: list[PinStatus], e
     def newest_first(p):
         return (-p.created_at.timestamp(), p.code)
 
-    in_stock = [p for p in members if p.available > 0]
-    image = [p for p in in_stock if p.role == ProductRole.IMAGE]
+    image = [p for p in members if p.role == ProductRole.IMAGE]
     fill(ShelfSlot.BANNER, sorted(image, key=lambda p: (-p.units, *newest_first(p))))
-    traffic = [p for p in in_stock if p.role == ProductRole.TRAFFIC]
+    traffic = [p for p in members if p.role == ProductRole.TRAFFIC]
     fill(ShelfSlot.FEATURED, sorted(traffic, key=best_first))
     by_shelf = defaultdict(list)
-    for product in in_stock:
+    for product in members:
         if product.shelf_id in shelves:
             by_shelf[product.shelf_id].append(product)
     new_since = _since(NEW_DAYS)
@@ -371,11 +370,22 @@ def shelf_plan(*, page: int | None = 1) -> ShelfPlan:
         scope = scope.filter(Q(category__tree_id__in=trees) | Q(pk__in=pinned_ids))
     units = order_selectors.products_units_sold(scope, since=_since(BEST_DAYS))
     available = inventory_selectors.products_available(scope)
+    # Only the products some slot could take: image and traffic ones, new ones, sold ones,
+    # pinned ones; and of those only the ones with stock.
+    candidates = scope.filter(
+        Q(role__in=[ProductRole.IMAGE, ProductRole.TRAFFIC])
+        | Q(is_new=True)
+        | Q(created_at__gte=_since(NEW_DAYS))
+        | Q(pk__in=list(units))
+        | Q(pk__in=pinned_ids)
+    )
     products: dict[int, _Product] = {}
-    rows = scope.order_by().values_list(
+    rows = candidates.order_by().values_list(
         "id", "code", "name", "role", "is_new", "created_at", "category_id"
     )
     for pk, code, name, role, is_new, created_at, category_id in rows:
+        if pk not in available:
+            continue
         floor_id, shelf_id = tree.place(category_id)
         products[pk] = _Product(
             pk,
@@ -387,7 +397,7 @@ def shelf_plan(*, page: int | None = 1) -> ShelfPlan:
             floor_id,
             shelf_id,
             units=units.get(pk, 0),
-            available=available.get(pk, 0),
+            available=available[pk],
         )
     statuses = _pin_statuses(pins, products, tree)
 

@@ -6,8 +6,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -52,6 +54,13 @@ class ShelfPinForm(forms.Form):
         return data
 
 
+def csrf_input(request) -> str:
+    """The CSRF hidden input, rendered once for the page's many small forms."""
+    return format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+    )
+
+
 def _page_number(value) -> int:
     try:
         return max(1, int(value))
@@ -82,6 +91,21 @@ def _render(request, page: int, form: ShelfPinForm | None = None):
         },
         "new_days": shelf.NEW_DAYS,
         "best_days": shelf.BEST_DAYS,
+        # A card's words and paths, made once: a page holds a hundred cards and more.
+        "t": {
+            "no_image": _("No image"),
+            "no_price": _("no price"),
+            "pinned": _("pinned"),
+            "promotion": _("promotion"),
+            "sold": _("Units sold in %(days)d days:") % {"days": shelf.BEST_DAYS},
+            "unpin": _("Unpin"),
+            "pin_here": _("Pin here"),
+            "exclude": _("Exclude"),
+        },
+        "product_path": reverse("staff:product", args=[0]).removesuffix("0/"),
+        "pin_url": reverse("staff:shelf_pin"),
+        "unpin_path": reverse("staff:shelf_unpin", args=[0]).removesuffix("0/delete/"),
+        "csrf_input": csrf_input(request),
     }
     return render(request, "staff/shelf.html", context)
 
