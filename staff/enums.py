@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ShelfPinKind(models.TextChoices):
     """What a merchandiser decided about a product on the shelf plan (WEB货架)."""
 
-    PIN = "pin", _("pinned")
-    EXCLUDE = "exclude", _("excluded")
+    PIN = "pin", _("pin")
+    EXCLUDE = "exclude", _("exclude")
 
 
 class ShelfSlot(models.TextChoices):

@@ -245,7 +245,7 @@ class ShelfPin(models.Model):
         related_name="shelf_pin",
     )
     kind = models.CharField(_("decision"), max_length=8, choices=ShelfPinKind.choices)
-    slot = models.CharField(_("slot"), max_length=8, choices=ShelfSlot.choices, blank=True)
+    slot = models.CharField(_("shelf slot"), max_length=8, choices=ShelfSlot.choices, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

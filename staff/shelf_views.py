@@ -30,7 +30,7 @@ class ShelfPinForm(forms.Form):
     code = forms.CharField(label=gettext_lazy("Product code"), max_length=50, required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Decision"), choices=ShelfPinKind.choices)
     slot = forms.ChoiceField(
-        label=gettext_lazy("Slot"),
+        label=gettext_lazy("Shelf slot"),
         choices=[("", "—"), *ShelfSlot.choices],
         required=False,
     )
