@@ -17,6 +17,7 @@ def test_one_staff_user_per_role_with_the_demo_password(settings):
         "role users": len(Role.values),
         "report runs": 2,  # restock and low stock
         "report e-mails": 3,  # restock to the purchaser, low stock to warehouse and purchaser
+        "shelf pins": 0,  # no catalogue here
     }
     for role in Role.values:
         user = User.objects.get(username=role)

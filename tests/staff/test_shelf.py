@@ -297,3 +297,18 @@ def test_the_page_and_the_json_cost_the_same_queries_whatever_the_size(
     with django_assert_max_num_queries(MAX_QUERIES):
         assert client.get(url).status_code == 200
     assert _count(client, url) == small, small
+
+
+def test_the_demo_pins_one_product_shown_one_waiting_for_stock_and_excludes_one(store):
+    from staff import demo
+
+    ShelfPin.objects.all().delete()
+    assert demo._shelf_pins() == 3
+    home = shelf_plan().floors[0]
+    assert codes(home.featured)[:1] == ["P-BEST"]
+    assert home.featured[0].pin_id is not None
+    assert [(s.pin.product.code, s.reason) for s in home.hidden_pins] == [
+        ("P-EMPTY", "no available stock")
+    ]
+    assert "P-COLD" not in codes(home.featured)
+    assert ShelfPin.objects.get(product__code="P-COLD").kind == ShelfPinKind.EXCLUDE
