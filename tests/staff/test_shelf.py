@@ -312,3 +312,10 @@ def test_the_demo_pins_one_product_shown_one_waiting_for_stock_and_excludes_one(
     ]
     assert "P-COLD" not in codes(home.featured)
     assert ShelfPin.objects.get(product__code="P-COLD").kind == ShelfPinKind.EXCLUDE
+
+
+def test_an_empty_catalogue_shows_an_empty_plan(client_as):
+    plan = shelf_plan()
+    assert (plan.floors, plan.pages, plan.pins) == ([], 1, [])
+    assert "No major class yet" in client_as(MERCHANDISER).get(SHELF).content.decode()
+    assert client_as(MERCHANDISER).get(PLAN_JSON).json()["floors"] == []
