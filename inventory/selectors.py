@@ -608,3 +608,46 @@ def products_received_and_slotted(product_ids) -> tuple[set[int], set[int]]:
         .distinct()
     )
     return received, slotted
+
+
+# --- Shelf plan ---------------------------------------------------------------------------
+
+
+def products_available(products: QuerySet) -> dict[int, int]:
+    """Return the available units (可发, all warehouses) of each of ``products`` (a Product
+    queryset, read as a subquery) that has any, by product id, over its active SKUs; a
+    bundle SKU counts the whole bundles its components make up. Two queries."""
+    out: dict[int, int] = defaultdict(int)
+    rows = (
+        WarehouseStock.objects.filter(
+            sku__product__in=products.values("pk"), sku__is_active=True, sku__is_bundle=False
+        )
+        .values("sku__product_id")
+        .annotate(units=Sum(_available_expression()))
+        .filter(units__gt=0)
+        .order_by()
+    )
+    for product_id, units in rows.values_list("sku__product_id", "units"):
+        out[product_id] += units
+    # Bundles: each component's available, read per component row (bundles are few).
+    components = (
+        BundleComponent.objects.filter(
+            bundle__product__in=products.values("pk"), bundle__is_active=True
+        )
+        .annotate(
+            component_available=Coalesce(
+                _stock_sum(_available_expression(), None, sku_ref="component"),
+                Value(0, output_field=BigIntegerField()),
+            )
+        )
+        .values_list("bundle_id", "bundle__product_id", "quantity", "component_available")
+        .order_by()
+    )
+    sets: dict[tuple[int, int], int] = {}
+    for bundle_id, product_id, quantity, available in components:
+        made = available // quantity
+        sets[product_id, bundle_id] = min(sets.get((product_id, bundle_id), made), made)
+    for (product_id, _bundle_id), made in sets.items():
+        if made > 0:
+            out[product_id] += made
+    return dict(out)

@@ -20,7 +20,14 @@ from django_celery_beat.models import CrontabSchedule
 
 from catalog.access import ReadOnlyAdmin
 from staff import subscriptions
-from staff.models import MailDelivery, ReportRun, ReportSubscription, RoleChange, RunStatus
+from staff.models import (
+    MailDelivery,
+    ReportRun,
+    ReportSubscription,
+    RoleChange,
+    RunStatus,
+    ShelfPin,
+)
 from staff.reports import may_download
 from staff.roles import Role
 from staff.selectors import permission_choice_label, role_label
@@ -281,3 +288,20 @@ class ReportSubscriptionAdmin(TranslatedPermissionsMixin, admin.ModelAdmin):
         with transaction.atomic():
             for subscription in queryset:
                 subscriptions.subscription_delete(subscription)
+
+
+@admin.register(ShelfPin)
+class ShelfPinAdmin(admin.ModelAdmin):
+    """Pins and exclusions of the shelf plan (WEB货架); the plan page makes them too."""
+
+    list_display = ["product", "kind", "slot", "note", "created_by", "created_at"]
+    list_filter = ["kind", "slot"]
+    list_select_related = ["product", "created_by"]
+    search_fields = ["product__code", "product__name", "note"]
+    autocomplete_fields = ["product"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,14 +1,21 @@
 """Demo data of the staff layer: one user per role, today's stored restock run, which the
 purchaser's dashboard shows, this morning's e-mails of the daily subscriptions (restock to
 the purchaser, low stock to the warehouse and the purchaser): under ``make run`` they are
-files under ``var/mail/``; the stored product flow states and the catalogue search's stored
-facts (``seed_demo`` runs these hooks; staff comes after every app)."""
+files under ``var/mail/``; the merchandiser's decisions on the first floor of the shelf plan
+(a pin shown, a pin waiting for stock, an exclusion); the stored product flow states and
+the catalogue search's stored facts. ``seed_demo`` runs these hooks; staff comes after
+every app."""
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from catalog.demo import DemoLogin
+from catalog.enums import ProductRole, ProductStatus
+from catalog.models import Category, Product
+from inventory.selectors import products_available
 from staff import flow, services, subscriptions
+from staff.enums import ShelfPinKind, ShelfSlot
 from staff.models import (
     MailDelivery,
     ProductFlowState,
@@ -17,6 +24,7 @@ from staff.models import (
     ReportKind,
     ReportRun,
     ReportSubscription,
+    ShelfPin,
 )
 from staff.reports import report_run
 from staff.roles import Role
@@ -41,13 +49,45 @@ def demo_seed(*, scale: str, seed: int, stdout=None) -> dict[str, int]:
         "report runs": ReportRun.objects.count(),
         "report e-mails": mails,
         "search facts": facts,
+        "shelf pins": _shelf_pins(),
     }
 
 
+def _shelf_pins() -> int:
+    """On the first floor of the shelf plan: a regular product with stock pinned to the
+    featured slots, an image product without stock pinned to the banner (the page says it
+    waits for stock), and a traffic driver excluded."""
+    root = Category.objects.filter(level=0).order_by("tree_id").first()
+    if root is None or ShelfPin.objects.exists():
+        return ShelfPin.objects.count()
+    listed = Product.objects.filter(
+        status=ProductStatus.LISTED, category__tree_id=root.tree_id
+    ).order_by("code")
+    stock = products_available(listed)
+    by_role: dict[tuple[str, bool], Product] = {}
+    for product in listed:
+        by_role.setdefault((product.role, product.pk in stock), product)
+        by_role.setdefault(("any", product.pk in stock), product)
+    if (ProductRole.IMAGE, False) not in by_role and ("any", False) in by_role:
+        by_role[ProductRole.IMAGE, False] = by_role["any", False]
+    merchandiser = User.objects.filter(username=Role.MERCHANDISER).first()
+    decisions = [
+        ((ProductRole.REGULAR, True), ShelfPinKind.PIN, ShelfSlot.FEATURED, "首页主推：当季爆款"),
+        ((ProductRole.IMAGE, False), ShelfPinKind.PIN, ShelfSlot.BANNER, "到货后上横幅"),
+        ((ProductRole.TRAFFIC, True), ShelfPinKind.EXCLUDE, "", "价格待核，暂不展示"),
+    ]
+    for key, kind, slot, note in decisions:
+        if key in by_role:
+            services.shelf_pin_set(
+                product=by_role[key], kind=kind, slot=slot, note=note, user=merchandiser
+            )
+    return ShelfPin.objects.count()
+
+
 def demo_reset() -> None:
-    """Forget the stored report runs (their workbooks and e-mails), the flow states and the
-    search facts:
-    they describe the old data."""
+    """Forget the stored report runs (their workbooks and e-mails), the shelf pins, the flow
+    states and the search facts: they describe the old data."""
+    ShelfPin.objects.all().delete()
     MailDelivery.objects.filter(run__isnull=False).delete()
     for run in ReportRun.objects.exclude(file=""):
         run.file.delete(save=False)

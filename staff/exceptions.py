@@ -10,3 +10,7 @@ class RoleMatrixError(Exception):
             _("The role matrix names unknown permissions: %(missing)s")
             % {"missing": ", ".join(sorted(missing))}
         )
+
+
+class ShelfPinError(Exception):
+    """A pin or exclusion of the shelf plan that cannot be made; the message says why."""

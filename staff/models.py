@@ -1,9 +1,12 @@
-"""The audit trail of role membership (who gained or lost a role, when, by whom), and the
-e-mails the back office sends, each delivered once."""
+"""The audit trail of role membership (who gained or lost a role, when, by whom), the e-mails
+the back office sends (each delivered once), report runs and subscriptions, the stored caches
+the pages read (flow states, search facts) and the shelf plan's pins."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from staff.enums import ShelfPinKind, ShelfSlot
 
 
 class RoleChange(models.Model):
@@ -356,3 +359,53 @@ class ProductFlowState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}: {self.pending_stage or '-'}"
+
+
+class ShelfPin(models.Model):
+    """A merchandiser's decision about one product on the shelf plan (WEB货架): pinned into a
+    slot (it comes first there, even when the plan would not pick it) or excluded (it never
+    appears). One decision per product: pinning an excluded product lifts the exclusion.
+
+    A pin still shows only a listed product with available stock; the plan says why a pin
+    is hidden."""
+
+    product = models.OneToOneField(
+        "catalog.Product",
+        verbose_name=_("product"),
+        on_delete=models.CASCADE,
+        related_name="shelf_pin",
+    )
+    kind = models.CharField(_("decision"), max_length=8, choices=ShelfPinKind.choices)
+    slot = models.CharField(_("shelf slot"), max_length=8, choices=ShelfSlot.choices, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shelf pin")
+        verbose_name_plural = _("shelf pins")
+        ordering = ["-kind", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ShelfPinKind.values),
+                name="staff_shelfpin_kind_valid",
+            ),
+            # A pin names its slot; an exclusion has none.
+            models.CheckConstraint(
+                condition=models.Q(kind=ShelfPinKind.PIN, slot__in=ShelfSlot.values)
+                | models.Q(kind=ShelfPinKind.EXCLUDE, slot=""),
+                name="staff_shelfpin_slot_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == ShelfPinKind.PIN:
+            return f"{self.product} → {self.get_slot_display()}"
+        return f"{self.product} ({self.get_kind_display()})"

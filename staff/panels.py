@@ -328,6 +328,7 @@ MANAGER_LINKS = [
         "catalog:attribute_tree",
         _("Attribute application table (属性应用表)"),
     ),
+    ("catalog.view_product", "staff:shelf", _("Shelf and home-page plan (WEB货架)")),
     ("inventory.view_warehousestock", "inventory:stock_overview", _("Stock overview")),
     ("inventory.view_warehousestock", "inventory:low_stock", _("Low stock")),
     ("inventory.view_reservation", "inventory:pick_list", _("Pick list")),

@@ -189,6 +189,10 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
     },
     # Who receives which report when: the manager keeps them; finance reads them.
     "staff.reportsubscription": {MANAGER: "vacd", FINANCE: "v"},
+    # The shelf plan's pins and exclusions (WEB货架): merchandisers decide, the manager too;
+    # marketing reads them (promotions lean on the featured slots). Every reader of products
+    # sees the plan itself (``catalog.view_product``).
+    "staff.shelfpin": {MERCHANDISER: "vacd", MANAGER: "vacd", MARKETER: "v"},
     # Login throttling (django-axes): the manager unlocks a locked account by deleting its
     # access attempts, and reads the login logs.
     "axes.accessattempt": {MANAGER: "vd"},

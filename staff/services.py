@@ -1,10 +1,15 @@
-"""Writes of the staff layer: role groups from the matrix, demo users."""
+"""Writes of the staff layer: role groups from the matrix, demo users, shelf pins."""
 
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from staff.exceptions import RoleMatrixError
+from catalog.models import Product
+from staff.enums import ShelfPinKind, ShelfSlot
+from staff.exceptions import RoleMatrixError, ShelfPinError
+from staff.models import ShelfPin
 from staff.roles import Role, role_permissions
 
 
@@ -55,3 +60,34 @@ def demo_users_create(*, password: str) -> list[User]:
             user.groups.add(Group.objects.get(name=role))
             users.append(user)
     return users
+
+
+def shelf_pin_set(
+    *, product: Product, kind: str, slot: str = "", note: str = "", user=None
+) -> ShelfPin:
+    """Pin ``product`` into ``slot`` of the shelf plan, or exclude it (``kind``); the product's
+    earlier decision is replaced (one decision per product)."""
+    if kind not in ShelfPinKind.values:
+        raise ShelfPinError(_("Choose pin or exclude."))
+    if kind == ShelfPinKind.PIN and slot not in ShelfSlot.values:
+        raise ShelfPinError(_("Choose the slot to pin the product into."))
+    if kind == ShelfPinKind.EXCLUDE:
+        slot = ""
+    with transaction.atomic():
+        pin, _created = ShelfPin.objects.select_for_update().update_or_create(
+            product=product,
+            defaults={
+                "kind": kind,
+                "slot": slot,
+                "note": note.strip(),
+                "created_by": user,
+                # A new decision queues behind the pins already made (pins fill in order).
+                "created_at": timezone.now(),
+            },
+        )
+    return pin
+
+
+def shelf_pin_delete(*, pin: ShelfPin) -> None:
+    """Forget a pin or an exclusion: the product is placed by the plan alone again."""
+    pin.delete()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from staff import product_views, report_views, views
+from staff import product_views, report_views, shelf_views, views
 
 app_name = "staff"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("products/flow/", product_views.product_flow_board, name="product_flow"),
     path("products/search/", product_views.product_search, name="product_search"),
     path("products/<int:pk>/", product_views.product, name="product"),
+    path("shelf/", shelf_views.shelf_page, name="shelf"),
+    path("shelf/plan.json", shelf_views.shelf_plan_json, name="shelf_plan_json"),
+    path("shelf/pins/", shelf_views.shelf_pin, name="shelf_pin"),
+    path("shelf/pins/<int:pk>/delete/", shelf_views.shelf_unpin, name="shelf_unpin"),
     path("reports/<int:pk>/file/", views.report_run_file, name="report_run_file"),
     path(
         "reports/runs/<int:pk>/progress/",

@@ -22,7 +22,7 @@ from finance.models import Invoice, SupplierBill
 from orders.access import PICK_ORDER
 from orders.models import ChannelListing, SalesOrder
 from purchasing.models import PurchaseOrder, Supplier
-from staff.models import ReportRun
+from staff.models import ReportRun, ShelfPin
 from staff.roles import MODEL_ACCESS, role_permissions
 
 ANONYMOUS = "anonymous"
@@ -90,6 +90,11 @@ def _page_rules(world) -> dict[str, object]:
             "catalog.view_categoryattribute",
         ),
         "staff:product_search": "catalog.view_product",
+        # The shelf plan (WEB货架): every reader of products; pins: who may change them.
+        "staff:shelf": "catalog.view_product",
+        "staff:shelf_plan_json": "catalog.view_product",
+        "staff:shelf_pin": "staff.change_shelfpin",
+        "staff:shelf_unpin": "staff.change_shelfpin",
         # The world's run is a restock run: its workbook holds unit costs.
         "staff:report_run_file": ("staff.view_reportrun", "catalog.view_cost"),
         # The report pages (filled with the restock kind): every reader of runs has a version
@@ -164,6 +169,7 @@ def _page_values(world) -> dict[str, dict[str, str]]:
         "staff:report_run_file": {"pk": world.objects[ReportRun].pk},
         "staff:product": {"pk": world.product.pk},
         "catalog:attribute_table": {"pk": world.product.category_id},
+        "staff:shelf_unpin": {"pk": world.objects[ShelfPin].pk},
         "staff:report": {"kind": "restock"},
         "staff:report_run_now": {"kind": "restock"},
         "staff:report_run_progress": {"pk": world.objects[ReportRun].pk},

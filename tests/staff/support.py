@@ -43,7 +43,14 @@ from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
 from staff import services as staff_services
-from staff.models import MailDelivery, ReportKind, ReportRun, ReportSubscription, RunStatus
+from staff.models import (
+    MailDelivery,
+    ReportKind,
+    ReportRun,
+    ReportSubscription,
+    RunStatus,
+    ShelfPin,
+)
 from staff.roles import FINANCE, MANAGER, PURCHASER, SENSITIVE, VIEW_COST
 from tests.factories import (
     AttributeFactory,
@@ -222,6 +229,11 @@ def build_world() -> World:
     finance_services.bill_approve(bill=bill, user=users[FINANCE])
     finance_services.supplier_payment_record(
         bill=bill, amount=Decimal("100.00"), paid_on=bill.billed_on, user=users[FINANCE]
+    )
+
+    # The shelf plan: the world's product pinned to the featured slots.
+    ShelfPin.objects.create(
+        product=product, kind="pin", slot="featured", note="世界主推", created_by=users[MANAGER]
     )
 
     world = World(users=users, product=product, sku=sku, bundle=bundle)

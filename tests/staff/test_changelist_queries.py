@@ -50,6 +50,7 @@ from staff.models import (
     ReportSubscription,
     RoleChange,
     RunStatus,
+    ShelfPin,
 )
 from staff.roles import MODEL_ACCESS, Role
 from tests.factories import (
@@ -312,6 +313,13 @@ BUILDERS: dict[str, Callable[[World, int], object]] = {
         file=f"reports/low_stock-{i}.xlsx",
     ),
     "staff.reportsubscription": _report_subscription,
+    "staff.shelfpin": lambda w, i: ShelfPin.objects.create(
+        product=ProductFactory(brand=BrandFactory()),
+        kind="pin" if i % 2 else "exclude",
+        slot="featured" if i % 2 else "",
+        note=f"备注 {i}",
+        created_by=w.user,
+    ),
     "django_celery_beat.periodictask": _periodic_task,
     "django_celery_beat.intervalschedule": lambda w, i: IntervalSchedule.objects.create(
         every=i + 1, period=IntervalSchedule.SECONDS

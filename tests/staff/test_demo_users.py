@@ -19,6 +19,7 @@ def test_one_staff_user_per_role_with_the_demo_password(settings):
         "report e-mails": 3,  # restock to the purchaser, low stock to warehouse and purchaser
         "search facts": 0,  # no products here; the catalogue search's facts of each
         "product flow states": 0,  # and their flow states
+        "shelf pins": 0,  # no catalogue here
     }
     for role in Role.values:
         user = User.objects.get(username=role)

@@ -29,7 +29,7 @@ from django.urls import reverse
 from purchasing import services as purchasing_services
 from purchasing.models import PurchaseOrder, PurchaseOrderLine
 from staff.roles import MODEL_ACCESS, Role
-from tests.factories import ean13
+from tests.factories import ProductFactory, ean13
 from tests.staff.support import build_world
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lower)
@@ -344,8 +344,11 @@ def _new_value(model, name: str, value: str) -> str:
     return (value[: (field.max_length or 50) - 4] + "-NEW") if value else "NEW-1"
 
 
-# Fields a new object needs that the change page does not show.
+# Fields a new object needs that the change page does not show (a callable is given the
+# world).
 ADD_EXTRAS = {
+    # One decision per product: the new pin needs a product without one.
+    "staff.shelfpin": {"product": lambda world: str(ProductFactory().pk)},
     "auth.user": {
         "password1": "Fresh-Pw-4711-x",
         "password2": "Fresh-Pw-4711-x",
@@ -383,7 +386,7 @@ def test_every_add_form_saves_for_every_role_that_may_add(world, login, role, la
         if field_name in data:
             data[field_name] = [_new_value(model, field_name, data[field_name][0])]
     for field_name, value in ADD_EXTRAS.get(label, {}).items():
-        data[field_name] = [value]
+        data[field_name] = [value(world) if callable(value) else value]
     before = model._default_manager.count()
 
     response = client.post(reverse(f"{name}_add"), data)
