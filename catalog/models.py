@@ -310,6 +310,12 @@ class SKU(models.Model):
             ("view_margin", _("Can see margins")),
         ]
         ordering = ["code"]
+        indexes = [
+            # Active SKUs counted per product (the structure table) by an index-only scan.
+            models.Index(
+                fields=["product"], condition=Q(is_active=True), name="catalog_sku_active_product"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="catalog_sku_code_unique"),
             models.UniqueConstraint(fields=["barcode"], name="catalog_sku_barcode_unique"),

@@ -23,14 +23,13 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from catalog import selectors as catalog_selectors
 from catalog.enums import ProductRole, ProductStatus
-from catalog.models import SKU, Category, Product
+from catalog.models import Category, Product
 from finance.reports import SalesFilter, margin_by
 from finance.valuation import stock_value_by_category_role
 from inventory.models import WarehouseStock
@@ -143,15 +142,15 @@ def _leaf_cells(*, with_sales: bool, with_stock_value: bool, sales: SalesFilter)
     def cell(category_id, role) -> Cell:
         return cells.setdefault((category_id, role), Cell())
 
-    current = Product.objects.exclude(status=ProductStatus.DELISTED)
-    for row in current.values("category_id", "role").annotate(
-        products=Count("pk"), listed=Count("pk", filter=Q(status=ProductStatus.LISTED))
-    ):
-        target = cell(row["category_id"], row["role"])
-        target.products, target.listed = row["products"], row["listed"]
-    skus = SKU.objects.filter(is_active=True).exclude(product__status=ProductStatus.DELISTED)
-    for row in skus.values("product__category_id", "product__role").annotate(n=Count("pk")):
-        cell(row["product__category_id"], row["product__role"]).skus = row["n"]
+    for (
+        category_id,
+        role,
+        products,
+        listed,
+        skus,
+    ) in catalog_selectors.product_counts_by_category_role():
+        target = cell(category_id, role)
+        target.products, target.listed, target.skus = products, listed, skus
     if with_sales:
         # Sales per product category (no level: the leaf), one margin_by per role.
         for role in ROLES:
@@ -167,6 +166,7 @@ def _leaf_cells(*, with_sales: bool, with_stock_value: bool, sales: SalesFilter)
             index=False, name=None
         ):
             cell(category_id, role).stock_value = value
+    current = Product.objects.exclude(status=ProductStatus.DELISTED)
     for row in catalog_selectors.stored_web_completeness_by_category_role(current):
         target = cell(row["category_id"], row["role"])
         target.completeness_sum, target.completeness_scored = row["web_sum"], row["scored"]
