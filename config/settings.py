@@ -383,6 +383,10 @@ DEMO_PASSWORD = env.str("JINGXI_DEMO_PASSWORD", default="jingxi-demo")
 # page) was told it was saved. Imports reach their throughput durably instead: a file's
 # orders share one transaction (orders.services.channel_orders_place).
 ORDERS_PLACE_ASYNC_COMMIT = env.bool("ORDERS_PLACE_ASYNC_COMMIT", default=False)
+# Reviews (点评): a product whose average score is below ORDERS_REVIEW_FLAG_SCORE over at
+# least ORDERS_REVIEW_FLAG_MIN_COUNT reviews is flagged to merchandising and purchasing.
+ORDERS_REVIEW_FLAG_SCORE = env.float("ORDERS_REVIEW_FLAG_SCORE", default=3.5)
+ORDERS_REVIEW_FLAG_MIN_COUNT = env.int("ORDERS_REVIEW_FLAG_MIN_COUNT", default=3)
 
 # The demo and reference data the project ships (data/README.md); JINGXI_DATA_DIR overrides it.
 DATA_DIR = env.path("JINGXI_DATA_DIR", default=BASE_DIR / "data")

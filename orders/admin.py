@@ -28,6 +28,7 @@ from orders.models import (
     PromotionItem,
     Return,
     ReturnLine,
+    Review,
     SalesOrder,
     SalesOrderLine,
     Shop,
@@ -327,3 +328,35 @@ class ShopTrafficAdmin(admin.ModelAdmin):
     search_fields = ["shop__code", "shop__name"]
     date_hierarchy = "day"
     fields = ["shop", "day", "visitors"]
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """Reviews (点评): imported from the channels (``import_reviews``) or typed in by support
+    when a buyer gives one by phone or chat; the source and author are recorded."""
+
+    list_display = ["reviewed_at", "order_number", "sku_code", "score", "short_text", "source"]
+    list_filter = ["score", "source"]
+    list_select_related = ["line__order", "line__sku"]
+    search_fields = ["line__order__number", "line__sku__code", "text"]
+    date_hierarchy = "reviewed_at"
+    raw_id_fields = ["line"]
+    fields = ["line", "score", "text", "reviewed_at", "source", "created_by"]
+    readonly_fields = ["source", "created_by"]
+
+    @admin.display(description=_("order number"), ordering="line__order__number")
+    def order_number(self, review):
+        return review.line.order.number
+
+    @admin.display(description=_("SKU"), ordering="line__sku__code")
+    def sku_code(self, review):
+        return review.line.code
+
+    @admin.display(description=_("text"))
+    def short_text(self, review):
+        return review.text if len(review.text) <= 40 else review.text[:40] + "…"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -62,6 +62,7 @@ from inventory.demo import (
 from inventory.enums import MoveKind
 from inventory.models import Reservation, StockMove, Warehouse, WarehouseStock
 from orders import services
+from orders.demo_reviews import seed_reviews
 from orders.demo_traffic import seed_traffic
 from orders.enums import (
     ChannelKind,
@@ -84,6 +85,7 @@ from orders.models import (
     PromotionItem,
     Return,
     ReturnLine,
+    Review,
     SalesOrder,
     SalesOrderLine,
     Shop,
@@ -710,6 +712,9 @@ def seed_orders(*, scale: str, seed: int = 42, stdout=None) -> dict[str, int]:
         loader.build_channels(warehouse)
         loader.read_olist()
         loader.build_history()
+        loader.counts["reviews"] += seed_reviews(
+            olist_of=loader.orders, orders=loader.history, shift=loader.shift
+        )
         loader.record_catches()
         loader.backorders()
         loader.open_orders()
@@ -731,6 +736,7 @@ def seed_orders(*, scale: str, seed: int = 42, stdout=None) -> dict[str, int]:
 
 # The orders tables, children first.
 ORDER_MODELS = (
+    Review,
     ShopTraffic,
     ReturnLine,
     Return,

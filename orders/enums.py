@@ -92,3 +92,8 @@ class ReturnDisposition(models.TextChoices):
     RESTOCK = "restock", _("Restock")
     SCRAP = "scrap", _("Scrap")
     RETURN_TO_SUPPLIER = "return_to_supplier", _("Return to supplier")
+
+
+class ReviewSource(models.TextChoices):
+    IMPORT = "import", _("Imported")
+    MANUAL = "manual", _("Entered by staff")

@@ -167,3 +167,13 @@ ReturnLineFormSet = forms.formset_factory(ReturnLineForm, extra=0)
 
 class ReturnNoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+
+class ReviewFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"placeholder": _("Product code or name")}),
+    )
+    flagged = forms.BooleanField(label=_("Flagged only"), required=False)

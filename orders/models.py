@@ -10,7 +10,7 @@ in inventory's ``WarehouseStock.backordered`` column). Orders change only throug
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -26,6 +26,7 @@ from orders.enums import (
     PriceType,
     ReturnDisposition,
     ReturnReason,
+    ReviewSource,
     ScanResult,
 )
 
@@ -576,3 +577,49 @@ class ShopTraffic(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shop.code} {self.day:%Y-%m-%d}: {self.visitors}"
+
+
+class Review(models.Model):
+    """A buyer's review (点评) of what one order line sold: a score of 1 to 5 and a text.
+
+    One review per order line; the line names the SKU, so averages per SKU and product are
+    read through it (``orders.reviews``).
+    """
+
+    line = models.OneToOneField(
+        SalesOrderLine,
+        verbose_name=_("order line"),
+        on_delete=models.PROTECT,
+        related_name="review",
+    )
+    score = models.PositiveSmallIntegerField(
+        _("score"),
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1 (worst) to 5 (best)."),
+    )
+    text = models.TextField(_("text"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), default=timezone.now, db_index=True)
+    source = models.CharField(
+        _("source"), max_length=10, choices=ReviewSource.choices, default=ReviewSource.MANUAL
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["-reviewed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=1) & Q(score__lte=5), name="orders_review_score_1_to_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line} ★{self.score}"

@@ -7,6 +7,7 @@ app_name = "orders"
 urlpatterns = [
     path("", views.order_list, name="order_list"),
     path("new/", views.order_new, name="order_new"),
+    path("reviews/", views.reviews, name="reviews"),
     path("<int:pk>/", views.order_detail, name="order_detail"),
     path("<int:pk>/pack/", views.pack, name="pack"),
     path("<int:pk>/return/", views.order_return, name="order_return"),

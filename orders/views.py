@@ -5,6 +5,7 @@ rate. Views call services and selectors; errors come back as messages, input is 
 COGS is cost data: it is shown only to users with ``catalog.view_cost``.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from catalog.access import VIEW_COST
 from catalog.models import SKU
+from orders import reviews as review_selectors
 from orders import selectors, services
 from orders.access import (
     CANCEL_ORDER,
@@ -37,6 +39,7 @@ from orders.forms import (
     ResolveListingForm,
     ReturnLineFormSet,
     ReturnNoteForm,
+    ReviewFilterForm,
     ShipForm,
     WaveForm,
 )
@@ -49,6 +52,7 @@ VIEW_LISTINGS = "orders.view_channellisting"
 CHANGE_LISTING = "orders.change_channellisting"
 VIEW_CHECKS = "orders.view_packingcheck"
 ADD_RETURN = "orders.add_return"
+VIEW_REVIEWS = "orders.view_review"
 
 
 def _query_without_page(request) -> str:
@@ -387,4 +391,27 @@ def logistics_errors(request):
     }
     return render(
         request, "orders/logistics_errors.html", {"days": list(reversed(days)), "chart": chart}
+    )
+
+
+@login_required
+@permission_required(VIEW_REVIEWS, raise_exception=True)
+def reviews(request):
+    """Products by their average review score (点评), the flagged ones first."""
+    form = ReviewFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = review_selectors.product_reviews(
+        query=filters.get("q", "").strip(), flagged_only=bool(filters.get("flagged"))
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orders/reviews.html",
+        {
+            "form": form,
+            "page": page,
+            "query": _query_without_page(request),
+            "threshold": settings.ORDERS_REVIEW_FLAG_SCORE,
+            "minimum": settings.ORDERS_REVIEW_FLAG_MIN_COUNT,
+        },
     )

@@ -8,6 +8,7 @@ template under ``templates/staff/panels/``; each keeps a constant number of quer
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from catalog import selectors as catalog_selectors
@@ -18,9 +19,11 @@ from finance.enums import AgeingBucket
 from finance.selectors import payables as payables_selectors
 from finance.selectors import receivables as receivables_selectors
 from inventory import selectors as inventory_selectors
+from orders import reviews as review_selectors
 from orders import selectors as order_selectors
 from purchasing import selectors as purchasing_selectors
 from staff import selectors as staff_selectors
+from staff import supplier_quality
 from staff.models import ReportKind
 from staff.reports import may_download
 from staff.roles import (
@@ -153,6 +156,22 @@ def restock_suggestions(request) -> dict:
     }
 
 
+def review_flags(request) -> dict:
+    """Products whose average review score (点评) is below the flag threshold."""
+    rows = list(review_selectors.flagged_products()[: PANEL_ROWS + 1])
+    return {
+        "rows": rows[:PANEL_ROWS],
+        "more": len(rows) > PANEL_ROWS,
+        "threshold": settings.ORDERS_REVIEW_FLAG_SCORE,
+        "minimum": settings.ORDERS_REVIEW_FLAG_MIN_COUNT,
+    }
+
+
+def supplier_reviews(request) -> dict:
+    """The scorecard's quality signal: the average review score of each supplier's SKUs."""
+    return {"rows": supplier_quality.supplier_review_quality()[:PANEL_ROWS]}
+
+
 def late_purchase_orders(request) -> dict:
     """Open purchase orders with a line past its expected date and not fully received."""
     orders = list(purchasing_selectors.late_orders())  # few: one query, counted here
@@ -260,6 +279,20 @@ PANELS: list[Panel] = [
         late_purchase_orders,
     ),
     Panel(
+        "review_flags",
+        _("Products with low review scores (点评)"),
+        frozenset({MERCHANDISER, PURCHASER, MANAGER}),
+        ("orders.view_review",),
+        review_flags,
+    ),
+    Panel(
+        "supplier_reviews",
+        _("Supplier quality: review scores of their SKUs"),
+        frozenset({PURCHASER, MANAGER}),
+        ("orders.view_review", "purchasing.view_supplier"),
+        supplier_reviews,
+    ),
+    Panel(
         "logistics_errors",
         _("Logistics error rate"),
         frozenset({WAREHOUSE, MANAGER}),
@@ -338,6 +371,7 @@ MANAGER_LINKS = [
     ("orders.view_channellisting", "orders:listings_unmatched", _("Unmatched listings")),
     ("orders.pick_order", "orders:waves", _("Waves and packing")),
     ("orders.view_packingcheck", "orders:logistics_errors", _("Logistics error rate")),
+    ("orders.view_review", "orders:reviews", _("Reviews (点评)")),
     ("finance.view_invoice", "finance:receivables_ageing", _("Receivables ageing (应收账龄)")),
     ("finance.view_invoice", "finance:invoice_list", _("Invoices")),
     ("finance.view_supplierbill", "finance:bill_list", _("Supplier bills")),

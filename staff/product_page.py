@@ -14,6 +14,7 @@ from catalog.access import VIEW_COST, VIEW_MARGIN, visible_attributes_q
 from catalog.enums import CompletenessScope
 from catalog.models import AttributeValue, Product
 from inventory import selectors as inventory_selectors
+from orders import reviews as review_selectors
 from orders import selectors as order_selectors
 from purchasing import selectors as purchasing_selectors
 from staff import flow
@@ -24,6 +25,8 @@ VIEW_PRICE_HISTORY = "catalog.view_historicalsku"
 VIEW_OFFERS = "purchasing.view_supplieroffer"
 VIEW_SALES = "orders.view_salesorderline"
 VIEW_STOCK = "inventory.view_warehousestock"
+VIEW_REVIEWS = "orders.view_review"
+LATEST_REVIEWS = 5
 
 
 # --- The page -----------------------------------------------------------------------------
@@ -78,6 +81,15 @@ def product_page(user, product: Product) -> dict:
         "sales_days": flow.FLOW_SALES_DAYS,
     }
     context["next_stage"] = flow.first_pending(context["flow"])
+    if user.has_perm(VIEW_REVIEWS):
+        context["reviews"] = review_selectors.product_review_stats([product.pk]).get(
+            product.pk, review_selectors.ReviewStats()
+        )
+        per_sku = review_selectors.sku_review_stats(sku_ids)
+        context["sku_reviews"] = [(sku, per_sku[sku.pk]) for sku in skus if sku.pk in per_sku]
+        context["latest_reviews"] = review_selectors.latest_reviews(
+            product.pk, limit=LATEST_REVIEWS
+        )
     if user.has_perm(VIEW_STOCK):
         context["stock"] = inventory_selectors.sku_stock_by_warehouse(sku_ids)
     if may_cost and user.has_perm(VIEW_OFFERS):

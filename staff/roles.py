@@ -167,6 +167,15 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
         FINANCE: "v",
         MANAGER: "vacd",
     },
+    # Reviews (点评): support records the ones buyers give by phone or chat (the rest are
+    # imported); merchandising and purchasing act on low scores, marketing reads them.
+    "orders.review": {
+        SUPPORT: "vac",
+        MERCHANDISER: "v",
+        PURCHASER: "v",
+        MARKETER: "v",
+        MANAGER: "vacd",
+    },
     # finance: receivables, payables and month ends are finance's; the manager reads them;
     # the purchaser reads the bills of its orders (the cost side).
     "finance.invoice": {FINANCE: "vac", MANAGER: "v"},

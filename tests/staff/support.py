@@ -35,6 +35,7 @@ from orders.models import (
     Customer,
     Promotion,
     PromotionItem,
+    Review,
     SalesOrder,
     Shop,
     ShopTraffic,
@@ -278,6 +279,8 @@ def world_orders(*, warehouse, sku, user) -> None:
         ],
         user=user,
     )
+    # The buyer's review (点评) of the line.
+    Review.objects.create(line=order.lines.get(), score=2, text="质量一般")
     order_services.listing_upsert(shop=shop, platform_sku_code="WORLD-UNMATCHED", title="未对应")
     # A campaign of the channel running today (after the order: its price stays retail).
     campaign = Promotion.objects.create(

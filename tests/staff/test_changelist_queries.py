@@ -39,7 +39,15 @@ from inventory import services as inventory_services
 from inventory.enums import SlotType
 from orders import services as order_services
 from orders.enums import ChannelKind, OrderSource, ReturnDisposition, ReturnReason
-from orders.models import Channel, Customer, Promotion, PromotionItem, Shop, ShopTraffic
+from orders.models import (
+    Channel,
+    Customer,
+    Promotion,
+    PromotionItem,
+    Review,
+    Shop,
+    ShopTraffic,
+)
 from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
@@ -380,6 +388,9 @@ BUILDERS: dict[str, Callable[[World, int], object]] = {
     "finance.supplierbill": _supplier_bill,
     "finance.supplierpayment": _supplier_payment,
     "orders.promotion": _promotion,
+    "orders.review": lambda w, i: Review.objects.create(
+        line=w.sales_order(i, shipped=True).lines.get(), score=1 + i % 5, text=f"评价{i}"
+    ),
     "orders.shoptraffic": lambda w, i: ShopTraffic.objects.create(
         shop=w.shop, day=dt.date(2026, 1, 1) + dt.timedelta(days=i), visitors=800 + i
     ),
