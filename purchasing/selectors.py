@@ -697,3 +697,12 @@ def purchase_candidates(
     # No SKU has the figure: no threshold to show (the filter on it kept nothing).
     shown = {name: None if math.isinf(value) else value for name, value in thresholds.items()}
     return CandidateRows(df.reset_index(drop=True)), shown
+
+
+def offered_skus(supplier_ids: Iterable[int] | None = None) -> set[tuple[int, int, int]]:
+    """Return (supplier id, SKU id, product id) of every SKU a supplier offers, in any
+    period; one query (a SKU with several offers of one supplier counts once)."""
+    offers = SupplierOffer.objects.values_list("supplier_id", "sku_id", "sku__product_id")
+    if supplier_ids is not None:
+        offers = offers.filter(supplier_id__in=list(supplier_ids))
+    return set(offers.distinct().order_by())

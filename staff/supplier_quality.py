@@ -11,7 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from orders import reviews as review_selectors
-from purchasing.models import Supplier, SupplierOffer
+from purchasing import selectors as purchasing_selectors
+from purchasing.models import Supplier
 
 
 @dataclass
@@ -29,10 +30,7 @@ class SupplierQuality:
 def supplier_review_quality(supplier_ids: list[int] | None = None) -> list[SupplierQuality]:
     """Return the suppliers whose SKUs have reviews, lowest average first, each with its
     average score, review count and flagged products; three queries whatever the size."""
-    offers = SupplierOffer.objects.values_list("supplier_id", "sku_id", "sku__product_id")
-    if supplier_ids is not None:
-        offers = offers.filter(supplier_id__in=supplier_ids)
-    pairs = set(offers.distinct().order_by())
+    pairs = purchasing_selectors.offered_skus(supplier_ids)
     stats = review_selectors.sku_review_stats({sku_id for _s, sku_id, _p in pairs})
     products_of: dict[int, set[int]] = defaultdict(set)
     cards: dict[int, SupplierQuality] = {}
