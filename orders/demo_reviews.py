@@ -60,7 +60,10 @@ COMMENTS = {
 
 def _comment(review_id: str, score: int) -> str:
     choices = COMMENTS[score]
-    return choices[int(hashlib.sha1(review_id.encode()).hexdigest()[:8], 16) % len(choices)]
+    return choices[
+        int(hashlib.sha1(review_id.encode(), usedforsecurity=False).hexdigest()[:8], 16)
+        % len(choices)
+    ]
 
 
 def seed_reviews(*, olist_of: dict[str, dict], orders: dict[str, SalesOrder], shift) -> int:
