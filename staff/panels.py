@@ -281,14 +281,14 @@ PANELS: list[Panel] = [
     Panel(
         "review_flags",
         _("Products with low review scores (点评)"),
-        frozenset({MERCHANDISER, PURCHASER, MANAGER}),
+        frozenset({MERCHANDISER, PURCHASER}),
         ("orders.view_review",),
         review_flags,
     ),
     Panel(
         "supplier_reviews",
         _("Supplier quality: review scores of their SKUs"),
-        frozenset({PURCHASER, MANAGER}),
+        frozenset({PURCHASER}),
         ("orders.view_review", "purchasing.view_supplier"),
         supplier_reviews,
     ),
