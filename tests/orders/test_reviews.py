@@ -312,3 +312,35 @@ def test_the_dashboards_flag_low_scores_to_merchandising_and_purchasing(
         purchaser.get(reverse("staff:dashboard"))
     support = as_role("support").get(reverse("staff:dashboard")).content.decode()
     assert "panel-review_flags" not in support
+
+
+def test_bad_filter_values_keep_the_page_and_say_what_is_wrong(reviewed, as_role):
+    page = as_role("merchandiser").get(
+        reverse("orders:reviews"), {"q": "x" * 80, "flagged": "maybe", "page": "abc"}
+    )
+    assert page.status_code == 200
+    assert page.context["form"].errors["q"]
+    assert len(page.context["page"].object_list) == 2  # unfiltered, first page
+
+
+def test_support_records_a_review_in_the_admin_and_a_bad_score_is_a_form_error(shops, as_role):
+    line = sold(shops.tmall, SKUFactory()).lines.get()
+    client = as_role("support")
+    url = reverse("admin:orders_review_add")
+    form = {
+        "line": line.pk,
+        "text": "客服电话回访：很满意",
+        "reviewed_at_0": "2026-11-12",
+        "reviewed_at_1": "10:00:00",
+    }
+    refused = client.post(url, {**form, "score": 7})
+    assert refused.status_code == 200 and not Review.objects.exists()
+    assert "score" in refused.context["adminform"].form.errors
+    assert client.post(url, {**form, "score": 5}).status_code == 302
+    saved = Review.objects.get()
+    assert (saved.score, saved.source, saved.created_by.username) == (
+        5,
+        ReviewSource.MANUAL,
+        "support",
+    )
+    assert as_role("merchandiser").post(url, {**form, "score": 4}).status_code == 403
