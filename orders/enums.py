@@ -92,3 +92,12 @@ class ReturnDisposition(models.TextChoices):
     RESTOCK = "restock", _("Restock")
     SCRAP = "scrap", _("Scrap")
     RETURN_TO_SUPPLIER = "return_to_supplier", _("Return to supplier")
+
+
+class InquiryOutcome(models.TextChoices):
+    """What came of an inquiry (咨询). Linking it to its order sets ``ORDERED``."""
+
+    FOLLOW_UP = "follow_up", _("Follow-up (待跟进)")
+    ANSWERED = "answered", _("Answered (已解答)")
+    ORDERED = "ordered", _("Ordered (已下单)")
+    NOT_ORDERED = "not_ordered", _("Not ordered (未下单)")

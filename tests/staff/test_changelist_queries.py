@@ -39,7 +39,15 @@ from inventory import services as inventory_services
 from inventory.enums import SlotType
 from orders import services as order_services
 from orders.enums import ChannelKind, OrderSource, ReturnDisposition, ReturnReason
-from orders.models import Channel, Customer, Promotion, PromotionItem, Shop, ShopTraffic
+from orders.models import (
+    Channel,
+    Customer,
+    Inquiry,
+    Promotion,
+    PromotionItem,
+    Shop,
+    ShopTraffic,
+)
 from purchasing import services as purchasing_services
 from purchasing.enums import SupplierType
 from purchasing.models import Supplier, SupplierOffer
@@ -380,10 +388,22 @@ BUILDERS: dict[str, Callable[[World, int], object]] = {
     "finance.supplierbill": _supplier_bill,
     "finance.supplierpayment": _supplier_payment,
     "orders.promotion": _promotion,
+    "orders.inquiry": _inquiry,
     "orders.shoptraffic": lambda w, i: ShopTraffic.objects.create(
         shop=w.shop, day=dt.date(2026, 1, 1) + dt.timedelta(days=i), visitors=800 + i
     ),
 }
+
+
+def _inquiry(world, i):
+    inquiry = Inquiry.objects.create(
+        shop=world.shop,
+        customer=Customer.objects.create(code=f"IQ{i}", name=f"咨询客户{i}"),
+        question=f"问题{i}",
+    )
+    inquiry.skus.set([SKUFactory()])
+    return inquiry
+
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lower)
 
