@@ -300,6 +300,16 @@ def _promotion(world: World, i: int) -> None:
     PromotionItem.objects.create(promotion=promotion, sku=SKUFactory(), percent_off=Decimal("10"))
 
 
+def _inquiry(world, i):
+    inquiry = Inquiry.objects.create(
+        shop=world.shop,
+        customer=Customer.objects.create(code=f"IQ{i}", name=f"咨询客户{i}"),
+        question=f"问题{i}",
+    )
+    inquiry.skus.set([SKUFactory()])
+    return inquiry
+
+
 # app_label.model_name → make the i-th row of that model (and what it hangs on).
 BUILDERS: dict[str, Callable[[World, int], object]] = {
     "auth.group": lambda w, i: Group.objects.create(name=f"group {i}"),
@@ -393,16 +403,6 @@ BUILDERS: dict[str, Callable[[World, int], object]] = {
         shop=w.shop, day=dt.date(2026, 1, 1) + dt.timedelta(days=i), visitors=800 + i
     ),
 }
-
-
-def _inquiry(world, i):
-    inquiry = Inquiry.objects.create(
-        shop=world.shop,
-        customer=Customer.objects.create(code=f"IQ{i}", name=f"咨询客户{i}"),
-        question=f"问题{i}",
-    )
-    inquiry.skus.set([SKUFactory()])
-    return inquiry
 
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lower)
