@@ -77,6 +77,7 @@ from orders.models import (
     Channel,
     ChannelListing,
     Customer,
+    Inquiry,
     LineReservation,
     PackingCheck,
     PackingScan,
@@ -731,6 +732,8 @@ def seed_orders(*, scale: str, seed: int = 42, stdout=None) -> dict[str, int]:
 
 # The orders tables, children first.
 ORDER_MODELS = (
+    Inquiry.skus.through,
+    Inquiry,
     ShopTraffic,
     ReturnLine,
     Return,
