@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders import selectors, services, tasks
+from orders.demo_inquiries import PER_DAY, WEEKS, seed_inquiries
 from orders.enums import InquiryOutcome, OrderSource
 from orders.models import Customer, Inquiry
 from tests.factories import ProductFactory, SKUFactory
@@ -265,3 +266,21 @@ def test_the_dashboards_show_inquiries(shops, as_role):
     assert "Inquiry conversion by agent" in page and "support" in page
     page = as_role("warehouse").get(reverse("staff:dashboard")).content.decode()
     assert "Inquiry" not in page
+
+
+def test_the_demo_inquiries_are_believable_and_some_turn_into_orders(shops, days):
+    agents = [User.objects.create(username=f"kefu{n}") for n in range(3)]
+    skus = [SKUFactory() for _n in range(5)]
+    for n in range(30):
+        customer = Customer.objects.create(code=f"D{n}", name=f"顾客{n}")
+        order(shops, skus[n % 5], customer=customer, placed_at=NOW - dt.timedelta(days=n + 3))
+    counts = seed_inquiries(agents=agents, seed=7, now=NOW)
+    assert counts["inquiries"] == PER_DAY * WEEKS * 7
+    assert counts["inquiries linked to orders"] >= 30  # each order had an inquiry before it
+    linked = Inquiry.objects.filter(order__isnull=False).select_related("order")
+    assert all(i.customer_id == i.order.customer_id for i in linked)
+    assert all(i.order.placed_at - i.asked_at <= dt.timedelta(days=days) for i in linked)
+    assert Inquiry.objects.filter(outcome=InquiryOutcome.FOLLOW_UP).exists()
+    assert Inquiry.objects.exclude(visitor="").exists()
+    assert {i.agent_id for i in Inquiry.objects.all()} == {a.pk for a in agents}
+    assert seed_inquiries(agents=agents, seed=7, now=NOW) == {}  # once only
