@@ -525,7 +525,7 @@ def inquiry_conversion(
     inquiries converted (outcome ordered, 已下单) ÷ the inquiries asked, in total, per agent,
     per product (SPU; an inquiry about two SKUs of one product counts once for it; the
     ``products`` asked about most) and per ISO week (Monday start; every week of the period,
-    empty ones too). Four grouped queries."""
+    empty ones too). Three grouped queries."""
     inquiries = Inquiry.objects.filter(_period(since, until))
     if agent_id is not None:
         inquiries = inquiries.filter(agent_id=agent_id)
