@@ -210,7 +210,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 ORDERS_BACKORDER_EVERY_SECONDS = env.int("ORDERS_BACKORDER_EVERY_SECONDS", default=300)
 # How often the stored product flow states and completeness are recomputed (staff.flow).
 STAFF_FLOW_REFRESH_MINUTES = env.int("STAFF_FLOW_REFRESH_MINUTES", default=30)
+# An inquiry (咨询) counts as converted when its customer orders one of the SKUs asked about
+# within this many days; a periodic run links inquiries to orders that came in late.
+ORDERS_INQUIRY_CONVERSION_DAYS = env.int("ORDERS_INQUIRY_CONVERSION_DAYS", default=3)
+ORDERS_INQUIRY_LINK_EVERY_MINUTES = env.int("ORDERS_INQUIRY_LINK_EVERY_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE = {
+    "orders.inquiries_link_orders": {
+        "task": "orders.inquiries_link_orders",
+        "schedule": float(ORDERS_INQUIRY_LINK_EVERY_MINUTES * 60),
+    },
     "orders.backorders_allocate": {
         "task": "orders.backorders_allocate",
         "schedule": float(ORDERS_BACKORDER_EVERY_SECONDS),

@@ -2,6 +2,7 @@
 only through ``orders.services`` (admin actions call them), and the admin's "add order" page
 is the staff order form. Credit terms and COGS are sensitive (``FieldAccessMixin``)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils import timezone
@@ -17,11 +18,13 @@ from orders.access import (
     SHIP_ORDER,
     VIEW_CUSTOMER_CREDIT,
 )
+from orders.enums import InquiryOutcome
 from orders.exceptions import OrderError
 from orders.models import (
     Channel,
     ChannelListing,
     Customer,
+    Inquiry,
     PackingCheck,
     PackingScan,
     Promotion,
@@ -360,3 +363,63 @@ class ReviewAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class InquiryAdminForm(forms.ModelForm):
+    class Meta:
+        model = Inquiry
+        fields = [
+            "shop",
+            "customer",
+            "visitor",
+            "asked_at",
+            "agent",
+            "skus",
+            "question",
+            "outcome",
+            "follow_up_on",
+            "note",
+        ]
+
+    def clean_outcome(self):
+        outcome = self.cleaned_data["outcome"]
+        if self.instance.order_id and outcome != InquiryOutcome.ORDERED:
+            raise forms.ValidationError(
+                _("The inquiry turned into an order: its outcome stays ordered.")
+            )
+        return outcome
+
+
+@admin.register(Inquiry)
+class InquiryAdmin(admin.ModelAdmin):
+    """Inquiries (咨询); support records them on the inquiries page or here. The order is
+    linked by ``services.inquiries_link_orders`` (on save too), not chosen by hand."""
+
+    list_display = ["asked_at", "shop", "customer", "visitor", "agent", "outcome", "order"]
+    list_filter = ["outcome", "shop", "agent"]
+    list_select_related = ["shop__channel", "customer", "agent", "order"]
+    search_fields = ["customer__name", "customer__code", "customer__phone", "visitor", "question"]
+    date_hierarchy = "asked_at"
+    fields = [
+        "shop",
+        "customer",
+        "visitor",
+        "asked_at",
+        "agent",
+        "skus",
+        "question",
+        "outcome",
+        "follow_up_on",
+        "note",
+        "order",
+    ]
+    readonly_fields = ["order"]
+    form = InquiryAdminForm
+    autocomplete_fields = ["customer", "skus"]
+
+    def get_changeform_initial_data(self, request):
+        return {"agent": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.inquiries_link_orders(inquiry_ids=[form.instance.pk])

@@ -78,6 +78,7 @@ from orders.models import (
     Channel,
     ChannelListing,
     Customer,
+    Inquiry,
     LineReservation,
     PackingCheck,
     PackingScan,
@@ -737,6 +738,8 @@ def seed_orders(*, scale: str, seed: int = 42, stdout=None) -> dict[str, int]:
 # The orders tables, children first.
 ORDER_MODELS = (
     Review,
+    Inquiry.skus.through,
+    Inquiry,
     ShopTraffic,
     ReturnLine,
     Return,

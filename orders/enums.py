@@ -97,3 +97,12 @@ class ReturnDisposition(models.TextChoices):
 class ReviewSource(models.TextChoices):
     IMPORT = "import", _("Imported")
     MANUAL = "manual", _("Entered by staff")
+
+
+class InquiryOutcome(models.TextChoices):
+    """What came of an inquiry (咨询). Linking it to its order sets ``ORDERED``."""
+
+    FOLLOW_UP = "follow_up", _("Follow-up (待跟进)")
+    ANSWERED = "answered", _("Answered (已解答)")
+    ORDERED = "ordered", _("Ordered (已下单)")
+    NOT_ORDERED = "not_ordered", _("Not ordered (未下单)")

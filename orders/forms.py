@@ -1,15 +1,18 @@
 """Forms of the order pages. They check input shape; the services decide the rest."""
 
+import datetime as dt
+import re
 import uuid
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import SKU
 from inventory.models import Warehouse
-from orders.enums import OrderStatus, PriceType, ReturnDisposition, ReturnReason
-from orders.models import Customer, Shop
+from orders.enums import InquiryOutcome, OrderStatus, PriceType, ReturnDisposition, ReturnReason
+from orders.models import Customer, Inquiry, Shop
 
 LINES = 6
 
@@ -177,3 +180,124 @@ class ReviewFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("Product code or name")}),
     )
     flagged = forms.BooleanField(label=_("Flagged only"), required=False)
+
+
+SKU_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
+class InquiryForm(forms.Form):
+    """Support's quick entry of an inquiry (咨询)."""
+
+    shop = forms.ModelChoiceField(
+        label=_("Shop"),
+        queryset=Shop.objects.filter(is_active=True).select_related("channel"),
+        empty_label=_("Choose a shop"),
+    )
+    customer = forms.CharField(
+        label=_("Customer"),
+        required=False,
+        max_length=100,
+        help_text=_("Code, phone or full name of a known customer."),
+    )
+    visitor = forms.CharField(
+        label=_("Or visitor handle"),
+        required=False,
+        max_length=100,
+        help_text=_("An anonymous buyer's nickname or chat id."),
+    )
+    skus = forms.CharField(
+        label=_("SKU codes"),
+        required=False,
+        max_length=500,
+        help_text=_("The SKUs asked about, separated by commas or spaces."),
+    )
+    question = forms.CharField(label=_("Question"), max_length=300)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=InquiryOutcome.choices, initial=InquiryOutcome.FOLLOW_UP
+    )
+    follow_up_on = forms.DateField(
+        label=_("Follow up on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("For a follow-up; tomorrow when left empty."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def clean_customer(self):
+        text = self.cleaned_data["customer"].strip()
+        if not text:
+            return None
+        found = list(
+            Customer.objects.filter(
+                Q(code__iexact=text) | Q(phone=text) | Q(name=text) | Q(contact_name=text)
+            )[:2]
+        )
+        if not found:
+            raise forms.ValidationError(
+                _(
+                    "No customer has the code, phone or name %(text)s; an unknown buyer goes in "
+                    "as a visitor handle."
+                )
+                % {"text": text}
+            )
+        if len(found) > 1:
+            raise forms.ValidationError(
+                _("Several customers are called %(text)s: give the code or phone.") % {"text": text}
+            )
+        return found[0]
+
+    def clean_skus(self):
+        codes = [c for c in SKU_SEPARATORS.split(self.cleaned_data["skus"].strip()) if c]
+        codes = list(dict.fromkeys(codes))
+        if not codes:
+            return []
+        wanted = set(codes) | {c.upper() for c in codes}
+        found = {sku.code.lower(): sku for sku in SKU.objects.filter(code__in=wanted)}
+        missing = [c for c in codes if c.lower() not in found]
+        if missing:
+            raise forms.ValidationError(
+                _("No SKU has the code %(codes)s.") % {"codes": "、".join(missing)}
+            )
+        return [found[c.lower()] for c in codes]
+
+    def clean(self):
+        cleaned = super().clean()
+        asker = cleaned.get("customer") or (cleaned.get("visitor") or "").strip()
+        if not asker and not self.has_error("customer"):
+            self.add_error("customer", _("Name the customer or the visitor's handle."))
+        return cleaned
+
+
+class InquiryFilterForm(forms.Form):
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    agent = forms.ModelChoiceField(
+        label=_("Agent"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("All agents"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = (
+            get_user_model()
+            .objects.filter(pk__in=Inquiry.objects.filter(agent__isnull=False).values("agent_id"))
+            .order_by("username")
+        )
+        self.fields["agent"].label_from_instance = lambda user: (
+            user.get_full_name() or user.username
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end comes before the start."))
+        if since and until and (until - since) > dt.timedelta(days=366):
+            self.add_error("since", _("Choose a period of at most a year."))
+        return cleaned

@@ -20,6 +20,7 @@ from catalog.money import money
 from orders.enums import (
     ChannelKind,
     CustomerKind,
+    InquiryOutcome,
     ListingStatus,
     OrderSource,
     OrderStatus,
@@ -623,3 +624,91 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line} ★{self.score}"
+
+
+class Inquiry(models.Model):
+    """A customer's question to support (咨询): where it came in, who asked, about which SKUs,
+    who answered, what came of it and the order it turned into.
+
+    ``order`` is linked automatically (``services.inquiries_link_orders``) to the first order
+    the same customer placed within ``ORDERS_INQUIRY_CONVERSION_DAYS`` after asking that
+    holds one of the SKUs asked about; an anonymous visitor (``visitor``, a chat handle) is
+    never linked, support marks the outcome by hand.
+    """
+
+    shop = models.ForeignKey(
+        Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="inquiries"
+    )
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inquiries",
+    )
+    visitor = models.CharField(
+        _("visitor"),
+        max_length=100,
+        blank=True,
+        help_text=_("An anonymous visitor's handle (nickname, chat id) when not a customer."),
+    )
+    asked_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    skus = models.ManyToManyField(
+        "catalog.SKU", verbose_name=_("SKUs asked about"), blank=True, related_name="+"
+    )
+    question = models.CharField(_("question"), max_length=300)
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=20,
+        choices=InquiryOutcome.choices,
+        default=InquiryOutcome.FOLLOW_UP,
+        db_index=True,
+    )
+    follow_up_on = models.DateField(
+        _("follow up on"),
+        null=True,
+        blank=True,
+        help_text=_("When to contact the customer again (待跟进)."),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    order = models.ForeignKey(
+        SalesOrder,
+        verbose_name=_("order"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inquiries",
+        help_text=_("The order the inquiry turned into."),
+    )
+
+    class Meta:
+        verbose_name = _("inquiry")
+        verbose_name_plural = _("inquiries")
+        ordering = ["-asked_at", "-pk"]
+        indexes = [
+            models.Index(fields=["asked_at"]),
+            models.Index(fields=["customer", "asked_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(customer__isnull=False) | ~Q(visitor=""),
+                name="orders_inquiry_has_asker",
+            ),
+            models.CheckConstraint(
+                condition=Q(order__isnull=True) | Q(outcome=InquiryOutcome.ORDERED),
+                name="orders_inquiry_order_means_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.customer.name if self.customer_id else self.visitor
+        return f"{who} {self.asked_at:%Y-%m-%d %H:%M}"

@@ -5,14 +5,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
 from catalog.enums import ProductRole
 from catalog.money import money
-from orders.enums import LOGISTICS_ERRORS, ListingStatus, OrderStatus
+from orders.enums import LOGISTICS_ERRORS, InquiryOutcome, ListingStatus, OrderStatus
 from orders.models import (
     ChannelListing,
+    Inquiry,
     PackingCheck,
     Promotion,
     PromotionItem,
@@ -441,3 +442,179 @@ def products_units_sold(products: QuerySet, *, since: dt.datetime) -> dict[int, 
         .order_by()
     )
     return dict(rows.values_list("sku__product_id", "units"))
+
+
+# Inquiries (咨询) and their conversion (咨询转化率) ------------------------------------------
+
+
+@dataclass
+class ConversionRow:
+    """Inquiries and those converted (outcome ordered, 已下单) of one agent, product or week."""
+
+    key: object
+    label: str
+    inquiries: int
+    converted: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.converted / self.inquiries if self.inquiries else None
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.rate is None else self.rate * 100
+
+
+@dataclass
+class ConversionReport:
+    since: dt.date
+    until: dt.date
+    total: ConversionRow
+    by_agent: list[ConversionRow]
+    by_product: list[ConversionRow]
+    by_week: list[ConversionRow]
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s ISO week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _period(since: dt.date, until: dt.date) -> Q:
+    tz = timezone.get_current_timezone()
+    return Q(
+        asked_at__gte=dt.datetime.combine(since, dt.time(), tzinfo=tz),
+        asked_at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=tz),
+    )
+
+
+CONVERTED = Q(outcome=InquiryOutcome.ORDERED)
+
+
+def agent_name(first: str, last: str, username: str) -> str:
+    return f"{last}{first}".strip() or username
+
+
+def _by_agent(inquiries: QuerySet[Inquiry]) -> list[ConversionRow]:
+    return [
+        ConversionRow(
+            row["agent_id"],
+            agent_name(row["agent__first_name"], row["agent__last_name"], row["agent__username"])
+            if row["agent_id"]
+            else "—",
+            row["n"],
+            row["converted"],
+        )
+        for row in inquiries.values(
+            "agent_id", "agent__username", "agent__first_name", "agent__last_name"
+        )
+        .annotate(n=Count("pk"), converted=Count("pk", filter=CONVERTED))
+        .order_by("-n", "agent__username")
+    ]
+
+
+def inquiry_conversion_by_agent(*, since: dt.date, until: dt.date) -> list[ConversionRow]:
+    """咨询转化率 per agent over the days ``since``–``until``; one GROUP BY."""
+    return _by_agent(Inquiry.objects.filter(_period(since, until)))
+
+
+def inquiry_conversion(
+    *, since: dt.date, until: dt.date, agent_id: int | None = None, products: int = 30
+) -> ConversionReport:
+    """咨询转化率 over the days ``since``–``until`` (inclusive), optionally of one agent: the
+    inquiries converted (outcome ordered, 已下单) ÷ the inquiries asked, in total, per agent,
+    per product (SPU; an inquiry about two SKUs of one product counts once for it; the
+    ``products`` asked about most) and per ISO week (Monday start; every week of the period,
+    empty ones too). Three grouped queries."""
+    inquiries = Inquiry.objects.filter(_period(since, until))
+    if agent_id is not None:
+        inquiries = inquiries.filter(agent_id=agent_id)
+    counts = {"n": Count("pk"), "converted": Count("pk", filter=CONVERTED)}
+    agents = _by_agent(inquiries)
+    total = ConversionRow(
+        None, "", sum(a.inquiries for a in agents), sum(a.converted for a in agents)
+    )
+    asked = Inquiry.skus.through.objects.filter(inquiry__in=inquiries.values("pk"))
+    product_rows = (
+        asked.values("sku__product_id", "sku__product__code", "sku__product__name")
+        .annotate(
+            n=Count("inquiry_id", distinct=True),
+            converted=Count(
+                "inquiry_id", distinct=True, filter=Q(inquiry__outcome=InquiryOutcome.ORDERED)
+            ),
+        )
+        .order_by("-n", "sku__product__code")[:products]
+    )
+    by_product = [
+        ConversionRow(
+            row["sku__product_id"],
+            f"{row['sku__product__code']} {row['sku__product__name']}",
+            row["n"],
+            row["converted"],
+        )
+        for row in product_rows
+    ]
+    tz = timezone.get_current_timezone()
+    weeks = {
+        (row["week"].date() if isinstance(row["week"], dt.datetime) else row["week"]): row
+        for row in inquiries.annotate(week=TruncWeek("asked_at", tzinfo=tz))
+        .values("week")
+        .annotate(**counts)
+        .order_by("week")
+    }
+    by_week = []
+    monday = week_start(since)
+    while monday <= until:
+        row = weeks.get(monday, {"n": 0, "converted": 0})
+        by_week.append(ConversionRow(monday, monday.strftime("%G-W%V"), row["n"], row["converted"]))
+        monday += dt.timedelta(days=7)
+    return ConversionReport(since, until, total, agents, by_product, by_week)
+
+
+def inquiries_following_up(*, agent_id: int | None = None) -> QuerySet[Inquiry]:
+    """Inquiries waiting for follow-up (待跟进), the most overdue first."""
+    inquiries = Inquiry.objects.filter(outcome=InquiryOutcome.FOLLOW_UP)
+    if agent_id is not None:
+        inquiries = inquiries.filter(agent_id=agent_id)
+    return inquiries.select_related("shop__channel", "customer", "agent").order_by(
+        F("follow_up_on").asc(nulls_first=True), "asked_at", "pk"
+    )
+
+
+def inquiries_due(*, today: dt.date | None = None) -> QuerySet[Inquiry]:
+    """Follow-ups due by ``today`` (待跟进, no date or a date not after it)."""
+    today = today or timezone.localdate()
+    return inquiries_following_up().filter(
+        Q(follow_up_on__isnull=True) | Q(follow_up_on__lte=today)
+    )
+
+
+def inquiries_recent(*, agent_id: int | None = None) -> QuerySet[Inquiry]:
+    """Inquiries, newest first, with what the page shows of them (SKUs prefetched)."""
+    inquiries = Inquiry.objects.all()
+    if agent_id is not None:
+        inquiries = inquiries.filter(agent_id=agent_id)
+    return inquiries.select_related("shop__channel", "customer", "agent", "order").prefetch_related(
+        "skus"
+    )
+
+
+def inquiry_day_summary(*, today: dt.date | None = None) -> dict:
+    """Support's dashboard: today's inquiries, the follow-ups due by today and this week's
+    conversion (Monday to today). One query."""
+    today = today or timezone.localdate()
+    monday = week_start(today)
+    tz = timezone.get_current_timezone()
+    midnight = dt.datetime.combine(today, dt.time(), tzinfo=tz)
+    figures = Inquiry.objects.aggregate(
+        today=Count("pk", filter=Q(asked_at__gte=midnight)),
+        due=Count(
+            "pk",
+            filter=Q(outcome=InquiryOutcome.FOLLOW_UP)
+            & (Q(follow_up_on__isnull=True) | Q(follow_up_on__lte=today)),
+        ),
+        week=Count("pk", filter=_period(monday, today)),
+        week_converted=Count("pk", filter=_period(monday, today) & CONVERTED),
+    )
+    week = ConversionRow(monday, "", figures["week"], figures["week_converted"])
+    return {"today": figures["today"], "due": figures["due"], "week": week}

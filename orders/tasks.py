@@ -13,3 +13,11 @@ def backorders_allocate() -> int:
     (``CELERY_BEAT_SCHEDULE``); safe to run twice. Return the lines served.
     """
     return services.backorders_allocate()
+
+
+@shared_task(name="orders.inquiries_link_orders")
+def inquiries_link_orders() -> int:
+    """Link inquiries to the orders they turned into, for data that came in late (an inquiry
+    typed in after its order, orders imported days later). One UPDATE; safe to run twice.
+    Return the inquiries linked."""
+    return services.inquiries_link_orders()

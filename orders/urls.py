@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/<str:action>/", views.order_action, name="order_action"),
     path("listings/unmatched/", views.listings_unmatched, name="listings_unmatched"),
     path("listings/<int:pk>/resolve/", views.listing_resolve, name="listing_resolve"),
+    path("inquiries/", views.inquiries, name="inquiries"),
     path("waves/", views.waves, name="waves"),
     path("logistics-errors/", views.logistics_errors, name="logistics_errors"),
 ]

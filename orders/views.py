@@ -5,6 +5,8 @@ rate. Views call services and selectors; errors come back as messages, input is 
 COGS is cost data: it is shown only to users with ``catalog.view_cost``.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -29,9 +31,11 @@ from orders.access import (
     SHIP_ORDER,
     VIEW_CUSTOMER_CREDIT,
 )
-from orders.enums import CANCELLABLE, RETURNABLE, OrderSource, OrderStatus
+from orders.enums import CANCELLABLE, RETURNABLE, InquiryOutcome, OrderSource, OrderStatus
 from orders.exceptions import OrderAlreadyPlaced, OrderError, OrderRefused
 from orders.forms import (
+    InquiryFilterForm,
+    InquiryForm,
     LineFormSet,
     OrderFilterForm,
     OrderForm,
@@ -53,6 +57,10 @@ CHANGE_LISTING = "orders.change_channellisting"
 VIEW_CHECKS = "orders.view_packingcheck"
 ADD_RETURN = "orders.add_return"
 VIEW_REVIEWS = "orders.view_review"
+VIEW_INQUIRIES = "orders.view_inquiry"
+ADD_INQUIRY = "orders.add_inquiry"
+INQUIRY_WEEKS = 8
+INQUIRY_ROWS = 30
 
 
 def _query_without_page(request) -> str:
@@ -413,5 +421,87 @@ def reviews(request):
             "query": _query_without_page(request),
             "threshold": settings.ORDERS_REVIEW_FLAG_SCORE,
             "minimum": settings.ORDERS_REVIEW_FLAG_MIN_COUNT,
+        },
+    )
+
+
+@login_required
+@permission_required(VIEW_INQUIRIES, raise_exception=True)
+def inquiries(request):
+    """Inquiries (咨询) and their conversion (咨询转化率) per agent, product and week, the
+    follow-ups waiting (待跟进) and, for support, the quick entry form."""
+    may_add = request.user.has_perm(ADD_INQUIRY)
+    entry = InquiryForm(initial={"outcome": InquiryOutcome.FOLLOW_UP}) if may_add else None
+    if request.method == "POST":
+        if not may_add:
+            raise PermissionDenied
+        entry = InquiryForm(request.POST)
+        if entry.is_valid():
+            data = entry.cleaned_data
+            try:
+                inquiry = services.inquiry_record(
+                    shop=data["shop"],
+                    customer=data["customer"],
+                    visitor=data["visitor"],
+                    skus=data["skus"],
+                    question=data["question"],
+                    outcome=data["outcome"],
+                    follow_up_on=data["follow_up_on"],
+                    note=data["note"],
+                    agent=request.user,
+                )
+            except OrderError as error:
+                entry.add_error(None, error.message)
+            else:
+                if inquiry.order_id:
+                    messages.success(
+                        request,
+                        _("Inquiry recorded and linked to order %(number)s.")
+                        % {"number": inquiry.order.number},
+                    )
+                else:
+                    messages.success(request, _("Inquiry recorded."))
+                return redirect(request.get_full_path())
+    filters = InquiryFilterForm(request.GET or None)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    today = timezone.localdate()
+    until = chosen.get("until") or today
+    since = chosen.get("since") or selectors.week_start(until) - dt.timedelta(
+        weeks=INQUIRY_WEEKS - 1
+    )
+    agent = chosen.get("agent")
+    agent_id = agent.pk if agent is not None else None
+    report = selectors.inquiry_conversion(since=since, until=until, agent_id=agent_id)
+    chart = {
+        "labels": [week.label for week in report.by_week],
+        "datasets": [
+            {"label": _("Inquiries"), "data": [week.inquiries for week in report.by_week]},
+            {
+                "label": _("Conversion rate (%)"),
+                "type": "line",
+                "yAxisID": "percent",
+                "colour": "#c0392b",
+                "spanGaps": False,
+                "data": [
+                    None if week.rate is None else round(week.percent, 1) for week in report.by_week
+                ],
+            },
+        ],
+    }
+    recent = selectors.inquiries_recent(agent_id=agent_id).filter(
+        asked_at__date__gte=since, asked_at__date__lte=until
+    )
+    return render(
+        request,
+        "orders/inquiries.html",
+        {
+            "filters": filters,
+            "entry": entry,
+            "report": report,
+            "chart": chart,
+            "follow_ups": list(selectors.inquiries_following_up(agent_id=agent_id)[:INQUIRY_ROWS]),
+            "recent": list(recent[:INQUIRY_ROWS]),
+            "today": today,
+            "conversion_days": settings.ORDERS_INQUIRY_CONVERSION_DAYS,
         },
     )

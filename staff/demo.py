@@ -7,13 +7,14 @@ the catalogue search's stored facts. ``seed_demo`` runs these hooks; staff comes
 every app."""
 
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from catalog.demo import DemoLogin
 from catalog.enums import ProductRole, ProductStatus
 from catalog.models import Category, Product
 from inventory.selectors import products_available
+from orders.demo_inquiries import seed_inquiries
 from staff import flow, services, subscriptions
 from staff.enums import ShelfPinKind, ShelfSlot
 from staff.models import (
@@ -34,6 +35,7 @@ from staff.search_facts import search_facts_refresh
 def demo_seed(*, scale: str, seed: int, stdout=None) -> dict[str, int]:
     services.roles_sync()
     users = services.demo_users_create(password=settings.DEMO_PASSWORD)
+    agents = _support_agents(users)
     today = timezone.localdate()
     report_run(ReportKind.RESTOCK, today)
     daily = ReportSubscription.objects.filter(
@@ -50,7 +52,31 @@ def demo_seed(*, scale: str, seed: int, stdout=None) -> dict[str, int]:
         "report e-mails": mails,
         "search facts": facts,
         "shelf pins": _shelf_pins(),
-    }
+    } | seed_inquiries(agents=agents, seed=seed)
+
+
+# Two more customer-service agents (客服) beside the ``support`` user, for the inquiries'
+# conversion per agent (咨询转化率); they are in the support group like it.
+SUPPORT_AGENTS = [("kefu_li", "李", "娜"), ("kefu_zhou", "周", "敏")]
+
+
+def _support_agents(users: list[User]) -> list[User]:
+    support = next(user for user in users if user.username == Role.SUPPORT)
+    support.last_name, support.first_name = "王", "芳"
+    support.save(update_fields=["last_name", "first_name"])
+    agents = [support]
+    group = Group.objects.get(name=Role.SUPPORT)
+    for username, last, first in SUPPORT_AGENTS:
+        agent, created = User.objects.get_or_create(
+            username=username,
+            defaults={"is_staff": True, "last_name": last, "first_name": first},
+        )
+        if created:
+            agent.set_password(settings.DEMO_PASSWORD)
+            agent.save()
+        agent.groups.add(group)
+        agents.append(agent)
+    return agents
 
 
 def _shelf_pins() -> int:
@@ -100,4 +126,7 @@ def demo_reset() -> None:
 
 
 def demo_logins() -> list[DemoLogin]:
-    return [DemoLogin(value, str(label)) for value, label in Role.choices]
+    return [DemoLogin(value, str(label)) for value, label in Role.choices] + [
+        DemoLogin(username, f"{Role.SUPPORT.label} {last}{first}")
+        for username, last, first in SUPPORT_AGENTS
+    ]

@@ -5,10 +5,12 @@ Panels read through the owning apps' selectors and return a small context for th
 template under ``templates/staff/panels/``; each keeps a constant number of queries.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog import selectors as catalog_selectors
@@ -207,6 +209,23 @@ def month_ends(request) -> dict:
     return {"rows": month_end_selectors.month_end_rows(limit=3)}
 
 
+def inquiries_today(request) -> dict:
+    """Support: today's inquiries, the follow-ups due (待跟进) and this week's conversion."""
+    return order_selectors.inquiry_day_summary() | {
+        "rows": list(order_selectors.inquiries_due()[:PANEL_ROWS])
+    }
+
+
+def inquiry_conversion(request) -> dict:
+    """The manager: the last four weeks' conversion (咨询转化率) per agent, one GROUP BY."""
+    today = timezone.localdate()
+    since = today - dt.timedelta(days=27)
+    return {
+        "since": since,
+        "rows": order_selectors.inquiry_conversion_by_agent(since=since, until=today),
+    }
+
+
 PANELS: list[Panel] = [
     Panel(
         "completeness_queue",
@@ -249,6 +268,20 @@ PANELS: list[Panel] = [
         frozenset({SUPPORT}),
         ("catalog.view_sku", "inventory.view_warehousestock"),
         product_lookup,
+    ),
+    Panel(
+        "inquiries_today",
+        _("Inquiries (咨询) today"),
+        frozenset({SUPPORT}),
+        ("orders.view_inquiry",),
+        inquiries_today,
+    ),
+    Panel(
+        "inquiry_conversion",
+        _("Inquiry conversion by agent (咨询转化率)"),
+        frozenset({MANAGER}),
+        ("orders.view_inquiry",),
+        inquiry_conversion,
     ),
     Panel(
         "low_stock",
@@ -372,6 +405,7 @@ MANAGER_LINKS = [
     ("orders.pick_order", "orders:waves", _("Waves and packing")),
     ("orders.view_packingcheck", "orders:logistics_errors", _("Logistics error rate")),
     ("orders.view_review", "orders:reviews", _("Reviews (点评)")),
+    ("orders.view_inquiry", "orders:inquiries", _("Inquiries and conversion")),
     ("finance.view_invoice", "finance:receivables_ageing", _("Receivables ageing (应收账龄)")),
     ("finance.view_invoice", "finance:invoice_list", _("Invoices")),
     ("finance.view_supplierbill", "finance:bill_list", _("Supplier bills")),

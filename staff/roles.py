@@ -176,6 +176,9 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
         MARKETER: "v",
         MANAGER: "vacd",
     },
+    # Inquiries (咨询): support records and follows them up; the manager too; marketing reads
+    # them (which products are asked about and how many turn into orders).
+    "orders.inquiry": {SUPPORT: "vac", MARKETER: "v", MANAGER: "vac"},
     # finance: receivables, payables and month ends are finance's; the manager reads them;
     # the purchaser reads the bills of its orders (the cost side).
     "finance.invoice": {FINANCE: "vac", MANAGER: "v"},

@@ -19,6 +19,7 @@ One module per concern; callers import the services from this package:
 - ``fulfilment``: waves, packing check, shipping, delivery, cancellation
 - ``returns``: returns (RMA)
 - ``credit``: credit terms: placing on credit, credit hold and its release, settlement
+- ``inquiries``: inquiries (咨询) and their link to the orders they turned into
 - ``shared``: private helpers the modules above share
 """
 
@@ -33,6 +34,7 @@ from orders.services.fulfilment import (
     packing_check,
     wave_pick,
 )
+from orders.services.inquiries import inquiries_link_orders, inquiry_record
 from orders.services.listings import listing_resolve, listing_upsert
 from orders.services.placement import (
     ChannelOrderInput,
@@ -53,6 +55,8 @@ __all__ = [
     "buys_on_credit",
     "channel_orders_place",
     "expected_items",
+    "inquiries_link_orders",
+    "inquiry_record",
     "listing_resolve",
     "listing_upsert",
     "order_cancel",

@@ -32,6 +32,7 @@ from orders.models import (
 from orders.pricing import PriceBook
 from orders.services.allocation import _allocate, _components, _settle_status
 from orders.services.credit import _credit_decide
+from orders.services.inquiries import inquiries_link_orders
 from orders.services.listings import _resolve_codes
 from orders.services.shared import (
     RESERVATION_REFERENCE,
@@ -297,6 +298,8 @@ def _order_place(
                 built=built,
                 refuse=source == OrderSource.STAFF and not backorder,
             )
+            if customer is not None:
+                inquiries_link_orders(order_ids=[order.pk])
     except IntegrityError:
         if submission is not None:
             _refuse_placed(submission)  # a twin sending committed first
@@ -496,6 +499,9 @@ def channel_orders_place(
             user=user,
         )
         _batch_allocate(placed, components, user=user)
+        inquiries_link_orders(
+            order_ids=[order.pk for order, _lines in placed if order.customer_id is not None]
+        )
     return outcomes
 
 

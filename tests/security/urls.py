@@ -126,6 +126,7 @@ def _page_rules(world) -> dict[str, object]:
         "orders:waves": PICK_ORDER,
         "orders:logistics_errors": "orders.view_packingcheck",
         "orders:reviews": "orders.view_review",
+        "orders:inquiries": "orders.view_inquiry",
         "finance:margins": ("catalog.view_cost", "catalog.view_margin"),
         "finance:pnl": ("catalog.view_cost", "catalog.view_margin"),
         "finance:valuation": "catalog.view_cost",

@@ -33,6 +33,7 @@ from orders.enums import ChannelKind, OrderSource, ReturnDisposition, ReturnReas
 from orders.models import (
     Channel,
     Customer,
+    Inquiry,
     Promotion,
     PromotionItem,
     Review,
@@ -294,6 +295,16 @@ def world_orders(*, warehouse, sku, user) -> None:
     ShopTraffic.objects.create(
         shop=shop, day=timezone.localdate() - dt.timedelta(days=1), visitors=1234
     )
+    # An inquiry (咨询) of the order's customer about its SKU, an hour before the order.
+    inquiry = Inquiry.objects.create(
+        shop=shop,
+        customer=order.customer,
+        asked_at=order.placed_at - dt.timedelta(hours=1),
+        agent=user,
+        question="世界商品有现货吗？",
+    )
+    inquiry.skus.set([sku])
+    order_services.inquiries_link_orders(inquiry_ids=[inquiry.pk])
 
 
 def world_receivables(*, sku, user) -> None:

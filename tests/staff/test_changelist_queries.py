@@ -42,6 +42,7 @@ from orders.enums import ChannelKind, OrderSource, ReturnDisposition, ReturnReas
 from orders.models import (
     Channel,
     Customer,
+    Inquiry,
     Promotion,
     PromotionItem,
     Review,
@@ -300,6 +301,16 @@ def _promotion(world: World, i: int) -> None:
     PromotionItem.objects.create(promotion=promotion, sku=SKUFactory(), percent_off=Decimal("10"))
 
 
+def _inquiry(world, i):
+    inquiry = Inquiry.objects.create(
+        shop=world.shop,
+        customer=Customer.objects.create(code=f"IQ{i}", name=f"咨询客户{i}"),
+        question=f"问题{i}",
+    )
+    inquiry.skus.set([SKUFactory()])
+    return inquiry
+
+
 # app_label.model_name → make the i-th row of that model (and what it hangs on).
 BUILDERS: dict[str, Callable[[World, int], object]] = {
     "auth.group": lambda w, i: Group.objects.create(name=f"group {i}"),
@@ -391,10 +402,12 @@ BUILDERS: dict[str, Callable[[World, int], object]] = {
     "orders.review": lambda w, i: Review.objects.create(
         line=w.sales_order(i, shipped=True).lines.get(), score=1 + i % 5, text=f"评价{i}"
     ),
+    "orders.inquiry": _inquiry,
     "orders.shoptraffic": lambda w, i: ShopTraffic.objects.create(
         shop=w.shop, day=dt.date(2026, 1, 1) + dt.timedelta(days=i), visitors=800 + i
     ),
 }
+
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lower)
 

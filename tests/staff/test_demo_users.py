@@ -43,5 +43,16 @@ def test_running_it_again_keeps_a_changed_password_and_restores_the_role(setting
     assert [g.name for g in user.groups.all()] == ["warehouse"]
 
 
-def test_the_demo_logins_name_every_role():
-    assert [login.username for login in demo.demo_logins()] == Role.values
+def test_the_demo_logins_name_every_role_and_the_extra_support_agents():
+    agents = [username for username, _last, _first in demo.SUPPORT_AGENTS]
+    assert [login.username for login in demo.demo_logins()] == Role.values + agents
+
+
+def test_the_extra_support_agents_are_in_the_support_group(settings):
+    settings.DEMO_PASSWORD = "from-the-Environment-42"
+    demo.demo_seed(scale="small", seed=42)
+    for username, last, first in demo.SUPPORT_AGENTS:
+        agent = User.objects.get(username=username)
+        assert [g.name for g in agent.groups.all()] == [Role.SUPPORT]
+        assert (agent.last_name, agent.first_name, agent.is_staff) == (last, first, True)
+        assert agent.check_password("from-the-Environment-42")
