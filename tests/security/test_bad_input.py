@@ -532,3 +532,15 @@ def test_the_return_form_refuses_bad_values_and_receives_nothing(shops, as_role,
         else:
             returned = order.returns.get().lines.get()
             assert returned.quantity >= 1 and returned.refund_amount >= 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("garbage", ["1e20", "\u202eRTL\u202c", "NaN", "-1"])
+def test_an_admin_form_sent_back_with_a_garbage_autocomplete_id_shows_the_error(garbage):
+    admin = User.objects.create_superuser("root-autocomplete", password="x")
+    client = Client()
+    client.force_login(admin)
+    response = client.post(reverse("admin:purchasing_supplieroffer_add"), {"sku": garbage})
+    assert response.status_code == 200  # the form again, not a server error
+    assert "sku" in response.context["adminform"].form.errors
+    assert SupplierOffer.objects.count() == 0
