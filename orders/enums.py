@@ -92,3 +92,13 @@ class ReturnDisposition(models.TextChoices):
     RESTOCK = "restock", _("Restock")
     SCRAP = "scrap", _("Scrap")
     RETURN_TO_SUPPLIER = "return_to_supplier", _("Return to supplier")
+
+
+class ActivityLevel(models.TextChoices):
+    """A customer's activity by recency (days since the last order) and frequency
+    (orders in the RFM window); the thresholds are settings (``orders.segments``)."""
+
+    HIGH_ACTIVE = "high_active", _("High-active (高活跃)")
+    LOW_ACTIVE = "low_active", _("Low-active (低活跃)")
+    SILENT = "silent", _("Silent (沉默)")
+    CHURNED = "churned", _("Churned (流失)")
