@@ -167,3 +167,11 @@ ReturnLineFormSet = forms.formset_factory(ReturnLineForm, extra=0)
 
 class ReturnNoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+
+class SegmentForm(forms.Form):
+    """The day the customer segments are drawn on (today when left empty)."""
+
+    on = forms.DateField(
+        label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -273,11 +273,16 @@ def churned_best_customers(
     return [_segment(row, as_of) for row in rows]
 
 
+def unpaid_hours() -> int:
+    """Hours after placing that an unpaid order is followed up (the setting)."""
+    return settings.ORDERS_UNPAID_FOLLOW_UP_HOURS
+
+
 def unpaid_orders(*, now: datetime | None = None, hours: int | None = None):
     """Return the orders still pending payment ``hours`` (``ORDERS_UNPAID_FOLLOW_UP_HOURS``)
     after they were placed, oldest first, with their customer and ``amount``."""
     now = now or timezone.now()
-    hours = settings.ORDERS_UNPAID_FOLLOW_UP_HOURS if hours is None else hours
+    hours = unpaid_hours() if hours is None else hours
     amount = ExpressionWrapper(
         F("lines__quantity") * F("lines__unit_price") - F("lines__discount"),
         output_field=DecimalField(max_digits=16, decimal_places=2),

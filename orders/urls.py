@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import views
+from orders import segment_views, views
 
 app_name = "orders"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     path("listings/<int:pk>/resolve/", views.listing_resolve, name="listing_resolve"),
     path("waves/", views.waves, name="waves"),
     path("logistics-errors/", views.logistics_errors, name="logistics_errors"),
+    path("customers/segments/", segment_views.customer_segments, name="customer_segments"),
+    path(
+        "customers/segments/xlsx/",
+        segment_views.customer_segments_xlsx,
+        name="customer_segments_xlsx",
+    ),
 ]

@@ -2,9 +2,14 @@
 follow-up lists, hand-computed on a fixed set of orders and fixed dates."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from orders.enums import ActivityLevel, OrderSource, OrderStatus
@@ -72,9 +77,7 @@ def book(shops):
     - 无单: no order → not segmented
     """
     tea, cup = top_category_sku("茶"), top_category_sku("器")
-    people = {
-        key: Customer.objects.create(code=f"K-{key}", name=f"客户{key}") for key in "ABCDE"
-    }
+    people = {key: Customer.objects.create(code=f"K-{key}", name=f"客户{key}") for key in "ABCDE"}
     Customer.objects.create(code="K-N", name="无单")
     d = dt.date
     for key, day, sku, amount in [
@@ -222,3 +225,143 @@ def test_unpaid_orders_are_listed_after_the_hours_of_the_setting(book, shops, se
         (old.pk, "客户B", D("88.00"))
     ]
     assert len(unpaid_orders(now=now, hours=0)) == 2
+
+
+# The page and its downloads.
+
+as_role = order_fixtures.as_role
+PAGE = "orders:customer_segments"
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["support", "marketer", "manager", "finance"])
+def test_the_page_shows_levels_grid_repurchase_and_follow_ups(as_role, book, role):
+    answer = as_role(role).get(reverse(PAGE), {"on": "2026-06-30"})
+    assert answer.status_code == 200
+    page = answer.content.decode()
+    assert "As of 2026-06-30" in page
+    levels = {value: count for value, _label, count, _amount, _share in answer.context["levels"]}
+    assert levels == {"high_active": 1, "low_active": 1, "silent": 1, "churned": 2}
+    assert [row.code for row in answer.context["churned"]] == ["K-D"]
+    june = [row for row in answer.context["month_rows"] if row.month == "2026-06"]
+    assert june[0].rate == 0.5
+    assert "50.0 %" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["warehouse", "purchaser", "merchandiser"])
+def test_roles_without_customers_are_refused(as_role, role):
+    client = as_role(role)
+    assert client.get(reverse(PAGE)).status_code == 403
+    assert client.get(reverse("orders:customer_segments_xlsx")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_bad_date_says_so_and_shows_today(as_role, book):
+    answer = as_role("support").get(reverse(PAGE), {"on": "2026-13-45"})
+    assert answer.status_code == 200
+    assert answer.context["as_of"] == timezone.localdate()
+    assert "The date is not valid" in answer.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_unknown_list_or_level_is_not_found(as_role):
+    client = as_role("support")
+    url = reverse("orders:customer_segments_xlsx")
+    assert client.get(url, {"list": "everyone"}).status_code == 404
+    assert client.get(url, {"level": "asleep"}).status_code == 404
+
+
+def _sheet(answer):
+    book = openpyxl.load_workbook(io.BytesIO(answer.content))
+    sheet = book.worksheets[0]
+    return [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+
+@pytest.mark.django_db
+def test_the_segments_download_opens_in_openpyxl(as_role, book):
+    client = as_role("marketer")
+    url = reverse("orders:customer_segments_xlsx")
+    rows = _sheet(client.get(url, {"on": "2026-06-30"}))
+    assert rows[0][:4] == ["Customer code", "Customer", "Last order", "R (days)"]
+    first = rows[1]
+    assert first[0] == "K-A" and first[3:6] == [5, 3, 180]
+    assert first[6:11] == [5, 5, 3, "553", "High-active (高活跃)"]
+    assert len(rows) == 6
+
+    churned = _sheet(client.get(url, {"on": "2026-06-30", "level": "churned"}))
+    assert [row[0] for row in churned[1:]] == ["K-D", "K-E"]
+    best = _sheet(client.get(url, {"on": "2026-06-30", "list": "churned"}))
+    assert [row[0] for row in best[1:]] == ["K-D"]
+
+
+@pytest.mark.django_db
+def test_the_unpaid_download_lists_the_orders_due(as_role, book, shops):
+    old = order(
+        shops,
+        Customer.objects.get(code="K-A"),
+        timezone.localdate() - dt.timedelta(days=3),
+        SKUFactory(),
+        88,
+        OrderStatus.PENDING_PAYMENT,
+        paid=False,
+    )
+    rows = _sheet(
+        as_role("support").get(reverse("orders:customer_segments_xlsx"), {"list": "unpaid"})
+    )
+    assert rows[1][0] == old.number and rows[1][3] == "客户A" and rows[1][6] == 88
+
+
+@pytest.mark.django_db
+def test_the_page_costs_the_same_queries_for_more_customers_and_orders(
+    as_role, book, shops, django_assert_max_num_queries
+):
+    client = as_role("support")
+    url = reverse(PAGE) + "?on=2026-06-30"
+    sku = SKUFactory()
+    due = timezone.localdate() - dt.timedelta(days=2)
+    unpaid = OrderStatus.PENDING_PAYMENT
+    order(shops, Customer.objects.get(code="K-A"), due, sku, 5, unpaid, paid=False)
+    few = _queries(client, url)
+    for n in range(30):
+        customer = Customer.objects.create(code=f"M-{n}", name=f"多{n}")
+        for back in range(3):
+            day = dt.date(2026, 6, 28) - dt.timedelta(days=40 * back + n)
+            order(shops, customer, day, sku, 10 + n)
+        order(
+            shops,
+            customer,
+            dt.date.today() - dt.timedelta(days=2),
+            sku,
+            5,
+            OrderStatus.PENDING_PAYMENT,
+            False,
+        )
+    with django_assert_max_num_queries(few):
+        answer = client.get(url)
+    assert answer.status_code == 200
+    assert answer.context["counts"].customers == 35
+    assert answer.context["unpaid"].paginator.count == 31
+
+
+@pytest.mark.django_db
+def test_dashboards_show_follow_ups_to_support_and_segments_to_the_marketer(as_role, book, shops):
+    order(
+        shops,
+        Customer.objects.get(code="K-C"),
+        timezone.localdate() - dt.timedelta(days=2),
+        SKUFactory(),
+        77,
+        OrderStatus.PENDING_PAYMENT,
+        paid=False,
+    )
+    support = as_role("support").get(reverse("staff:dashboard")).content.decode()
+    assert "Follow-ups due: unpaid orders" in support and "客户C" in support
+    marketer = as_role("marketer").get(reverse("staff:dashboard")).content.decode()
+    assert "Churned (流失)" in marketer

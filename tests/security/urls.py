@@ -125,6 +125,8 @@ def _page_rules(world) -> dict[str, object]:
         "orders:listing_resolve": "orders.change_channellisting",
         "orders:waves": PICK_ORDER,
         "orders:logistics_errors": "orders.view_packingcheck",
+        "orders:customer_segments": "orders.view_customer",
+        "orders:customer_segments_xlsx": "orders.view_customer",
         "finance:margins": ("catalog.view_cost", "catalog.view_margin"),
         "finance:pnl": ("catalog.view_cost", "catalog.view_margin"),
         "finance:valuation": "catalog.view_cost",
