@@ -108,7 +108,9 @@ def _date(value) -> date:
 
 
 def _money(value) -> Decimal:
-    return Decimal(str(value or 0)).quantize(CENT)
+    if not isinstance(value, Decimal):  # SQLite sums to float or int
+        value = Decimal(str(value or 0))
+    return value.quantize(CENT)
 
 
 def _core_sql(as_of: date, thresholds: Thresholds) -> tuple[str, list]:
@@ -121,6 +123,9 @@ def _core_sql(as_of: date, thresholds: Thresholds) -> tuple[str, list]:
     # Recency compared as days: R > churn days ⇔ the last day is before as_of − churn days.
     churn_day = ops.adapt_datefield_value(as_of - timedelta(days=thresholds.churn_days))
     active_day = ops.adapt_datefield_value(as_of - timedelta(days=thresholds.active_days))
+    # Lines are summed per order first (a merge join on the order id, both read in id order):
+    # aggregating the lines joined with their orders per customer instead was 1.4–1.9× slower
+    # on 1M orders (bench/bench_segments.py, a loaded machine).
     sql = f"""
 WITH amounts AS (
     SELECT l.order_id, SUM(l.quantity * l.unit_price - l.discount) AS amount

@@ -35,6 +35,9 @@ def customers(transactional_db, settings):
         order(shops, gone, today - dt.timedelta(days=back), sku, 900)
     once = Customer.objects.create(code="K-003", name="王芳", phone="13800000003")
     order(shops, once, today - dt.timedelta(days=90), sku, 60)
+    for n, back in ((4, 10), (5, 150)):  # five customers: the best fifth can score 5
+        customer = Customer.objects.create(code=f"K-00{n}", name=f"顾客{n}")
+        order(shops, customer, today - dt.timedelta(days=back), sku, 30)
     unpaid = order(
         shops, once, today - dt.timedelta(days=2), sku, 88, OrderStatus.PENDING_PAYMENT, False
     )
