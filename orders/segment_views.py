@@ -24,8 +24,8 @@ CATEGORY_MONTHS = 6
 
 
 def _as_of(request) -> tuple[SegmentForm, date]:
-    form = SegmentForm(request.GET or None)
     today = timezone.localdate()
+    form = SegmentForm(request.GET or None, initial={"on": today})
     if form.is_bound and not form.is_valid():
         messages.error(request, _("The date is not valid: the segments are as of today."))
         return form, today
