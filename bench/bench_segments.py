@@ -181,6 +181,8 @@ def _child(runs: int) -> None:
         "end": datetime.combine(AS_OF + timedelta(1), datetime.min.time(), tz),
     }
     floor = _connect()
+    with floor.cursor() as cursor:  # as the segments run their statement
+        cursor.execute("SET jit = off; SET work_mem = '32MB'")
     floor_times, floor_rows = [], 0
     for _run in range(runs):
         started = time.perf_counter()
@@ -266,7 +268,8 @@ commit {git_state("orders")}; {machine(_connect())}
   R/F/M per customer, `RANK()` scores with ties sharing, level; every customer fetched into
   a dataclass), counts = `segment_counts(as_of=…)` (the same statement grouped by level and
   R × F); floor = the minimal statement computing R, F, M and three `NTILE(5)` by hand,
-  psycopg2 `fetchall`. {args.runs} runs each, one child process under `/usr/bin/time -v`.
+  psycopg2 `fetchall`; both with JIT off and `work_mem` 32 MB. {args.runs} runs each, one
+  child process under `/usr/bin/time -v`.
 
 | measure | median | runs | goal |
 |---|---:|---|---|

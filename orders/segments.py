@@ -42,7 +42,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.utils import timezone
 
@@ -175,7 +175,11 @@ JOIN orders_customer c ON c.id = r.customer_id
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A few aggregates and sorts over millions of rows: JIT compiling costs more than
+            # it saves, and the ranks' sorts of every customer fit in memory at 32 MB.
+            cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '32MB'")
         cursor.execute(sql, params)
         return cursor.fetchall()
 
