@@ -76,7 +76,7 @@ def _query_without(request, param: str) -> str:
 @permission_required(VIEW_SEGMENTS, raise_exception=True)
 def customer_segments(request):
     form, as_of = _as_of(request)
-    counts = segments.segment_counts(as_of=as_of)
+    counts, churned = segments.segment_overview(as_of=as_of)
     month_rows, category_rows, category_months = _repurchase(as_of)
     levels = counts.level_rows()
     chart = {
@@ -103,7 +103,7 @@ def customer_segments(request):
             "unpaid": _page(request, segments.unpaid_orders(), "unpaid_page"),
             "unpaid_query": _query_without(request, "unpaid_page"),
             "unpaid_hours": segments.unpaid_hours(),
-            "churned": _page(request, segments.churned_best_customers(as_of=as_of), "churned_page"),
+            "churned": _page(request, churned, "churned_page"),
             "churned_query": _query_without(request, "churned_page"),
             "thresholds": segments.Thresholds.from_settings(),
             "level_choices": ActivityLevel.choices,

@@ -256,6 +256,10 @@ def segment_counts(
         f"FROM ({sql}) seg GROUP BY seg.level, seg.r_score, seg.f_score",
         params,
     )
+    return _counts(rows)
+
+
+def _counts(rows) -> SegmentCounts:
     levels: dict[str, int] = {}
     amounts: dict[str, Decimal] = {}
     grid: dict[tuple[int, int], int] = {}
@@ -267,6 +271,32 @@ def segment_counts(
     return SegmentCounts(levels=levels, level_amounts=amounts, grid=grid)
 
 
+CHURNED_BEST = "seg.level = %s AND (seg.f_score = 5 OR seg.m_score = 5)"
+
+
+def segment_overview(
+    *, as_of: date | None = None, thresholds: Thresholds | None = None
+) -> tuple[SegmentCounts, list[CustomerSegment]]:
+    """Return ``segment_counts`` and ``churned_best_customers`` together, from ONE statement
+    (the segments computed once, read twice): the page's work."""
+    as_of = as_of or timezone.localdate()
+    sql, params = _core_sql(as_of, thresholds or Thresholds.from_settings())
+    rows = _fetch(
+        f"""
+WITH seg AS ({sql})
+SELECT 1 AS part, seg.*, 0 AS customers FROM seg WHERE {CHURNED_BEST}
+UNION ALL
+SELECT 0, NULL, NULL, NULL, NULL, NULL, SUM(seg.monetary), NULL, NULL,
+    seg.r_score, seg.f_score, NULL, seg.level, COUNT(*)
+FROM seg GROUP BY seg.level, seg.r_score, seg.f_score
+ORDER BY 1, 9 DESC, 3
+""",
+        [*params, ActivityLevel.CHURNED.value],
+    )
+    counts = _counts((row[12], row[9], row[10], row[13], row[6]) for row in rows if row[0] == 0)
+    return counts, [_segment(row[1:], as_of) for row in rows if row[0] == 1]
+
+
 def churned_best_customers(
     *, as_of: date | None = None, thresholds: Thresholds | None = None
 ) -> list[CustomerSegment]:
@@ -275,8 +305,7 @@ def churned_best_customers(
     as_of = as_of or timezone.localdate()
     sql, params = _core_sql(as_of, thresholds or Thresholds.from_settings())
     rows = _fetch(
-        f"SELECT * FROM ({sql}) seg WHERE seg.level = %s AND (seg.f_score = 5 OR seg.m_score = 5) "
-        "ORDER BY seg.amount_total DESC, seg.code",
+        f"SELECT * FROM ({sql}) seg WHERE {CHURNED_BEST} ORDER BY seg.amount_total DESC, seg.code",
         [*params, ActivityLevel.CHURNED.value],
     )
     return [_segment(row, as_of) for row in rows]

@@ -20,6 +20,7 @@ from orders.segments import (
     customer_segments,
     repurchase,
     segment_counts,
+    segment_overview,
     unpaid_orders,
 )
 from tests.factories import CategoryFactory, ProductFactory, SKUFactory
@@ -187,6 +188,16 @@ def test_churned_best_customers_are_the_churned_with_a_top_f_or_m_score(book):
     assert [(r.code, r.last_day, r.amount_total) for r in best] == [
         ("K-D", dt.date(2025, 10, 1), D("800.00"))
     ]
+
+
+@pytest.mark.django_db
+def test_the_overview_is_the_counts_and_the_churned_best_in_one_statement(book):
+    with CaptureQueriesContext(connection) as captured:
+        counts, best = segment_overview(as_of=AS_OF, thresholds=RULES)
+    # One statement reads the orders (around it: a savepoint and its SET LOCAL).
+    assert len([q for q in captured if "orders_salesorder" in q["sql"]]) == 1
+    assert counts == segment_counts(as_of=AS_OF, thresholds=RULES)
+    assert best == churned_best_customers(as_of=AS_OF, thresholds=RULES)
 
 
 @pytest.mark.django_db
