@@ -159,8 +159,27 @@ def _child(runs: int) -> None:
     from orders.segments import Thresholds, customer_segments, segment_counts, segment_overview
 
     rules = Thresholds(window_days=WINDOW_DAYS, active_days=30, active_min_orders=2, churn_days=180)
-    rows_times, counts_times, overview_times, rows, levels = [], [], [], 0, {}
+    from django.utils import timezone
+
+    tz = timezone.get_current_timezone()
+    params = {
+        "tz": settings.TIME_ZONE,
+        "as_of": AS_OF,
+        "since": datetime.combine(AS_OF - timedelta(WINDOW_DAYS - 1), datetime.min.time(), tz),
+        "end": datetime.combine(AS_OF + timedelta(1), datetime.min.time(), tz),
+    }
+    floor = _connect()
+    with floor.cursor() as cursor:  # as the segments run their statement
+        cursor.execute("SET jit = off; SET work_mem = '32MB'")
+    rows_times, counts_times, overview_times, floor_times = [], [], [], []
+    rows, floor_rows, levels = 0, 0, {}
+    # Interleaved, run by run: a shared machine's load changes along the minutes.
     for _run in range(runs):
+        started = time.perf_counter()
+        with floor.cursor() as cursor:
+            cursor.execute(FLOOR, params)
+            floor_rows = len(cursor.fetchall())
+        floor_times.append(time.perf_counter() - started)
         started = time.perf_counter()
         segments = customer_segments(as_of=AS_OF, thresholds=rules)
         rows_times.append(time.perf_counter() - started)
@@ -174,26 +193,6 @@ def _child(runs: int) -> None:
         segment_overview(as_of=AS_OF, thresholds=rules)
         overview_times.append(time.perf_counter() - started)
     connection.close()
-
-    from django.utils import timezone
-
-    tz = timezone.get_current_timezone()
-    params = {
-        "tz": settings.TIME_ZONE,
-        "as_of": AS_OF,
-        "since": datetime.combine(AS_OF - timedelta(WINDOW_DAYS - 1), datetime.min.time(), tz),
-        "end": datetime.combine(AS_OF + timedelta(1), datetime.min.time(), tz),
-    }
-    floor = _connect()
-    with floor.cursor() as cursor:  # as the segments run their statement
-        cursor.execute("SET jit = off; SET work_mem = '32MB'")
-    floor_times, floor_rows = [], 0
-    for _run in range(runs):
-        started = time.perf_counter()
-        with floor.cursor() as cursor:
-            cursor.execute(FLOOR, params)
-            floor_rows = len(cursor.fetchall())
-        floor_times.append(time.perf_counter() - started)
     floor.close()
     print(
         json.dumps(
@@ -276,7 +275,7 @@ commit {git_state("orders")}; {machine(_connect())}
   R × F), the page = `segment_overview(as_of=…)` (counts and the churned best customers,
   the segments computed once in a CTE read twice); floor = the minimal statement computing
   R, F, M and three `NTILE(5)` by hand, psycopg2 `fetchall`; all with JIT off and
-  `work_mem` 32 MB. {args.runs} runs each, one child process under `/usr/bin/time -v`.
+  `work_mem` 32 MB. {args.runs} runs each, interleaved, one child process under `/usr/bin/time -v`.
 
 | measure | median | runs | goal |
 |---|---:|---|---|
