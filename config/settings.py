@@ -396,6 +396,14 @@ ORDERS_PLACE_ASYNC_COMMIT = env.bool("ORDERS_PLACE_ASYNC_COMMIT", default=False)
 ORDERS_REVIEW_FLAG_SCORE = env.float("ORDERS_REVIEW_FLAG_SCORE", default=3.5)
 ORDERS_REVIEW_FLAG_MIN_COUNT = env.int("ORDERS_REVIEW_FLAG_MIN_COUNT", default=3)
 
+# Customer segments (orders.segments): the RFM window, the activity levels' recency
+# thresholds in days and the hours after which an unpaid order is followed up.
+ORDERS_RFM_WINDOW_DAYS = env.int("ORDERS_RFM_WINDOW_DAYS", default=365)
+ORDERS_ACTIVE_DAYS = env.int("ORDERS_ACTIVE_DAYS", default=30)
+ORDERS_ACTIVE_MIN_ORDERS = env.int("ORDERS_ACTIVE_MIN_ORDERS", default=2)
+ORDERS_CHURN_DAYS = env.int("ORDERS_CHURN_DAYS", default=180)
+ORDERS_UNPAID_FOLLOW_UP_HOURS = env.int("ORDERS_UNPAID_FOLLOW_UP_HOURS", default=24)
+
 # The demo and reference data the project ships (data/README.md); JINGXI_DATA_DIR overrides it.
 DATA_DIR = env.path("JINGXI_DATA_DIR", default=BASE_DIR / "data")
 

@@ -11,7 +11,8 @@ up to today):
   covered orders ÷ visitors and their AOV = covered GMV ÷ covered orders. The orders of shops
   and days without visitor counts add their GMV from the orders themselves.
 - **repurchase rate** (复购率): of the customers who paid an order in the month, the share
-  who had paid another one before it (in the month or earlier).
+  who had paid another one before it (in the month or earlier); defined once, in
+  ``orders.segments.repurchase``.
 - **sell-through** (售罄率) = units shipped ÷ (units on hand at the month's start + units
   received in it), from the stock ledger.
 - **active-SKU rate** (动销率): of the active SKUs of listed products (today's list), the
@@ -54,7 +55,8 @@ from finance.reports import SalesFilter, _decimal, month_end, pnl_by_month
 from inventory.enums import MoveKind
 from inventory.models import StockMove
 from orders.enums import OrderStatus
-from orders.models import SalesOrder, SalesOrderLine, ShopTraffic
+from orders.models import SalesOrderLine, ShopTraffic
+from orders.segments import repurchase
 from orders.selectors import logistics_error_rate
 
 # The page's window: the month asked and the twelve before it (a year and its comparison).
@@ -242,29 +244,11 @@ def _sales(since: datetime, until: datetime, scope: KpiScope, tz) -> dict[str, d
     return {_month_key(row["month"]): row for row in rows}
 
 
-def _buyers(since: datetime, until: datetime, scope: KpiScope, tz) -> dict[str, dict]:
-    """Buyers per month and those of them who had paid an earlier order (in scope)."""
-    paid = _scoped(
-        SalesOrder.objects.filter(paid_at__isnull=False, customer__isnull=False).exclude(
-            status=OrderStatus.CANCELLED
-        ),
-        scope,
-        "shop",
-    )
-    earlier = paid.filter(customer=OuterRef("customer")).filter(
-        Q(paid_at__lt=OuterRef("paid_at")) | Q(paid_at=OuterRef("paid_at"), pk__lt=OuterRef("pk"))
-    )
-    rows = (
-        paid.filter(paid_at__gte=since, paid_at__lt=until)
-        .annotate(month=TruncMonth("paid_at", tzinfo=tz), repeat=Exists(earlier))
-        .values("month")
-        .annotate(
-            buyers=Count("customer", distinct=True),
-            repeat_buyers=Count("customer", distinct=True, filter=Q(repeat=True)),
-        )
-        .order_by()
-    )
-    return {_month_key(row["month"]): row for row in rows}
+def _buyers(since: datetime, until: datetime, scope: KpiScope) -> dict[str, dict]:
+    """Buyers per month and those of them who had paid an earlier order (in scope): the
+    repurchase rate of ``orders.segments``, its one definition."""
+    rows = repurchase(since=since, until=until, shop_id=scope.shop_id, channel_id=scope.channel_id)
+    return {row.month: {"buyers": row.buyers, "repeat_buyers": row.repeat_buyers} for row in rows}
 
 
 def _visitors(start: date, end: date, scope: KpiScope) -> dict[str, int]:
@@ -313,7 +297,7 @@ def kpis(*, month: date, scope: KpiScope | None = None, today: date | None = Non
     until = datetime.combine(last + timedelta(days=1), time(), tzinfo=tz)
 
     sales = _sales(since, until, scope, tz)
-    buyers = _buyers(since, until, scope, tz)
+    buyers = _buyers(since, until, scope)
     visitors = _visitors(first, last, scope)
     listed = SKU.objects.filter(is_active=True, product__status=ProductStatus.LISTED).count()
     flows = _stock_flows(until, tz)

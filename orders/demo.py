@@ -624,6 +624,27 @@ class _OrderLoader:
                 source=OrderSource.CHANNEL,
                 lines=[services.OrderLineInput(quantity=1, sku=first)],
             )
+            # Past customers' orders still unpaid a day or more on: support's follow-ups.
+            returning = (
+                SalesOrder.objects.filter(
+                    status=OrderStatus.COMPLETED, customer__kind=CustomerKind.RETAIL
+                )
+                .order_by("-placed_at", "number")
+                .values_list("customer", flat=True)[:2]
+            )
+            for n, (customer_id, hours) in enumerate(zip(returning, (30, 74), strict=False)):
+                services.order_place(
+                    shop=tmall,
+                    number=self.number_for(f"unpaid-{n}", channel="TMALL"),
+                    customer=Customer.objects.get(pk=customer_id),
+                    source=OrderSource.CHANNEL,
+                    placed_at=self.now - dt.timedelta(hours=hours),
+                    lines=[
+                        services.OrderLineInput(
+                            quantity=1 + n, sku=in_stock[(n + 1) % len(in_stock)].sku
+                        )
+                    ],
+                )
             services.order_place(
                 shop=self.shops[-1],
                 customer=self.distributors[0],

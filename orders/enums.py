@@ -106,3 +106,13 @@ class InquiryOutcome(models.TextChoices):
     ANSWERED = "answered", _("Answered (已解答)")
     ORDERED = "ordered", _("Ordered (已下单)")
     NOT_ORDERED = "not_ordered", _("Not ordered (未下单)")
+
+
+class ActivityLevel(models.TextChoices):
+    """A customer's activity by recency (days since the last order) and frequency
+    (orders in the RFM window); the thresholds are settings (``orders.segments``)."""
+
+    HIGH_ACTIVE = "high_active", _("High-active (高活跃)")
+    LOW_ACTIVE = "low_active", _("Low-active (低活跃)")
+    SILENT = "silent", _("Silent (沉默)")
+    CHURNED = "churned", _("Churned (流失)")

@@ -301,3 +301,11 @@ class InquiryFilterForm(forms.Form):
         if since and until and (until - since) > dt.timedelta(days=366):
             self.add_error("since", _("Choose a period of at most a year."))
         return cleaned
+
+
+class SegmentForm(forms.Form):
+    """The day the customer segments are drawn on (today when left empty)."""
+
+    on = forms.DateField(
+        label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import views
+from orders import segment_views, views
 
 app_name = "orders"
 
@@ -17,4 +17,10 @@ urlpatterns = [
     path("inquiries/", views.inquiries, name="inquiries"),
     path("waves/", views.waves, name="waves"),
     path("logistics-errors/", views.logistics_errors, name="logistics_errors"),
+    path("customers/segments/", segment_views.customer_segments, name="customer_segments"),
+    path(
+        "customers/segments/xlsx/",
+        segment_views.customer_segments_xlsx,
+        name="customer_segments_xlsx",
+    ),
 ]

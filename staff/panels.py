@@ -22,6 +22,7 @@ from finance.selectors import payables as payables_selectors
 from finance.selectors import receivables as receivables_selectors
 from inventory import selectors as inventory_selectors
 from orders import reviews as review_selectors
+from orders import segments as order_segments
 from orders import selectors as order_selectors
 from purchasing import selectors as purchasing_selectors
 from staff import selectors as staff_selectors
@@ -128,6 +129,22 @@ def logistics_errors(request) -> dict:
 def unmatched_listings(request) -> dict:
     rows = order_selectors.unmatched_listings()
     return {"count": rows.count(), "rows": list(rows[:PANEL_ROWS])}
+
+
+def follow_ups(request) -> dict:
+    """Orders still unpaid after the follow-up hours: support calls the customer."""
+    rows = order_segments.unpaid_orders()
+    return {
+        "count": rows.count(),
+        "rows": list(rows[:PANEL_ROWS]),
+        "hours": order_segments.unpaid_hours(),
+    }
+
+
+def segment_counts(request) -> dict:
+    """Customers per activity level today (one query over every customer with orders)."""
+    counts = order_segments.segment_counts()
+    return {"levels": counts.level_rows(), "customers": counts.customers}
 
 
 def skus_without_cost(request) -> dict:
@@ -284,6 +301,20 @@ PANELS: list[Panel] = [
         inquiry_conversion,
     ),
     Panel(
+        "follow_ups",
+        _("Follow-ups due: unpaid orders"),
+        frozenset({SUPPORT}),
+        ("orders.view_salesorder", "orders.view_customer"),
+        follow_ups,
+    ),
+    Panel(
+        "segment_counts",
+        _("Customer segments"),
+        frozenset({MARKETER}),
+        ("orders.view_customer",),
+        segment_counts,
+    ),
+    Panel(
         "low_stock",
         _("Low stock (at or below the warning level)"),
         frozenset({WAREHOUSE, PURCHASER, MANAGER}),
@@ -406,6 +437,7 @@ MANAGER_LINKS = [
     ("orders.view_packingcheck", "orders:logistics_errors", _("Logistics error rate")),
     ("orders.view_review", "orders:reviews", _("Reviews (点评)")),
     ("orders.view_inquiry", "orders:inquiries", _("Inquiries and conversion")),
+    ("orders.view_customer", "orders:customer_segments", _("Customer segments")),
     ("finance.view_invoice", "finance:receivables_ageing", _("Receivables ageing (应收账龄)")),
     ("finance.view_invoice", "finance:invoice_list", _("Invoices")),
     ("finance.view_supplierbill", "finance:bill_list", _("Supplier bills")),

@@ -127,6 +127,8 @@ def _page_rules(world) -> dict[str, object]:
         "orders:logistics_errors": "orders.view_packingcheck",
         "orders:reviews": "orders.view_review",
         "orders:inquiries": "orders.view_inquiry",
+        "orders:customer_segments": "orders.view_customer",
+        "orders:customer_segments_xlsx": "orders.view_customer",
         "finance:margins": ("catalog.view_cost", "catalog.view_margin"),
         "finance:pnl": ("catalog.view_cost", "catalog.view_margin"),
         "finance:valuation": "catalog.view_cost",
