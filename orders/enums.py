@@ -92,3 +92,10 @@ class ReturnDisposition(models.TextChoices):
     RESTOCK = "restock", _("Restock")
     SCRAP = "scrap", _("Scrap")
     RETURN_TO_SUPPLIER = "return_to_supplier", _("Return to supplier")
+
+
+class SpendKind(models.TextChoices):
+    ADS = "ads", _("Ads (直通车, 引力魔方, 巨量千川)")
+    COUPONS = "coupons", _("Coupons (优惠券)")
+    DISCOUNT = "discount", _("Discount cost (让利)")
+    OTHER = "other", _("Other")

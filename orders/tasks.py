@@ -13,3 +13,10 @@ def backorders_allocate() -> int:
     (``CELERY_BEAT_SCHEDULE``); safe to run twice. Return the lines served.
     """
     return services.backorders_allocate()
+
+
+@shared_task(name="orders.promotion_locks_release")
+def promotion_locks_release() -> int:
+    """Release the stock locked for promotions that ended (daily, ``CELERY_BEAT_SCHEDULE``);
+    safe to run twice. Return the units released."""
+    return services.ended_promotions_release()

@@ -14,5 +14,7 @@ urlpatterns = [
     path("listings/unmatched/", views.listings_unmatched, name="listings_unmatched"),
     path("listings/<int:pk>/resolve/", views.listing_resolve, name="listing_resolve"),
     path("waves/", views.waves, name="waves"),
+    path("promotions/", views.promotions, name="promotions"),
+    path("promotions/<int:pk>/", views.promotion_detail, name="promotion_detail"),
     path("logistics-errors/", views.logistics_errors, name="logistics_errors"),
 ]
