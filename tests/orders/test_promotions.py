@@ -86,7 +86,7 @@ def campaign(shops):
 
 
 def test_results_of_a_promotion_worked_out_by_hand(campaign):
-    promotion, a, b = campaign
+    promotion, _a, _b = campaign
     result = promotion_result(promotion)
     # During: units 5 + 6 + 1 = 12; revenue 390 + 240 + 80 = 710.
     assert (result.during.units, result.during.revenue) == (12, D("710.00"))
@@ -126,7 +126,7 @@ def test_roi_is_none_without_spend_and_uplift_none_without_sales_before(shops):
 
 
 def test_results_of_many_promotions_take_four_queries(campaign, django_assert_num_queries):
-    promotion, a, _b = campaign
+    _promotion, a, _b = campaign
     other = Promotion.objects.create(name="年货节", starts_on=day(11), ends_on=day(13))
     PromotionItem.objects.create(promotion=other, sku=a, price=D("85.00"))
     with django_assert_num_queries(4):  # promotions, items with SKUs, spend, daily sales
