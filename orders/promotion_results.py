@@ -11,7 +11,8 @@ uplift and ROI.
   recorded cost (FIFO ``cost_of_goods``); shown only to roles with ``catalog.view_margin``.
 - **Uplift** = (during − before) ÷ before, of units and of revenue (``None`` without sales
   before).
-- **ROI** = (gross margin − spend) ÷ spend (``None`` without spend).
+- **ROI** = (gross margin − spend) ÷ spend (``None`` without spend, and for a promotion
+  still to come).
 
 Sales are summed in SQL by SKU, shop and day in one GROUP BY over the days of all the
 promotions asked for; Python only adds those daily rows into promotions. A page therefore
@@ -25,6 +26,7 @@ from decimal import Decimal
 
 from django.db.models import F, Prefetch, Q, Sum
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from catalog.models import SKU
 from catalog.money import money
@@ -99,7 +101,8 @@ class PromotionResult(Result):
 
     @property
     def roi(self) -> float | None:
-        if not self.spend:
+        """(gross margin − spend) ÷ spend; ``None`` without spend or before the first day."""
+        if not self.spend or self.promotion.starts_on > timezone.localdate():
             return None
         return float((self.during.gross_margin - self.spend) / self.spend)
 

@@ -25,11 +25,11 @@ _numbers = iter(range(1, 10**6))
 
 
 def day(d: int) -> dt.date:
-    return dt.date(2026, 12, d)
+    return dt.date(2025, 12, d)
 
 
 def sold(shop, d, sku, quantity, price, *, discount="0", cost=None, status=OrderStatus.SHIPPED):
-    """One order of one line placed at noon (Shanghai) of 2026-12-``d``; shipped with its
+    """One order of one line placed at noon (Shanghai) of 2025-12-``d``; shipped with its
     COGS when ``cost`` is given."""
     placed_at = timezone.make_aware(dt.datetime.combine(day(d), dt.time(12)))
     order = SalesOrder.objects.create(
