@@ -100,6 +100,10 @@ class PromotionResult(Result):
         return self.promotion.starts_on - dt.timedelta(days=self.days)
 
     @property
+    def before_ends_on(self) -> dt.date:
+        return self.promotion.starts_on - dt.timedelta(days=1)
+
+    @property
     def roi(self) -> float | None:
         """(gross margin − spend) ÷ spend; ``None`` without spend or before the first day."""
         if not self.spend or self.promotion.starts_on > timezone.localdate():

@@ -13,6 +13,7 @@ from orders.enums import SpendKind
 from orders.models import Promotion, PromotionItem, PromotionSpend
 from tests.factories import ProductFactory, SKUFactory
 from tests.inventory.support import receive
+from tests.orders.test_promotions import sold
 from tests.pages_browser import chromium, log_in, shoot  # noqa: F401 - chromium: a fixture
 from tests.staff.support import role_users
 
@@ -51,6 +52,21 @@ def campaign(transactional_db, shops):
     PromotionSpend.objects.create(
         promotion=promotion, kind=SpendKind.COUPONS, amount=D("300.00"), note="满199减20"
     )
+    # Sold before (8 days before its first day: 2 units) and during (1 + 3 + 2 units).
+    for days_ago, units, price in (
+        (8, 2, "299.00"),
+        (2, 1, "259.00"),
+        (1, 3, "259.00"),
+        (0, 2, "259.00"),
+    ):
+        sold(
+            shops.tmall,
+            today - dt.timedelta(days=days_ago),
+            sku,
+            units,
+            price,
+            cost=str(180 * units),
+        )
     return promotion, sku
 
 

@@ -29,9 +29,11 @@ def day(d: int) -> dt.date:
 
 
 def sold(shop, d, sku, quantity, price, *, discount="0", cost=None, status=OrderStatus.SHIPPED):
-    """One order of one line placed at noon (Shanghai) of 2025-12-``d``; shipped with its
+    """One order of one line placed at noon (Shanghai) of 2025-12-``d`` (or the date ``d``);
+    shipped with its
     COGS when ``cost`` is given."""
-    placed_at = timezone.make_aware(dt.datetime.combine(day(d), dt.time(12)))
+    on = d if isinstance(d, dt.date) else day(d)
+    placed_at = timezone.make_aware(dt.datetime.combine(on, dt.time(12)))
     order = SalesOrder.objects.create(
         shop=shop,
         number=f"P{next(_numbers):06d}",
