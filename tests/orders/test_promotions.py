@@ -303,3 +303,49 @@ def test_support_lookup_and_order_form_show_running_promotion_prices(shops, as_r
     assert "天猫年货节" in page and "89.10" in page  # 99 less 10 % = 89.10
     form = support.get(reverse("orders:order_new")).content.decode()
     assert "天猫年货节" in form and "89.10" in form
+
+
+def _admin_form(promotion_fields: dict, sku, lock_quantity: int) -> dict:
+    data = {
+        **promotion_fields,
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-0-sku": str(sku.pk),
+        "items-0-price": "79.00",
+        "items-0-lock_quantity": str(lock_quantity),
+        "spend-TOTAL_FORMS": "1",
+        "spend-INITIAL_FORMS": "0",
+        "spend-0-kind": SpendKind.ADS,
+        "spend-0-amount": "1200.00",
+        "spend-0-note": "天猫直通车",
+    }
+    return data
+
+
+def test_the_marketer_saves_a_promotion_with_spend_and_its_stock_is_locked(shops, as_role):
+    sku = SKUFactory(retail_price=D("99.00"))
+    receive(sku, shops.site.pick_a, 20)
+    today = timezone.localdate()
+    fields = {
+        "name": "双11狂欢节",
+        "starts_on": str(today),
+        "ends_on": str(today + dt.timedelta(days=3)),
+        "lock_warehouse": str(shops.site.warehouse.pk),
+    }
+    client = as_role("marketer")
+    response = client.post(
+        reverse("admin:orders_promotion_add"), _admin_form(fields, sku, 8), follow=True
+    )
+    assert response.status_code == 200
+    promotion = Promotion.objects.get(name="双11狂欢节")
+    assert promotion.spend.get().amount == D("1200.00")
+    assert locked(sku, shops.site.warehouse) == 8
+    assert StockLock.objects.get().reason == "双11狂欢节"
+    # More than the stock: the promotion is saved, nothing locked, the marketer is told.
+    fields["name"] = "双12年终盛典"
+    response = client.post(
+        reverse("admin:orders_promotion_add"), _admin_form(fields, sku, 500), follow=True
+    )
+    assert Promotion.objects.filter(name="双12年终盛典").exists()
+    assert locked(sku, shops.site.warehouse) == 8
+    assert "not locked" in response.content.decode()
