@@ -238,6 +238,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "staff.search_facts_refresh",
         "schedule": float(STAFF_SEARCH_FACTS_EVERY_SECONDS),
     },
+    # Stock locked for promotions (库存锁定) goes back to sale the day after they end.
+    "orders.promotion_locks_release": {
+        "task": "orders.promotion_locks_release",
+        "schedule": crontab(minute=5, hour=0),
+    },
     # Receivables: invoice yesterday's shipped credit orders and credit their refunds.
     "finance.invoices_issue": {
         "task": "finance.invoices_issue",

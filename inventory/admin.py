@@ -93,7 +93,17 @@ class WarehouseStockAdmin(ReadOnlyAdmin):
         return obj.available
 
 
-@admin.register(Reservation, StockLock)
+@admin.register(StockLock)
+class StockLockAdmin(ReadOnlyAdmin):
+    """Stock locks (库存锁定) by what they are for: a promotion's lock reads as its name."""
+
+    list_display = ["reason", "warehouse", "sku", "quantity", "released", "created_at"]
+    list_select_related = ["warehouse", "sku"]
+    list_filter = ["reference_type", "warehouse"]
+    search_fields = ["reason", "sku__code"]
+
+
+@admin.register(Reservation)
 class CommitmentAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "warehouse", "sku", "quantity", "released", "created_at"]
     list_select_related = ["warehouse", "sku"]

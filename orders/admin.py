@@ -4,12 +4,14 @@ is the staff order form. Credit terms and COGS are sensitive (``FieldAccessMixin
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.access import VIEW_COST, FieldAccessMixin, ReadOnlyAdmin
 from catalog.money import money_text
+from inventory.exceptions import InventoryError
 from orders import services
 from orders.access import (
     CANCEL_ORDER,
@@ -29,6 +31,7 @@ from orders.models import (
     PackingScan,
     Promotion,
     PromotionItem,
+    PromotionSpend,
     Return,
     ReturnLine,
     Review,
@@ -251,7 +254,7 @@ class ReturnAdmin(ReadOnlyAdmin):
 
 class PromotionItemInline(admin.TabularInline):
     model = PromotionItem
-    fields = ["sku", "retail_price", "price", "percent_off"]
+    fields = ["sku", "retail_price", "price", "percent_off", "lock_quantity"]
     readonly_fields = ["retail_price"]
     autocomplete_fields = ["sku"]
     extra = 3
@@ -292,17 +295,64 @@ class PromotionStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PromotionSpendInline(admin.TabularInline):
+    """What the campaign cost: ads (直通车), coupons, discount cost; ROI is read from it."""
+
+    model = PromotionSpend
+    fields = ["kind", "amount", "note"]
+    extra = 1
+
+
 @admin.register(Promotion)
 class PromotionAdmin(admin.ModelAdmin):
-    """Campaigns and their prices; the price in effect (``orders.pricing``) applies them."""
+    """Campaigns and their prices; the price in effect (``orders.pricing``) applies them.
+
+    Saving locks each item's units to lock in the chosen warehouse (once); ending or
+    deleting a promotion releases its stock (``orders.services.promotions``)."""
 
     list_display = ["name", "channel", "shop", "starts_on", "ends_on", "state", "item_count"]
     list_filter = [PromotionStateFilter, "channel", "shop"]
     list_select_related = ["channel", "shop__channel"]
     search_fields = ["name", "note", "items__sku__code"]
     date_hierarchy = "starts_on"
-    fields = ["name", "channel", "shop", "starts_on", "ends_on", "note"]
-    inlines = [PromotionItemInline]
+    fields = ["name", "channel", "shop", "starts_on", "ends_on", "note", "lock_warehouse"]
+    inlines = [PromotionItemInline, PromotionSpendInline]
+    actions = ["end_today"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        promotion = form.instance
+        try:
+            with transaction.atomic():
+                locks = services.promotion_lock_stock(promotion=promotion, user=request.user)
+        except (InventoryError, OrderError) as error:
+            self.message_user(
+                request,
+                _("The promotion is saved but its stock is not locked: %(error)s")
+                % {"error": error},
+                messages.WARNING,
+            )
+            return
+        if locks:
+            self.message_user(
+                request,
+                _("%(units)s units locked for %(name)s.")
+                % {"units": sum(lock.quantity for lock in locks), "name": promotion.name},
+            )
+
+    def delete_model(self, request, obj):
+        services.promotion_delete(promotion=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for promotion in queryset:
+            services.promotion_delete(promotion=promotion, user=request.user)
+
+    @admin.action(description=_("End today and release the locked stock"), permissions=["change"])
+    def end_today(self, request, queryset):
+        units = sum(
+            services.promotion_end(promotion=promotion, user=request.user) for promotion in queryset
+        )
+        self.message_user(request, _("Ended; %(units)s units released.") % {"units": units})
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(item_count=Count("items"))

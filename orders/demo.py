@@ -60,7 +60,8 @@ from inventory.demo import (
     promotion_calendar,
 )
 from inventory.enums import MoveKind
-from inventory.models import Reservation, StockMove, Warehouse, WarehouseStock
+from inventory.models import Reservation, StockLock, StockMove, Warehouse, WarehouseStock
+from inventory.selectors import PROMOTION_REFERENCE
 from orders import services
 from orders.demo_reviews import seed_reviews
 from orders.demo_traffic import seed_traffic
@@ -73,6 +74,7 @@ from orders.enums import (
     ReturnDisposition,
     ReturnReason,
     ScanResult,
+    SpendKind,
 )
 from orders.models import (
     Channel,
@@ -84,6 +86,7 @@ from orders.models import (
     PackingScan,
     Promotion,
     PromotionItem,
+    PromotionSpend,
     Return,
     ReturnLine,
     Review,
@@ -128,10 +131,50 @@ CAMPAIGN_SCOPES = {
     "99划算节": ("TMALL", None),
     "双12年终盛典": ("TMALL", "TM-FLAG"),
 }
+# What a campaign's ads are called where it runs (直通车 on Tmall, 千川 on Douyin …).
+ADS_BY_CHANNEL = {
+    "TMALL": "天猫直通车 + 引力魔方",
+    "JD": "京东快车 + 京准通",
+    "DOUYIN": "巨量千川投放",
+}
 # A campaign's items: its best sellers, at most this many SKUs.
 CAMPAIGN_ITEMS = 300
 # An upcoming campaign takes the best sellers of this many days before today.
 BEST_SELLER_DAYS = 30
+
+
+def campaign_spend(promotion, campaign: "Campaign", skus: int) -> list:
+    """A campaign's spend, in round yuan: ads by the SKU promoted (80 元 each, at least
+    2,000 元), a shop coupon for a big calendar campaign and the shop's share of the
+    platform's cross-shop discount (跨店满减) for 双十一."""
+    ads = max(Decimal(2000), Decimal(80) * skus).quantize(Decimal(100))
+    rows = [
+        PromotionSpend(
+            promotion=promotion,
+            kind=SpendKind.ADS,
+            amount=ads,
+            note=ADS_BY_CHANNEL.get(campaign.channel or "", "站外种草（小红书、抖音达人）"),
+        )
+    ]
+    if not campaign.percent and skus >= 50:
+        rows.append(
+            PromotionSpend(
+                promotion=promotion,
+                kind=SpendKind.COUPONS,
+                amount=(ads * Decimal("0.6")).quantize(Decimal(100)),
+                note="店铺满199减20优惠券",
+            )
+        )
+    if "双十一" in campaign.name or "双11" in campaign.name:
+        rows.append(
+            PromotionSpend(
+                promotion=promotion,
+                kind=SpendKind.DISCOUNT,
+                amount=(ads * Decimal("0.5")).quantize(Decimal(100)),
+                note="跨店满减商家分摊",
+            )
+        )
+    return rows
 
 
 @dataclass(frozen=True)
@@ -477,7 +520,7 @@ class _OrderLoader:
             key=lambda s: (s.created_at, s.pk),
             reverse=True,
         )
-        items = []
+        items, spend = [], []
         for campaign in self.campaigns:
             channel = channels.get(campaign.channel) if campaign.channel else None
             shop = shops.get(campaign.shop) if campaign.shop else None
@@ -520,8 +563,17 @@ class _OrderLoader:
                 if sku.retail_price and price < sku.retail_price:
                     items.append(PromotionItem(promotion=row, sku=sku, price=price))
             self.counts["promotions"] += 1
+            spend.extend(campaign_spend(row, campaign, len(chosen)))
+            # Inventory's demo locked stock under the campaign's name and year: the locks
+            # are the promotion's now (released with it, shown on its page).
+            self.counts["promotion stock locks"] += StockLock.objects.filter(
+                reference_type=PROMOTION_REFERENCE,
+                reference_id=f"{campaign.name}-{campaign.start:%Y}",
+            ).update(reference_id=str(row.pk))
         PromotionItem.objects.bulk_create(items, batch_size=2000)
+        PromotionSpend.objects.bulk_create(spend)
         self.counts["promotion items"] += len(items)
+        self.counts["promotion spend"] += len(spend)
         days = [day for day, *_rest in sales] or [today]
         return PriceBook(skus.values(), first_day=min(days), last_day=max(days))
 
@@ -764,6 +816,7 @@ ORDER_MODELS = (
     ShopTraffic,
     ReturnLine,
     Return,
+    PromotionSpend,
     PackingScan,
     PackingCheck,
     LineReservation,

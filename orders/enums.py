@@ -116,3 +116,10 @@ class ActivityLevel(models.TextChoices):
     LOW_ACTIVE = "low_active", _("Low-active (低活跃)")
     SILENT = "silent", _("Silent (沉默)")
     CHURNED = "churned", _("Churned (流失)")
+
+
+class SpendKind(models.TextChoices):
+    ADS = "ads", _("Ads (直通车, 引力魔方, 巨量千川)")
+    COUPONS = "coupons", _("Coupons (优惠券)")
+    DISCOUNT = "discount", _("Discount cost (让利)")
+    OTHER = "other", _("Other")

@@ -8,6 +8,8 @@ in inventory's ``WarehouseStock.backordered`` column). Orders change only throug
 ``orders.services``.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -29,6 +31,7 @@ from orders.enums import (
     ReturnReason,
     ReviewSource,
     ScanResult,
+    SpendKind,
 )
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -491,6 +494,18 @@ class Promotion(models.Model):
     starts_on = models.DateField(_("first day"))
     ends_on = models.DateField(_("last day"))
     note = models.CharField(_("note"), max_length=200, blank=True)
+    lock_warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        verbose_name=_("lock stock in"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "The warehouse whose stock is locked (库存锁定) for the promotion's items; "
+            "released when it ends."
+        ),
+    )
 
     class Meta:
         verbose_name = _("promotion")
@@ -532,6 +547,11 @@ class PromotionItem(models.Model):
     percent_off = models.DecimalField(
         _("percent off"), max_digits=5, decimal_places=2, null=True, blank=True
     )
+    lock_quantity = models.PositiveIntegerField(
+        _("units to lock"),
+        default=0,
+        help_text=_("Units locked for the promotion in its warehouse until it ends."),
+    )
 
     class Meta:
         verbose_name = _("promotion item")
@@ -553,6 +573,33 @@ class PromotionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.promotion_id}: {self.sku_id}"
+
+
+class PromotionSpend(models.Model):
+    """Money spent on a promotion: ads, coupons, discount cost borne by the shop. Its ROI
+    is (gross margin − spend) ÷ spend (``orders.promotion_results``)."""
+
+    promotion = models.ForeignKey(
+        Promotion, verbose_name=_("promotion"), on_delete=models.CASCADE, related_name="spend"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=SpendKind.choices)
+    amount = models.DecimalField(
+        _("amount (CNY)"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("promotion spend")
+        verbose_name_plural = _("promotion spend")
+        ordering = ["promotion", "kind", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="orders_promotionspend_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount}"
 
 
 class ShopTraffic(models.Model):

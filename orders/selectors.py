@@ -618,3 +618,29 @@ def inquiry_day_summary(*, today: dt.date | None = None) -> dict:
     )
     week = ConversionRow(monday, "", figures["week"], figures["week_converted"])
     return {"today": figures["today"], "due": figures["due"], "week": week}
+
+
+def promotion_items_now(*, on: dt.date, sku_ids=None, limit: int | None = None) -> list:
+    """Return the promotion items running on ``on`` or to come (of ``sku_ids`` when given),
+    running first then the soonest, each with ``promotion_price`` and ``running``; one
+    query. Customer service reads them in the product lookup and on the order form."""
+    items = PromotionItem.objects.filter(promotion__ends_on__gte=on)
+    if sku_ids is not None:
+        items = items.filter(sku_id__in=list(sku_ids))
+    items = items.select_related("promotion__channel", "promotion__shop", "sku").order_by(
+        "promotion__starts_on", "promotion_id", "sku__code"
+    )
+    if limit is not None:
+        items = items[:limit]
+    out = list(items)
+    for item in out:
+        item.promotion_price = promotion_item_price(item, item.sku.retail_price)
+        item.running = item.promotion.starts_on <= on
+    return out
+
+
+def running_promotions(*, on: dt.date):
+    """Promotions running on ``on`` or starting within a week, soonest end first."""
+    return Promotion.objects.filter(
+        ends_on__gte=on, starts_on__lte=on + dt.timedelta(days=7)
+    ).order_by("ends_on", "pk")

@@ -21,3 +21,10 @@ def inquiries_link_orders() -> int:
     typed in after its order, orders imported days later). One UPDATE; safe to run twice.
     Return the inquiries linked."""
     return services.inquiries_link_orders()
+
+
+@shared_task(name="orders.promotion_locks_release")
+def promotion_locks_release() -> int:
+    """Release the stock locked for promotions that ended (daily, ``CELERY_BEAT_SCHEDULE``);
+    safe to run twice. Return the units released."""
+    return services.ended_promotions_release()

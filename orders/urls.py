@@ -16,6 +16,8 @@ urlpatterns = [
     path("listings/<int:pk>/resolve/", views.listing_resolve, name="listing_resolve"),
     path("inquiries/", views.inquiries, name="inquiries"),
     path("waves/", views.waves, name="waves"),
+    path("promotions/", views.promotions, name="promotions"),
+    path("promotions/<int:pk>/", views.promotion_detail, name="promotion_detail"),
     path("logistics-errors/", views.logistics_errors, name="logistics_errors"),
     path("customers/segments/", segment_views.customer_segments, name="customer_segments"),
     path(

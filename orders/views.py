@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from catalog.access import VIEW_COST
+from catalog.access import VIEW_COST, VIEW_MARGIN
 from catalog.models import SKU
+from orders import promotion_results, selectors, services
 from orders import reviews as review_selectors
-from orders import selectors, services
 from orders.access import (
     CANCEL_ORDER,
     COMPLETE_ORDER,
@@ -47,7 +47,7 @@ from orders.forms import (
     ShipForm,
     WaveForm,
 )
-from orders.models import ChannelListing, SalesOrder
+from orders.models import ChannelListing, Promotion, SalesOrder
 
 PAGE_SIZE = 50
 VIEW_ORDERS = "orders.view_salesorder"
@@ -61,6 +61,11 @@ VIEW_INQUIRIES = "orders.view_inquiry"
 ADD_INQUIRY = "orders.add_inquiry"
 INQUIRY_WEEKS = 8
 INQUIRY_ROWS = 30
+# Promotion results are read by those who see the spend: marketing, finance, the manager.
+VIEW_PROMOTION_RESULTS = "orders.view_promotionspend"
+PROMOTIONS_PER_PAGE = 30
+# Promotion prices listed beside the order form (running first, then coming).
+PROMOTION_ITEMS_ON_FORM = 40
 
 
 def _query_without_page(request) -> str:
@@ -210,7 +215,17 @@ def order_new(request):
                 % {"number": order.number, "status": order.get_status_display()},
             )
             return redirect("orders:order_detail", pk=order.pk)
-    return render(request, "orders/order_new.html", {"form": form, "lines": lines})
+    return render(
+        request,
+        "orders/order_new.html",
+        {
+            "form": form,
+            "lines": lines,
+            "promotion_items": selectors.promotion_items_now(
+                on=timezone.localdate(), limit=PROMOTION_ITEMS_ON_FORM
+            ),
+        },
+    )
 
 
 @login_required
@@ -503,5 +518,51 @@ def inquiries(request):
             "recent": list(recent[:INQUIRY_ROWS]),
             "today": today,
             "conversion_days": settings.ORDERS_INQUIRY_CONVERSION_DAYS,
+        },
+    )
+
+
+@login_required
+@permission_required(VIEW_PROMOTION_RESULTS, raise_exception=True)
+def promotions(request):
+    """Promotions, the latest first, with their spend, units, revenue, uplift and (for roles
+    that see margins) gross margin and ROI."""
+    page = Paginator(
+        Promotion.objects.select_related("channel", "shop"), PROMOTIONS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orders/promotions.html",
+        {
+            "page": page,
+            "results": promotion_results.promotions_results(page.object_list),
+            "show_margin": request.user.has_perm(VIEW_MARGIN),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@permission_required(VIEW_PROMOTION_RESULTS, raise_exception=True)
+def promotion_detail(request, pk: int):
+    """One promotion's results per SKU, and its daily units before and during."""
+    promotion = get_object_or_404(Promotion.objects.select_related("channel", "shop"), pk=pk)
+    result = promotion_results.promotion_result(promotion)
+    before, during = result.daily[: result.days], result.daily[result.days :]
+    chart = {
+        "labels": [_("Day %(n)s") % {"n": n + 1} for n in range(result.days)],
+        "datasets": [
+            {"label": _("Units, days before"), "data": [units for _day, units in before]},
+            {"label": _("Units, promotion days"), "data": [units for _day, units in during]},
+        ],
+    }
+    return render(
+        request,
+        "orders/promotion_detail.html",
+        {
+            "promotion": promotion,
+            "result": result,
+            "chart": chart,
+            "show_margin": request.user.has_perm(VIEW_MARGIN),
         },
     )

@@ -6,6 +6,7 @@ template under ``templates/staff/panels/``; each keeps a constant number of quer
 """
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from finance.enums import AgeingBucket
 from finance.selectors import payables as payables_selectors
 from finance.selectors import receivables as receivables_selectors
 from inventory import selectors as inventory_selectors
+from orders import promotion_results as order_promotion_results
 from orders import reviews as review_selectors
 from orders import segments as order_segments
 from orders import selectors as order_selectors
@@ -95,6 +97,18 @@ def promotions(request) -> dict:
     return {"rows": inventory_selectors.promotion_locks()[:PANEL_ROWS]}
 
 
+def promotion_results(request) -> dict:
+    """Promotions running now or starting this week: spend, units and uplift so far, and
+    for roles that see margins the gross margin and ROI so far."""
+    running = order_selectors.running_promotions(on=timezone.localdate())
+    return {
+        "rows": order_promotion_results.promotions_results(
+            running.select_related("channel", "shop")[:PANEL_ROWS]
+        ),
+        "show_margin": request.user.has_perm(VIEW_MARGIN),
+    }
+
+
 def product_lookup(request) -> dict:
     """Find a product by code, name, SKU code or barcode: selling points and availability."""
     query = request.GET.get("q", "").strip()
@@ -105,8 +119,15 @@ def product_lookup(request) -> dict:
     )
     # What a buyer pays today on every channel (an all-channel promotion, else retail).
     quotes = order_selectors.prices_in_effect(skus) if skus else {}
+    # Every running or coming promotion of the SKUs, whatever its channel or shop.
+    promoted = defaultdict(list)
+    if skus:
+        today = timezone.localdate()
+        for item in order_selectors.promotion_items_now(on=today, sku_ids=[s.pk for s in skus]):
+            promoted[item.sku_id].append(item)
     for sku in skus:
         sku.price_now = quotes.get(sku.pk)
+        sku.promotion_items = promoted[sku.pk]
     return {"query": query, "skus": skus}
 
 
@@ -278,6 +299,13 @@ PANELS: list[Panel] = [
         frozenset({MARKETER, WAREHOUSE, MANAGER}),
         ("inventory.view_stocklock",),
         promotions,
+    ),
+    Panel(
+        "promotion_results",
+        _("Running promotions: results so far"),
+        frozenset({MARKETER, MANAGER}),
+        ("orders.view_promotionspend",),
+        promotion_results,
     ),
     Panel(
         "product_lookup",

@@ -159,6 +159,14 @@ MODEL_ACCESS: dict[str, dict[str, str]] = {
         FINANCE: "v",
         MANAGER: "vacd",
     },
+    # What a campaign cost (ads, coupons, discount cost): marketing enters it; the results
+    # page (ROI) is read by whoever sees it.
+    "orders.promotionspend": {
+        MARKETER: "vacd",
+        MERCHANDISER: "v",
+        FINANCE: "v",
+        MANAGER: "vacd",
+    },
     # Visitors per shop and day (访客数, from the platforms): marketing keeps them, the
     # manager too; those who answer for sales read them.
     "orders.shoptraffic": {

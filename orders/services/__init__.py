@@ -18,6 +18,7 @@ One module per concern; callers import the services from this package:
 - ``allocation``: reserving stock, backorders and their allocation runs
 - ``fulfilment``: waves, packing check, shipping, delivery, cancellation
 - ``returns``: returns (RMA)
+- ``promotions``: promotions' stock locks and their release
 - ``credit``: credit terms: placing on credit, credit hold and its release, settlement
 - ``inquiries``: inquiries (咨询) and their link to the orders they turned into
 - ``shared``: private helpers the modules above share
@@ -44,6 +45,13 @@ from orders.services.placement import (
     order_pay,
     order_place,
 )
+from orders.services.promotions import (
+    ended_promotions_release,
+    promotion_delete,
+    promotion_end,
+    promotion_lock_stock,
+    promotion_release_stock,
+)
 from orders.services.returns import ReturnLineInput, return_create
 
 __all__ = [
@@ -54,6 +62,7 @@ __all__ = [
     "backorders_allocate",
     "buys_on_credit",
     "channel_orders_place",
+    "ended_promotions_release",
     "expected_items",
     "inquiries_link_orders",
     "inquiry_record",
@@ -68,6 +77,10 @@ __all__ = [
     "order_place",
     "order_ship",
     "packing_check",
+    "promotion_delete",
+    "promotion_end",
+    "promotion_lock_stock",
+    "promotion_release_stock",
     "return_create",
     "wave_pick",
 ]

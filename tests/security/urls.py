@@ -20,7 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from catalog.models import SKU
 from finance.models import Invoice, SupplierBill
 from orders.access import PICK_ORDER
-from orders.models import ChannelListing, SalesOrder
+from orders.models import ChannelListing, Promotion, SalesOrder
 from purchasing.models import PurchaseOrder, Supplier
 from staff.models import ReportRun, ShelfPin
 from staff.roles import MODEL_ACCESS, role_permissions
@@ -129,6 +129,8 @@ def _page_rules(world) -> dict[str, object]:
         "orders:inquiries": "orders.view_inquiry",
         "orders:customer_segments": "orders.view_customer",
         "orders:customer_segments_xlsx": "orders.view_customer",
+        "orders:promotions": "orders.view_promotionspend",
+        "orders:promotion_detail": "orders.view_promotionspend",
         "finance:margins": ("catalog.view_cost", "catalog.view_margin"),
         "finance:pnl": ("catalog.view_cost", "catalog.view_margin"),
         "finance:valuation": "catalog.view_cost",
@@ -182,6 +184,7 @@ def _page_values(world) -> dict[str, dict[str, str]]:
         "orders:order_return": {"pk": order},
         "orders:order_action": {"pk": order, "action": "pay"},
         "orders:listing_resolve": {"pk": world.objects[ChannelListing].pk},
+        "orders:promotion_detail": {"pk": Promotion.objects.order_by("pk").first().pk},
         "finance:invoice_detail": {"pk": world.objects[Invoice].pk},
         "finance:credit_note_create": {"pk": world.objects[Invoice].pk},
         "finance:credit_hold_release": {"pk": order},

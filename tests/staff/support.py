@@ -36,6 +36,7 @@ from orders.models import (
     Inquiry,
     Promotion,
     PromotionItem,
+    PromotionSpend,
     Review,
     SalesOrder,
     Shop,
@@ -291,6 +292,7 @@ def world_orders(*, warehouse, sku, user) -> None:
         ends_on=timezone.localdate() + dt.timedelta(days=1),
     )
     PromotionItem.objects.create(promotion=campaign, sku=sku, price=Decimal("999.00"))
+    PromotionSpend.objects.create(promotion=campaign, kind="ads", amount=Decimal("300.00"))
     # Yesterday's visitors of the shop (访客数), for the KPI page's GMV split.
     ShopTraffic.objects.create(
         shop=shop, day=timezone.localdate() - dt.timedelta(days=1), visitors=1234
