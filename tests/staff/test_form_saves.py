@@ -26,6 +26,7 @@ from django.db import models, transaction
 from django.test import RequestFactory
 from django.urls import reverse
 
+from orders.models import Review
 from purchasing import services as purchasing_services
 from purchasing.models import PurchaseOrder, PurchaseOrderLine
 from staff.roles import MODEL_ACCESS, Role
@@ -344,9 +345,18 @@ def _new_value(model, name: str, value: str) -> str:
     return (value[: (field.max_length or 50) - 4] + "-NEW") if value else "NEW-1"
 
 
+def _unreviewed_line(world) -> str:
+    """A copy of the reviewed order line (one review per line): the new review's line."""
+    line = world.objects[Review].line
+    line.pk, line.line_no = None, line.line_no + 100
+    line.save()
+    return str(line.pk)
+
+
 # Fields a new object needs that the change page does not show (a callable is given the
 # world).
 ADD_EXTRAS = {
+    "orders.review": {"line": _unreviewed_line},
     # One decision per product: the new pin needs a product without one.
     "staff.shelfpin": {"product": lambda world: str(ProductFactory().pk)},
     "auth.user": {
