@@ -248,7 +248,7 @@ def _stable(text: str) -> int:
     return int.from_bytes(hashlib.sha1(text.encode(), usedforsecurity=False).digest()[:8], "big")
 
 
-class _OrderLoader:
+class OrderLoader:
     def __init__(self, *, seed: int, stdout):
         self.rng = random.Random(seed)
         self.stdout = stdout
@@ -780,7 +780,7 @@ def seed_orders(*, scale: str, seed: int = 42, stdout=None) -> dict[str, int]:
         _say(stdout, _("No warehouse: demo orders skipped."))
         return {}
     started = time.monotonic()
-    loader = _OrderLoader(seed=seed, stdout=stdout)
+    loader = OrderLoader(seed=seed, stdout=stdout)
     loader.catches = []
     with transaction.atomic():
         loader.build_channels(warehouse)

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from orders.demo import _OrderLoader
+from orders.demo import OrderLoader
 from orders.demo_reviews import COMMENTS, OLIST_REVIEWS, RECEIVED
 from orders.models import Review
 from tests.orders.test_demo import demo  # noqa: F401 - a class-scoped fixture
@@ -26,7 +26,7 @@ class TestDemoReviews:
         assert counts["reviews"] == len(reviews) > 10
         chinese = {text for texts in COMMENTS.values() for text in texts}
         now = timezone.now()
-        loader = _OrderLoader(seed=42, stdout=None)
+        loader = OrderLoader(seed=42, stdout=None)
         loader.read_olist()
         for review in reviews:
             olist = first[loader.orders[review.line.order.number]["order_id"]]
